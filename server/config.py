@@ -1,0 +1,53 @@
+"""Runtime settings, read once from `HARNESS_*` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_EXECUTOR_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def random_executor_id() -> str:
+    # Six characters, like the gateway's `ab12cd`: short enough for ids, 2e9 values per deployment.
+    return "".join(secrets.choice(_EXECUTOR_ALPHABET) for _ in range(6))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HARNESS_", frozen=True)
+
+    redis_url: str | None = Field(
+        default=None, description="Redis of the home zone; unset starts an embedded redis-server."
+    )
+    zone: str = Field(default="g", pattern=r"^[a-z0-9]{1,16}$")
+    executor_id: str = Field(default_factory=random_executor_id, pattern=r"^[a-z0-9]{1,32}$")
+
+    jwt_secret: str | None = None
+    jwt_public_key_file: Path | None = None
+    jwks_file: Path | None = None
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    admin_role: str = "admin"
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Terminal turns and their event logs are kept this long, then expire with their Redis keys.
+    event_retention_seconds: int = Field(default=7 * 24 * 3600, ge=1)
+    # An idle session (and a deleted session's tombstone) expires after this long.
+    session_retention_seconds: int = Field(default=30 * 24 * 3600, ge=1)
+    # How long cancel waits for the owning executor to record the terminal state before 424.
+    cancel_timeout_seconds: float = Field(default=10.0, gt=0)
+    # An SSE stream sends a comment this often so proxies keep idle connections open.
+    sse_ping_seconds: float = Field(default=15.0, gt=0)
+    # Executor liveness: heartbeat period and how long a silent executor stays registered.
+    heartbeat_seconds: float = Field(default=2.0, gt=0)
+    executor_ttl_seconds: float = Field(default=10.0, gt=0)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

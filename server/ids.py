@@ -1,0 +1,48 @@
+"""Identifiers: sessions `<ulid>.<zone>`, turns `<ulid>.<zone>.<executor>`, events plain ULIDs.
+
+The patterns themselves live in the spec (`SessionIdString`, `TurnIdString`); connexion rejects
+malformed ids before a handler runs, so this module only builds and splits ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ulid import ULID
+
+
+def new_ulid() -> str:
+    return str(ULID()).lower()
+
+
+def new_session_id(zone: str) -> str:
+    return f"{new_ulid()}.{zone}"
+
+
+def new_turn_id(session_id: str, executor_id: str) -> str:
+    return f"{new_ulid()}.{zone_of(session_id)}.{executor_id}"
+
+
+def zone_of(session_id: str) -> str:
+    return session_id.split(".")[1]
+
+
+@dataclass(frozen=True)
+class TurnId:
+    ulid: str
+    zone: str
+    executor: str
+
+    @classmethod
+    def parse(cls, turn_id: str) -> TurnId:
+        ulid, zone, executor = turn_id.split(".")
+        return cls(ulid, zone, executor)
+
+
+def ulid_floor(ms: int) -> str:
+    """Smallest ULID of a millisecond: lexicographic bounds for time-range queries on ids."""
+    return str(ULID.from_timestamp(ms / 1000)).lower()[:10] + "0" * 16
+
+
+def ulid_ceiling(ms: int) -> str:
+    return str(ULID.from_timestamp(ms / 1000)).lower()[:10] + "z" * 16

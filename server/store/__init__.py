@@ -1,0 +1,1 @@
+"""Redis store: connections and zones, key names, Lua scripts, per-turn event logs."""

@@ -1,0 +1,68 @@
+"""Every Redis key and channel name the harness uses, in one place.
+
+Layout (all strings; `{t}` tenant, `{s}` session id, `{u}` turn id, `{e}` executor id):
+
+    ah:{t}:agent:{name}                 hash   version, manifest, created_by, created_at, updated_at
+    ah:{t}:agents                       zset   agent names (score 0, lexicographic)
+    ah:{t}:session:{s}                  hash   doc, owner, manifest, updated_at, last_turn, running, deleted
+    ah:{t}:agent-sessions:{name}        zset   session ids of an agent (score 0: ULID order = creation order)
+    ah:{t}:agent-sessions:{name}:by:{o} zset   the same, for one owner subject id
+    ah:{t}:turn:{u}                     hash   doc, status, state, seq, executor, cancel
+    ah:{t}:turn:{u}:events              stream entry id `0-<sequence_number>`, field `e` = event JSON
+    ah:executors                        zset   executor id -> lease expiry (ms since epoch)
+    ah:executor:{e}:inbox               stream turns assigned to that executor (fields tenant, turn)
+    ah:executor:{e}:cancel              pub/sub channel: turn ids to cancel now
+"""
+
+from __future__ import annotations
+
+PREFIX = "ah"
+
+
+def agent(tenant: str, name: str) -> str:
+    return f"{PREFIX}:{tenant}:agent:{name}"
+
+
+def agents(tenant: str) -> str:
+    return f"{PREFIX}:{tenant}:agents"
+
+
+def session(tenant: str, session_id: str) -> str:
+    return f"{PREFIX}:{tenant}:session:{session_id}"
+
+
+def agent_sessions(tenant: str, agent_name: str) -> str:
+    return f"{PREFIX}:{tenant}:agent-sessions:{agent_name}"
+
+
+def agent_sessions_of(tenant: str, agent_name: str, owner: str) -> str:
+    return f"{agent_sessions(tenant, agent_name)}:by:{owner}"
+
+
+def turn(tenant: str, turn_id: str) -> str:
+    return f"{PREFIX}:{tenant}:turn:{turn_id}"
+
+
+def turn_events(tenant: str, turn_id: str) -> str:
+    return f"{turn(tenant, turn_id)}:events"
+
+
+def executors() -> str:
+    return f"{PREFIX}:executors"
+
+
+def executor_inbox(executor_id: str) -> str:
+    return f"{PREFIX}:executor:{executor_id}:inbox"
+
+
+def executor_cancel_channel(executor_id: str) -> str:
+    return f"{PREFIX}:executor:{executor_id}:cancel"
+
+
+def event_stream_id(sequence_number: int) -> str:
+    """Stream entry id of an event: the sequence number is the entry id, so XRANGE resumes exactly."""
+    return f"0-{sequence_number}"
+
+
+def sequence_of(stream_id: str) -> int:
+    return int(stream_id.split("-", 1)[1])

@@ -1,0 +1,122 @@
+"""Every Lua script the harness runs, each closing one race.
+
+EVAL scripts (not Redis 7 Functions) so the embedded redis 6.2 and a production Redis run the same
+code. redis-py's `Script` loads each by SHA and falls back to EVAL on NOSCRIPT.
+"""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+
+# START_TURN: create a turn only if none runs in the session, in one step, so two concurrent
+# create-turn requests can never both start one (the one-running-turn lock is the session's
+# `running` field). The caller resolved `previous_turn_id: auto` against `last_turn`; the script
+# re-checks it (compare-and-set) so a turn finishing in between cannot fork the chain silently.
+# KEYS: 1 session hash, 2 turn hash, 3 turn event stream, 4 executor inbox stream
+# ARGV: 1 turn id, 2 turn doc JSON, 3 turn.created event JSON (sequence_number 1),
+#       4 expected last_turn ("" for none), 5 now (ISO), 6 executor id, 7 tenant,
+#       8 session retention seconds
+# Returns: {"ok"} | {"missing"} | {"deleted"} | {"busy", running_turn_id} | {"moved", last_turn}
+START_TURN = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
+if redis.call('HGET', KEYS[1], 'deleted') then return {'deleted'} end
+local running = redis.call('HGET', KEYS[1], 'running')
+if running then return {'busy', running} end
+local last = redis.call('HGET', KEYS[1], 'last_turn') or ''
+if last ~= ARGV[4] then return {'moved', last} end
+redis.call('HSET', KEYS[1], 'running', ARGV[1], 'last_turn', ARGV[1], 'updated_at', ARGV[5])
+redis.call('EXPIRE', KEYS[1], ARGV[8])
+redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', 'running', 'state', '{"status":"running"}',
+           'seq', 1, 'executor', ARGV[6])
+redis.call('XADD', KEYS[3], '0-1', 'e', ARGV[3])
+redis.call('XADD', KEYS[4], '*', 'tenant', ARGV[7], 'turn', ARGV[1])
+return {'ok'}
+"""
+
+# APPEND_EVENT: give an event the next sequence number and log it, unless the turn already ended,
+# so nothing can follow `turn.done` (a late chunk from a cancelled provider is dropped here).
+# The sequence number is spliced into the JSON object so the stored event carries it.
+# KEYS: 1 turn hash, 2 turn event stream
+# ARGV: 1 event JSON object without sequence_number
+# Returns: the sequence number, or 0 when the turn is no longer running.
+APPEND_EVENT = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+local n = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local body = '{"sequence_number":' .. n .. ',' .. string.sub(ARGV[1], 2)
+redis.call('XADD', KEYS[2], '0-' .. n, 'e', body)
+return n
+"""
+
+# FINISH_TURN: the terminal-once rule. The first caller to move a turn out of `running` records
+# the state, appends the single `turn.done`, releases the session lock (only if it still names this
+# turn) and starts the retention clock; every later caller (a racing cancel, timeout or executor)
+# gets 0 and must not write anything.
+# KEYS: 1 turn hash, 2 turn event stream, 3 session hash
+# ARGV: 1 status, 2 state JSON, 3 turn.done event JSON without sequence_number, 4 turn id,
+#       5 retention seconds, 6 now (ISO)
+# Returns: the sequence number of turn.done, or 0 when the turn had already ended.
+FINISH_TURN = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+local n = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'state', ARGV[2])
+local body = '{"sequence_number":' .. n .. ',' .. string.sub(ARGV[3], 2)
+redis.call('XADD', KEYS[2], '0-' .. n, 'e', body)
+if redis.call('HGET', KEYS[3], 'running') == ARGV[4] then
+  redis.call('HDEL', KEYS[3], 'running')
+  redis.call('HSET', KEYS[3], 'updated_at', ARGV[6])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+return n
+"""
+
+# REQUEST_CANCEL: record the cancel request on the turn and push it to the owning executor in one
+# step, so an executor that starts the turn after the PUBLISH still sees the recorded request.
+# The first reason recorded wins (HSETNX): a later cancel cannot relabel an earlier one.
+# KEYS: 1 turn hash
+# ARGV: 1 reason, 2 executor cancel channel, 3 turn id
+# Returns: 1 when the turn is running (request recorded and published), 0 when already ended.
+REQUEST_CANCEL = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+redis.call('HSETNX', KEYS[1], 'cancel', ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+"""
+
+# DELETE_SESSION: mark the session unusable and report its running turn in the same step, so no
+# turn can start between the check and the mark (START_TURN refuses a deleted session).
+# KEYS: 1 session hash
+# ARGV: 1 retention seconds for the tombstone, 2 now (ISO)
+# Returns: {"missing"} | {"deleted"} | {"ok", running_turn_id or ""}
+DELETE_SESSION = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
+if redis.call('HGET', KEYS[1], 'deleted') then return {'deleted'} end
+redis.call('HSET', KEYS[1], 'deleted', '1', 'updated_at', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return {'ok', redis.call('HGET', KEYS[1], 'running') or ''}
+"""
+
+# REPLACE_AGENT: bump the version and store the manifest only if the agent still exists, so a
+# replace racing a delete cannot resurrect it.
+# KEYS: 1 agent hash
+# ARGV: 1 manifest JSON, 2 now (ISO)
+# Returns: the new version, or 0 when the agent does not exist.
+REPLACE_AGENT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local v = redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('HSET', KEYS[1], 'manifest', ARGV[1], 'updated_at', ARGV[2])
+return v
+"""
+
+
+class Scripts:
+    """The scripts registered on one Redis client."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.start_turn: AsyncScript = redis.register_script(START_TURN)
+        self.append_event: AsyncScript = redis.register_script(APPEND_EVENT)
+        self.finish_turn: AsyncScript = redis.register_script(FINISH_TURN)
+        self.request_cancel: AsyncScript = redis.register_script(REQUEST_CANCEL)
+        self.delete_session: AsyncScript = redis.register_script(DELETE_SESSION)
+        self.replace_agent: AsyncScript = redis.register_script(REPLACE_AGENT)

@@ -1,0 +1,87 @@
+"""Connections to the zones' Redis deployments, and the one error every store failure becomes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from server.store.embedded import EmbeddedRedis
+from server.store.lua import Scripts
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(Exception):
+    """Redis could not be reached; the API answers 400 "store unavailable" (the seed's contract)."""
+
+
+def connect(url: str) -> Redis:
+    # Short timeouts so a dead Redis turns into a prompt 400 rather than a hung request; the pool
+    # reconnects by itself once Redis is back.
+    return Redis.from_url(
+        url, decode_responses=True, socket_connect_timeout=2, socket_timeout=None,
+        health_check_interval=30, retry_on_timeout=False,
+    )
+
+
+@dataclass
+class Zone:
+    name: str
+    redis: Redis
+    scripts: Scripts = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.scripts = Scripts(self.redis)
+
+
+class Store:
+    """The home zone's Redis (other zones arrive with remote executors)."""
+
+    def __init__(self, zone: Zone, embedded: EmbeddedRedis | None = None) -> None:
+        self.zone = zone
+        self._embedded = embedded
+
+    @classmethod
+    async def open(cls, url: str | None, zone_name: str) -> Store:
+        embedded = None
+        if url is None:
+            embedded = EmbeddedRedis()
+            await embedded.start()
+            url = embedded.url
+            log.warning("HARNESS_REDIS_URL is unset: using an embedded redis-server (%s); "
+                        "its data is lost when the server stops", url)
+        return cls(Zone(zone_name, connect(url)), embedded)
+
+    @property
+    def redis(self) -> Redis:
+        return self.zone.redis
+
+    @property
+    def scripts(self) -> Scripts:
+        return self.zone.scripts
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.redis.ping())
+        except (RedisConnectionError, RedisTimeoutError, OSError):
+            return False
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        if self._embedded:
+            await self._embedded.stop()
+
+
+@asynccontextmanager
+async def store_errors() -> AsyncIterator[None]:
+    """Turn every way of not reaching Redis into StoreUnavailable."""
+    try:
+        yield
+    except (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError) as exc:
+        raise StoreUnavailable(str(exc)) from exc
