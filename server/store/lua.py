@@ -97,6 +97,19 @@ redis.call('EXPIRE', KEYS[1], ARGV[1])
 return {'ok', redis.call('HGET', KEYS[1], 'running') or ''}
 """
 
+# CREATE_AGENT: register a name only if it is free, with its index entry, so two creates of one
+# name cannot both succeed (the loser gets 409).
+# KEYS: 1 agent hash, 2 agents index zset
+# ARGV: 1 name, 2 manifest JSON, 3 creator subject JSON, 4 now (ISO)
+# Returns: 1 when created, 0 when the name is taken.
+CREATE_AGENT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'version', 1, 'manifest', ARGV[2], 'created_by', ARGV[3],
+           'created_at', ARGV[4], 'updated_at', ARGV[4])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+return 1
+"""
+
 # REPLACE_AGENT: bump the version and store the manifest only if the agent still exists, so a
 # replace racing a delete cannot resurrect it.
 # KEYS: 1 agent hash
@@ -119,4 +132,5 @@ class Scripts:
         self.finish_turn: AsyncScript = redis.register_script(FINISH_TURN)
         self.request_cancel: AsyncScript = redis.register_script(REQUEST_CANCEL)
         self.delete_session: AsyncScript = redis.register_script(DELETE_SESSION)
+        self.create_agent: AsyncScript = redis.register_script(CREATE_AGENT)
         self.replace_agent: AsyncScript = redis.register_script(REPLACE_AGENT)

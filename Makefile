@@ -1,0 +1,73 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SPEC := spec/agent-harness.yaml
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8080
+FUZZ_URL ?= http://$(HOST):$(PORT)/truefoundry
+FUZZ_TOKEN ?= fuzzer
+FUZZ_EXAMPLES ?= 200
+
+.PHONY: install generate check-generated lint typecheck spec-check unit contract test run fuzz bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+# spec/ -> generated/: pydantic models (server side) and a typed client package.
+generate: install
+	$(MAKE) --no-print-directory _generate OUT=generated
+
+_generate:
+	rm -rf $(OUT)/models.py $(OUT)/client
+	mkdir -p $(OUT)
+	$(BIN)/datamodel-codegen --input $(SPEC) --output $(OUT)/models.py
+	$(BIN)/openapi-python-client generate --path $(SPEC) --config spec/openapi-python-client.yaml \
+		--output-path $(OUT)/client --overwrite --meta none --fail-on-warning >/dev/null
+	$(BIN)/ruff check --isolated --no-cache --fix-only --extend-select=I -q $(OUT)/client
+	$(BIN)/ruff format --isolated --no-cache -q $(OUT)/client
+	printf '"""Generated from spec/agent-harness.yaml by `make generate`. Do not edit."""\n' > $(OUT)/__init__.py
+	touch $(OUT)/py.typed
+
+check-generated: install
+	@tmp=$(CURDIR)/.check-generated && rm -rf $$tmp && mkdir -p $$tmp && $(MAKE) --no-print-directory _generate OUT=$$tmp/generated >/dev/null && \
+	if diff -r -q --exclude=__pycache__ $$tmp/generated generated; then echo "generated/ is in sync with spec/"; \
+	else echo "generated/ differs from spec/: run 'make generate'"; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
+
+spec-check: install
+	$(BIN)/openapi-spec-validator $(SPEC)
+
+lint: install
+	$(BIN)/ruff check server contract_tests tests
+	$(BIN)/ruff format --check server contract_tests tests
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -q tests
+
+contract: install
+	$(BIN)/pytest -q contract_tests
+
+test: install lint typecheck spec-check check-generated
+	$(BIN)/pytest -q
+
+run: install
+	$(BIN)/agent-harness serve --host $(HOST) --port $(PORT) --agents examples/agents
+
+# A longer schemathesis run over HTTP against a live server (start it with `make run`).
+fuzz: install
+	$(BIN)/schemathesis run $(SPEC) --url $(FUZZ_URL) --checks all -H 'Authorization: Bearer $(FUZZ_TOKEN)' \
+		--max-examples $(FUZZ_EXAMPLES) --phases examples,coverage,fuzzing,stateful --no-color
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Generated from spec/agent-harness.yaml by `make generate`. Do not edit."""

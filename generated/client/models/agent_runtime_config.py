@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="AgentRuntimeConfig")
+
+
+@_attrs_define
+class AgentRuntimeConfig:
+    """
+    Attributes:
+        iteration_limit (int | Unset): Max agent-loop iterations per turn. Default: 100.
+        timeout_seconds (int | Unset): Turn wall-clock limit; past it the turn is cancelled (`server-execution-
+            timeout`). Default: 600.
+    """
+
+    iteration_limit: int | Unset = 100
+    timeout_seconds: int | Unset = 600
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        iteration_limit = self.iteration_limit
+
+        timeout_seconds = self.timeout_seconds
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if iteration_limit is not UNSET:
+            field_dict["iteration_limit"] = iteration_limit
+        if timeout_seconds is not UNSET:
+            field_dict["timeout_seconds"] = timeout_seconds
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        iteration_limit = d.pop("iteration_limit", UNSET)
+
+        timeout_seconds = d.pop("timeout_seconds", UNSET)
+
+        agent_runtime_config = cls(
+            iteration_limit=iteration_limit,
+            timeout_seconds=timeout_seconds,
+        )
+
+        agent_runtime_config.additional_properties = d
+        return agent_runtime_config
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.approval_deny_status import ApprovalDenyStatus, check_approval_deny_status
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="ApprovalDeny")
+
+
+@_attrs_define
+class ApprovalDeny:
+    """
+    Attributes:
+        status (ApprovalDenyStatus):
+        reason (str | Unset):
+    """
+
+    status: ApprovalDenyStatus
+    reason: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        status: str = self.status
+
+        reason = self.reason
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "status": status,
+            }
+        )
+        if reason is not UNSET:
+            field_dict["reason"] = reason
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        status = check_approval_deny_status(d.pop("status"))
+
+        reason = d.pop("reason", UNSET)
+
+        approval_deny = cls(
+            status=status,
+            reason=reason,
+        )
+
+        approval_deny.additional_properties = d
+        return approval_deny
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

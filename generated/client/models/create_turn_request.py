@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.user_message import UserMessage
+    from ..models.user_tool_approval_event import UserToolApprovalEvent
+    from ..models.user_tool_response_event import UserToolResponseEvent
+
+
+T = TypeVar("T", bound="CreateTurnRequest")
+
+
+@_attrs_define
+class CreateTurnRequest:
+    """
+    Attributes:
+        input_ (list[UserMessage | UserToolApprovalEvent | UserToolResponseEvent] | Unset):
+        previous_turn_id (str | Unset): `auto` (default) chains to the session's last turn, `none` starts a new root
+            turn, any other value names the turn to chain from.
+        stream (bool | Unset): When false, return the created turn as JSON instead of streaming. Default: True.
+    """
+
+    input_: (
+        list[UserMessage | UserToolApprovalEvent | UserToolResponseEvent] | Unset
+    ) = UNSET
+    previous_turn_id: str | Unset = UNSET
+    stream: bool | Unset = True
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.user_message import UserMessage
+        from ..models.user_tool_approval_event import UserToolApprovalEvent
+
+        input_: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.input_, Unset):
+            input_ = []
+            for input_item_data in self.input_:
+                input_item: dict[str, Any]
+                if isinstance(input_item_data, UserMessage) or isinstance(
+                    input_item_data, UserToolApprovalEvent
+                ):
+                    input_item = input_item_data.to_dict()
+                else:
+                    input_item = input_item_data.to_dict()
+
+                input_.append(input_item)
+
+        previous_turn_id = self.previous_turn_id
+
+        stream = self.stream
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if input_ is not UNSET:
+            field_dict["input"] = input_
+        if previous_turn_id is not UNSET:
+            field_dict["previous_turn_id"] = previous_turn_id
+        if stream is not UNSET:
+            field_dict["stream"] = stream
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.user_message import UserMessage
+        from ..models.user_tool_approval_event import UserToolApprovalEvent
+        from ..models.user_tool_response_event import UserToolResponseEvent
+
+        d = dict(src_dict)
+        _input_ = d.pop("input", UNSET)
+        input_: (
+            list[UserMessage | UserToolApprovalEvent | UserToolResponseEvent] | Unset
+        ) = UNSET
+        if _input_ is not UNSET:
+            input_ = []
+            for input_item_data in _input_:
+
+                def _parse_input_item(
+                    data: object,
+                ) -> UserMessage | UserToolApprovalEvent | UserToolResponseEvent:
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_turn_input_item_type_0 = (
+                            UserMessage.from_dict(data)
+                        )
+
+                        return componentsschemas_turn_input_item_type_0
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_turn_input_item_type_1 = (
+                            UserToolApprovalEvent.from_dict(data)
+                        )
+
+                        return componentsschemas_turn_input_item_type_1
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_turn_input_item_type_2 = (
+                        UserToolResponseEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_turn_input_item_type_2
+
+                input_item = _parse_input_item(input_item_data)
+
+                input_.append(input_item)
+
+        previous_turn_id = d.pop("previous_turn_id", UNSET)
+
+        stream = d.pop("stream", UNSET)
+
+        create_turn_request = cls(
+            input_=input_,
+            previous_turn_id=previous_turn_id,
+            stream=stream,
+        )
+
+        create_turn_request.additional_properties = d
+        return create_turn_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,97 @@
+"""Bearer-JWT authentication: who the caller is, for which tenant, and whether they are an admin.
+
+Keys come from config: an HS256 secret (`HARNESS_JWT_SECRET`), an RS256 public key file or a JWKS
+file. With none configured the server runs in development mode (loudly logged) and accepts any
+bearer token: a JWT's claims are read unverified, any other string becomes the caller's id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from generated.models import Subject
+from server.config import Settings
+
+log = logging.getLogger(__name__)
+
+# The gateway's known caller subject types; any other is refused at session creation (400).
+SUBJECT_TYPES = frozenset({"user", "team", "serviceaccount", "virtualaccount", "agent-identity", "role"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    subject: Subject
+    tenant: str | None
+    is_admin: bool
+
+    @property
+    def id(self) -> str:
+        return self.subject.subject_id
+
+
+class InvalidToken(Exception):
+    pass
+
+
+class TokenVerifier:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._algorithms: list[str] = []
+        self._keys: list[Any] = []
+        if settings.jwt_secret:
+            self._algorithms.append("HS256")
+            self._keys.append(settings.jwt_secret)
+        if settings.jwt_public_key_file:
+            self._algorithms.append("RS256")
+            self._keys.append(settings.jwt_public_key_file.read_text())
+        if settings.jwks_file:
+            jwks = jwt.PyJWKSet.from_dict(json.loads(settings.jwks_file.read_text()))
+            self._algorithms.append("RS256")
+            self._keys.extend(k.key for k in jwks.keys)
+        self.development_mode = not self._keys
+        if self.development_mode:
+            log.warning(
+                "DEVELOPMENT MODE: no JWT key configured (HARNESS_JWT_SECRET, HARNESS_JWT_PUBLIC_KEY_FILE "
+                "or HARNESS_JWKS_FILE); any bearer token is accepted as the caller's identity"
+            )
+
+    def verify(self, token: str) -> Caller:
+        claims = self._claims(token)
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not sub:
+            raise InvalidToken("token has no subject (sub claim)")
+        roles = claims.get("roles") or []
+        if isinstance(roles, str):
+            roles = [roles]
+        subject = Subject(
+            subject_id=sub,
+            subject_type=str(claims.get("subject_type", "user")),
+            subject_slug=str(claims.get("email") or claims.get("preferred_username") or sub),
+        )
+        tenant = claims.get("tenant")
+        return Caller(subject, tenant if isinstance(tenant, str) else None, self._settings.admin_role in roles)
+
+    def _claims(self, token: str) -> dict[str, Any]:
+        if self.development_mode:
+            try:
+                claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+                return claims
+            except jwt.PyJWTError:
+                return {"sub": token}
+        last_error: Exception | None = None
+        for key in self._keys:
+            try:
+                verified: dict[str, Any] = jwt.decode(
+                    token, key, algorithms=self._algorithms, audience=self._settings.jwt_audience,
+                    issuer=self._settings.jwt_issuer,
+                    options={"verify_aud": self._settings.jwt_audience is not None, "require": ["sub", "exp"]},
+                )
+                return verified
+            except jwt.PyJWTError as exc:
+                last_error = exc
+        raise InvalidToken(str(last_error))

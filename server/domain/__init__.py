@@ -1,0 +1,1 @@
+"""The harness's rules: agents, sessions, turns and their state machine, cancellation."""

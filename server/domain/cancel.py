@@ -1,0 +1,48 @@
+"""Cancelling a turn: record the request, push it to the owning executor, wait for the terminal state.
+
+The request is recorded on the turn (`cancel` field) and published to the executor named in the
+turn id in one Lua step (REQUEST_CANCEL), so an executor that picks the turn up after the PUBLISH
+still sees it. The caller then blocks on the turn's event stream (XREAD, pushed, not polled) until
+the executor's FINISH_TURN records the terminal state, or the bound passes (424: the request stays
+recorded and the executor acts on it as soon as it can).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from server.domain.turn_state import CancelReason, is_terminal
+from server.errors import ExecutorTimeout
+from server.ids import TurnId
+from server.store import keys
+from server.store.redis import Store, store_errors
+
+
+async def request_and_wait(store: Store, tenant: str, turn_id: str, reason: CancelReason, timeout: float) -> None:
+    executor = TurnId.parse(turn_id).executor
+    async with store_errors():
+        running = await store.scripts.request_cancel(
+            keys=[keys.turn(tenant, turn_id)],
+            args=[reason.value, keys.executor_cancel_channel(executor), turn_id],
+        )
+        if running:
+            await wait_terminal(store, tenant, turn_id, timeout)
+
+
+async def wait_terminal(store: Store, tenant: str, turn_id: str, timeout: float) -> None:
+    """Return once the turn is terminal; raise ExecutorTimeout after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    turn_key, stream = keys.turn(tenant, turn_id), keys.turn_events(tenant, turn_id)
+    while True:
+        # Read status and position together: an event appended after this read wakes the XREAD below.
+        status, seq = await store.redis.hmget(turn_key, ["status", "seq"])
+        if status is None or is_terminal(status):
+            return
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise ExecutorTimeout(
+                f"executor {TurnId.parse(turn_id).executor!r} did not confirm the cancellation of turn "
+                f"{turn_id!r} in time; the request stays recorded and the turn is cancelled as soon as it can be"
+            )
+        await store.redis.xread({stream: keys.event_stream_id(int(seq or 0))}, block=max(1, int(remaining * 1000)))

@@ -1,0 +1,138 @@
+"""Sessions: created from a registered agent (keeping that manifest version), owned by their creator."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from generated.models import Session
+from server.auth import SUBJECT_TYPES
+from server.domain import agents, pagination
+from server.domain.context import CallContext
+from server.errors import BadRequest, Forbidden, NotFound, SessionNotUsable
+from server.ids import new_session_id, ulid_ceiling, ulid_floor
+from server.store import keys
+from server.store.redis import store_errors
+from server.timestamps import now_iso, to_ms
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A session as stored: its wire doc plus what only the server needs."""
+
+    session: Session
+    manifest: dict[str, Any]
+    last_turn: str | None
+    running: str | None
+
+    @property
+    def id(self) -> str:
+        return self.session.id
+
+
+def _record(fields: dict[str, str]) -> SessionRecord:
+    doc = json.loads(fields["doc"])
+    doc["updated_at"] = fields["updated_at"]
+    return SessionRecord(
+        session=Session.model_validate(doc),
+        manifest=json.loads(fields["manifest"]),
+        last_turn=fields.get("last_turn") or None,
+        running=fields.get("running") or None,
+    )
+
+
+async def create(ctx: CallContext, agent_name: str) -> Session:
+    if ctx.caller.subject.subject_type not in SUBJECT_TYPES:
+        raise BadRequest(f"unsupported caller subject type {ctx.caller.subject.subject_type!r}",
+                         code="unsupported_subject_type")
+    agent = await agents.get(ctx, agent_name, param="agent_name")
+    session_id = new_session_id(ctx.settings.zone)
+    now = now_iso()
+    doc = {
+        "type": "session",
+        "id": session_id,
+        "agent_name": agent.name.root,
+        "agent_version": agent.version,
+        "title": None,
+        "created_by_subject": agent_subject(ctx),
+        "created_at": now,
+    }
+    key = keys.session(ctx.tenant, session_id)
+    async with store_errors():
+        async with ctx.store.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={
+                "doc": json.dumps(doc),
+                "owner": ctx.caller.id,
+                "manifest": agent.manifest.model_dump_json(exclude_none=True),
+                "updated_at": now,
+            })
+            pipe.expire(key, ctx.settings.session_retention_seconds)
+            pipe.zadd(keys.agent_sessions(ctx.tenant, doc["agent_name"]), {session_id: 0})
+            pipe.zadd(keys.agent_sessions_of(ctx.tenant, doc["agent_name"], ctx.caller.id), {session_id: 0})
+            await pipe.execute()
+    return Session.model_validate({**doc, "updated_at": now})
+
+
+def agent_subject(ctx: CallContext) -> dict[str, Any]:
+    return ctx.caller.subject.model_dump()
+
+
+async def load(ctx: CallContext, session_id: str, *, usable: bool = True) -> SessionRecord:
+    """The session, if this caller may see it: 404 unknown (or another tenant's), 403 not theirs,
+    412 deleted (unless `usable` is False)."""
+    async with store_errors():
+        fields: dict[str, str] = await ctx.store.redis.hgetall(keys.session(ctx.tenant, session_id))
+    if not fields:
+        raise NotFound(f"session {session_id!r} not found", code="session_not_found", param="sessionId")
+    if not ctx.caller.is_admin and fields["owner"] != ctx.caller.id:
+        raise Forbidden("this session belongs to another caller", param="sessionId")
+    if usable and fields.get("deleted"):
+        raise SessionNotUsable(f"session {session_id!r} was deleted and is no longer usable", param="sessionId")
+    return _record(fields)
+
+
+async def get(ctx: CallContext, session_id: str) -> Session:
+    return (await load(ctx, session_id)).session
+
+
+async def list_page(
+    ctx: CallContext,
+    agent_name: str,
+    limit: int,
+    order: str,
+    page_token: str | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[list[Session], str | None]:
+    """Keyset pagination over ULID-ordered ids: lexicographic order is creation order, so a page
+    token is just the last id returned, and time bounds become id bounds."""
+    await agents.get(ctx, agent_name, param="agent_name")
+    index = (keys.agent_sessions(ctx.tenant, agent_name) if ctx.caller.is_admin
+             else keys.agent_sessions_of(ctx.tenant, agent_name, ctx.caller.id))
+    low = f"[{ulid_floor(to_ms(start))}" if start else "-"
+    high = f"[{ulid_ceiling(to_ms(end))}~" if end else "+"
+    if page_token:
+        after = str(pagination.decode(page_token, ("after",))["after"])
+        if order == "desc":
+            high = f"({after}"
+        else:
+            low = f"({after}"
+    async with store_errors():
+        if order == "desc":
+            ids: list[str] = await ctx.store.redis.zrevrangebylex(index, high, low, start=0, num=limit + 1)
+        else:
+            ids = await ctx.store.redis.zrangebylex(index, low, high, start=0, num=limit + 1)
+        page = ids[:limit]
+        async with ctx.store.redis.pipeline(transaction=False) as pipe:
+            for session_id in page:
+                pipe.hgetall(keys.session(ctx.tenant, session_id))
+            rows: list[dict[str, str]] = await pipe.execute()
+        expired = [sid for sid, row in zip(page, rows, strict=True) if not row]
+        if expired:
+            # Retention removed these sessions; drop their index entries lazily.
+            await ctx.store.redis.zrem(index, *expired)
+    sessions = [_record(row).session for row in rows if row and not row.get("deleted")]
+    next_token = pagination.encode({"after": page[-1]}) if len(ids) > limit else None
+    return sessions, next_token

@@ -1,0 +1,220 @@
+"""Turns as the API sees them: creating one (one running per session), reading, listing, streaming."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from generated.models import Turn
+from server.domain import events, pagination, sessions
+from server.domain.context import CallContext
+from server.domain.turn_state import is_terminal
+from server.errors import BadRequest, Conflict, NotFound, SessionNotUsable, Unprocessable
+from server.ids import new_turn_id
+from server.store import events as event_log
+from server.store import executors, keys
+from server.store.redis import Store, store_errors
+from server.timestamps import now_iso
+
+AUTO, NONE = "auto", "none"
+# One source for the id shape would be the spec; connexion checks path ids, this checks the one body
+# field that may hold a turn id, using the pattern the spec declares for `TurnIdString`.
+_TURN_ID = re.compile(r"^[0-9a-hjkmnp-tv-z]{26}\.[a-z0-9]{1,16}\.[a-z0-9]{1,32}$")
+_START_TURN_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    turn: Turn
+    status: str
+    seq: int
+
+
+def _record(fields: dict[str, str]) -> TurnRecord:
+    doc = json.loads(fields["doc"])
+    doc["state"] = json.loads(fields["state"])
+    return TurnRecord(Turn.model_validate(doc), fields["status"], int(fields.get("seq", 0)))
+
+
+async def _fetch(store: Store, tenant: str, turn_id: str) -> dict[str, str]:
+    async with store_errors():
+        fields: dict[str, str] = await store.redis.hgetall(keys.turn(tenant, turn_id))
+    return fields
+
+
+async def load(ctx: CallContext, session_id: str, turn_id: str, *, param: str = "turnId") -> TurnRecord:
+    await sessions.load(ctx, session_id)
+    fields = await _fetch(ctx.store, ctx.tenant, turn_id)
+    if not fields or json.loads(fields["doc"])["session_id"] != session_id:
+        raise NotFound(f"turn {turn_id!r} not found in session {session_id!r}", code="turn_not_found", param=param)
+    return _record(fields)
+
+
+def _check_input(items: list[dict[str, Any]]) -> None:
+    resumes = [i for i in items if i["type"] in ("user.tool_approval", "user.tool_response")]
+    if not resumes:
+        return
+    if len(resumes) != len(items):
+        raise Unprocessable("do not mix user messages with tool approvals or tool responses", param="input")
+    # No turn of this server pauses for tool calls yet, so no resume item can match a pending action.
+    raise Unprocessable(
+        f"no pending tool call {resumes[0]['tool_call_id']!r} to answer in this session",
+        code="no_pending_action", param="input",
+    )
+
+
+async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Turn:
+    record = await sessions.load(ctx, session_id)
+    items: list[dict[str, Any]] = body.get("input") or []
+    _check_input(items)
+    previous = body.get("previous_turn_id", AUTO)
+    if previous not in (AUTO, NONE):
+        if not _TURN_ID.match(previous):
+            raise BadRequest("previous_turn_id must be 'auto', 'none' or a turn id", param="previous_turn_id")
+        await load(ctx, session_id, previous, param="previous_turn_id")
+    async with store_errors():
+        executor = await executors.pick(ctx.store.redis, preferred=ctx.settings.executor_id)
+    if executor is None:
+        raise BadRequest("no executor is alive to run the turn", code="no_executor")
+    for _ in range(_START_TURN_ATTEMPTS):
+        parent = record.last_turn if previous == AUTO else None if previous == NONE else previous
+        turn_id = new_turn_id(session_id, executor)
+        now = now_iso()
+        doc = {
+            "id": turn_id,
+            "session_id": session_id,
+            "previous_turn_id": parent,
+            "input": items,
+            "created_by_subject": ctx.caller.subject.model_dump(),
+            "created_at": now,
+        }
+        created = events.turn_created(turn_id, parent, items, ctx.caller.subject, now)
+        async with store_errors():
+            result = await ctx.store.scripts.start_turn(
+                keys=[keys.session(ctx.tenant, session_id), keys.turn(ctx.tenant, turn_id),
+                      keys.turn_events(ctx.tenant, turn_id), keys.executor_inbox(executor)],
+                args=[turn_id, json.dumps(doc), created, record.last_turn or "", now, executor, ctx.tenant,
+                      ctx.settings.session_retention_seconds],
+            )
+        match result:
+            case ["ok"]:
+                return Turn.model_validate({**doc, "state": {"status": "running"}})
+            case ["missing"]:
+                raise NotFound(f"session {session_id!r} not found", code="session_not_found", param="sessionId")
+            case ["deleted"]:
+                raise SessionNotUsable(f"session {session_id!r} was deleted", param="sessionId")
+            case ["busy", running]:
+                raise Conflict(f"turn {running!r} is still running in this session; cancel it or wait for it",
+                               code="turn_running")
+            case _:
+                record = await sessions.load(ctx, session_id)  # the last turn moved: chain to the new one
+    raise Conflict("the session's last turn kept changing; retry", code="turn_chain_contention")
+
+
+async def get(ctx: CallContext, session_id: str, turn_id: str) -> Turn:
+    return (await load(ctx, session_id, turn_id)).turn
+
+
+async def list_page(
+    ctx: CallContext, session_id: str, page_token: str | None, limit: int
+) -> tuple[list[Turn], str | None]:
+    """Newest first along the ancestor chain of the last turn (or of the page token's turn)."""
+    record = await sessions.load(ctx, session_id)
+    cursor = str(pagination.decode(page_token, ("turn",))["turn"]) if page_token else record.last_turn
+    turns: list[Turn] = []
+    while cursor and len(turns) <= limit:
+        fields = await _fetch(ctx.store, ctx.tenant, cursor)
+        if not fields:
+            break  # older turns expired with their retention
+        turn = _record(fields).turn
+        if turn.session_id != session_id:
+            raise BadRequest("page_token does not belong to this session", param="page_token")
+        turns.append(turn)
+        cursor = turn.previous_turn_id
+    next_token = pagination.encode({"turn": turns[limit].id}) if len(turns) > limit else None
+    return turns[:limit], next_token
+
+
+async def persisted_events(ctx: CallContext, turn_id: str, *, lifecycle: bool) -> list[dict[str, Any]]:
+    async with store_errors():
+        return events.persisted(await event_log.read_all(ctx.store.redis, ctx.tenant, turn_id), lifecycle=lifecycle)
+
+
+async def list_events(
+    ctx: CallContext, session_id: str, turn_id: str, page_token: str | None, limit: int, order: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    record = await load(ctx, session_id, turn_id)
+    if not is_terminal(record.status):
+        raise Conflict("the turn is still running; subscribe to it instead", code="turn_running", param="turnId")
+    content = await persisted_events(ctx, turn_id, lifecycle=False)
+    if order == "desc":
+        content.reverse()
+    if page_token:
+        bound = int(pagination.decode(page_token, ("seq",))["seq"])
+        content = [e for e in content if (e["sequence_number"] > bound if order == "asc" else
+                                          e["sequence_number"] < bound)]
+    next_token = pagination.encode({"seq": content[limit - 1]["sequence_number"]}) if len(content) > limit else None
+    return content[:limit], next_token
+
+
+async def list_session_events(
+    ctx: CallContext, session_id: str, page_token: str | None, last_turn_id: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first across the turn chain; a page token is the (turn, sequence) of the next item."""
+    record = await sessions.load(ctx, session_id)
+    bound: int | None = None
+    if page_token:
+        token = pagination.decode(page_token, ("turn", "seq"))
+        cursor: str | None = str(token["turn"])
+        bound = int(token["seq"])
+    else:
+        cursor = record.last_turn
+        if last_turn_id:
+            cursor = (await load(ctx, session_id, last_turn_id, param="last_turn_id")).turn.id
+    items: list[dict[str, Any]] = []
+    while cursor and len(items) <= limit:
+        fields = await _fetch(ctx.store, ctx.tenant, cursor)
+        if not fields:
+            break
+        turn = _record(fields)
+        if turn.turn.session_id != session_id:
+            raise BadRequest("page_token does not belong to this session", param="page_token")
+        if is_terminal(turn.status):
+            for event in reversed(await persisted_events(ctx, cursor, lifecycle=True)):
+                if bound is None or event["sequence_number"] <= bound:
+                    items.append({"turn_id": cursor, "event": event})
+        bound = None
+        cursor = turn.turn.previous_turn_id
+    next_token = None
+    if len(items) > limit:
+        following = items[limit]
+        next_token = pagination.encode({"turn": following["turn_id"], "seq": following["event"]["sequence_number"]})
+    return items[:limit], next_token
+
+
+async def open_stream(ctx: CallContext, session_id: str, turn_id: str) -> None:
+    """Check that a turn's log can be streamed (the session is usable and the log not expired)."""
+    await load(ctx, session_id, turn_id)
+    async with store_errors():
+        if not await event_log.exists(ctx.store.redis, ctx.tenant, turn_id):
+            raise SessionNotUsable(f"the event log of turn {turn_id!r} has expired", code="event_log_expired",
+                                   param="turnId")
+
+
+async def stream(store: Store, tenant: str, turn_id: str, after: int, idle_ms: int) -> AsyncIterator[dict[str, Any]]:
+    """Events after `after`, replayed from the log and then live, ending with `turn.done`.
+
+    Each idle period yields nothing and re-checks that the log still exists, so a stream whose turn
+    expired under it ends instead of hanging.
+    """
+    async with store_errors():
+        async for batch in event_log.follow(store.redis, tenant, turn_id, after, idle_ms):
+            if not batch and not await event_log.exists(store.redis, tenant, turn_id):
+                return
+            for event in batch:
+                yield event
+                if event.get("type") == "turn.done":
+                    return

@@ -1,0 +1,55 @@
+"""Per-turn event logs on Redis Streams.
+
+Each event is one stream entry whose id is `0-<sequence_number>`: the stream's own order is the
+sequence, so a reader resumes after sequence N with an exclusive range from `0-N` and never sees a
+gap, a duplicate or a reordering, whichever replica serves it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from redis.asyncio import Redis
+
+from server.store import keys
+
+
+def _decode(entries: list[tuple[str, dict[str, str]]]) -> list[dict[str, Any]]:
+    return [json.loads(fields["e"]) for _, fields in entries]
+
+
+async def read_range(
+    redis: Redis, tenant: str, turn_id: str, after: int = 0, count: int | None = None
+) -> list[dict[str, Any]]:
+    """Events with sequence number > `after`, oldest first."""
+    entries = await redis.xrange(
+        keys.turn_events(tenant, turn_id), min=f"({keys.event_stream_id(after)}", max="+", count=count
+    )
+    return _decode(entries)
+
+
+async def read_all(redis: Redis, tenant: str, turn_id: str) -> list[dict[str, Any]]:
+    return _decode(await redis.xrange(keys.turn_events(tenant, turn_id)))
+
+
+async def exists(redis: Redis, tenant: str, turn_id: str) -> bool:
+    return bool(await redis.exists(keys.turn_events(tenant, turn_id)))
+
+
+async def follow(
+    redis: Redis, tenant: str, turn_id: str, after: int, block_ms: int
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Yield batches of events after `after` as they are appended; an empty batch means `block_ms`
+    passed with nothing new (the caller decides whether to keep waiting)."""
+    stream = keys.turn_events(tenant, turn_id)
+    last = keys.event_stream_id(after)
+    while True:
+        reply = await redis.xread({stream: last}, block=block_ms, count=256)
+        if not reply:
+            yield []
+            continue
+        entries = reply[0][1]
+        last = entries[-1][0]
+        yield _decode(entries)

@@ -1,0 +1,34 @@
+"""The registry of live executors: each holds a lease it renews by heartbeat."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from redis.asyncio import Redis
+
+from server.store import keys
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+async def heartbeat(redis: Redis, executor_id: str, ttl_seconds: float) -> None:
+    await redis.zadd(keys.executors(), {executor_id: _now_ms() + int(ttl_seconds * 1000)})
+
+
+async def deregister(redis: Redis, executor_id: str) -> None:
+    await redis.zrem(keys.executors(), executor_id)
+
+
+async def live(redis: Redis) -> list[str]:
+    return list(await redis.zrangebyscore(keys.executors(), _now_ms(), "+inf"))
+
+
+async def pick(redis: Redis, preferred: str | None = None) -> str | None:
+    """A live executor for a new turn: the in-process one when it is alive, else any at random."""
+    alive = await live(redis)
+    if preferred in alive:
+        return preferred
+    return random.choice(alive) if alive else None
