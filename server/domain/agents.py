@@ -45,13 +45,13 @@ async def create(ctx: CallContext, body: dict[str, Any]) -> Agent:
     now = now_iso()
     async with store_errors():
         created = await ctx.store.scripts.create_agent(
-            keys=[keys.agent(ctx.tenant, manifest.name.root), keys.agents(ctx.tenant)],
-            args=[manifest.name.root, manifest.model_dump_json(exclude_none=True),
+            keys=[keys.agent(ctx.tenant, manifest.name), keys.agents(ctx.tenant)],
+            args=[manifest.name, manifest.model_dump_json(exclude_none=True),
                   ctx.caller.subject.model_dump_json(), now],
         )
     if not created:
-        raise Conflict(f"agent {manifest.name.root!r} already exists", code="agent_exists", param="name")
-    return await get(ctx, manifest.name.root)
+        raise Conflict(f"agent {manifest.name!r} already exists", code="agent_exists", param="name")
+    return await get(ctx, manifest.name)
 
 
 async def _fields(ctx: CallContext, name: str) -> dict[str, str]:
@@ -78,7 +78,7 @@ async def _require_owner(ctx: CallContext, name: str) -> None:
 
 async def replace(ctx: CallContext, name: str, body: dict[str, Any]) -> Agent:
     manifest = normalise(body)
-    if manifest.name.root != name:
+    if manifest.name != name:
         raise BadRequest("manifest name must equal the agent name in the path", code="name_mismatch", param="name")
     await _require_owner(ctx, name)
     async with store_errors():

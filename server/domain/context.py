@@ -15,3 +15,5 @@ class CallContext:
     settings: Settings
     tenant: str
     caller: Caller
+    local_executor: str | None = None
+    """This process's executor id when it runs one (the embedded default)."""

@@ -10,7 +10,9 @@ from typing import Any
 from generated.models import Session
 from server.auth import SUBJECT_TYPES
 from server.domain import agents, pagination
+from server.domain import cancel as cancellation
 from server.domain.context import CallContext
+from server.domain.turn_state import CancelReason
 from server.errors import BadRequest, Forbidden, NotFound, SessionNotUsable
 from server.ids import new_session_id, ulid_ceiling, ulid_floor
 from server.store import keys
@@ -53,7 +55,7 @@ async def create(ctx: CallContext, agent_name: str) -> Session:
     doc = {
         "type": "session",
         "id": session_id,
-        "agent_name": agent.name.root,
+        "agent_name": agent.name,
         "agent_version": agent.version,
         "title": None,
         "created_by_subject": agent_subject(ctx),
@@ -136,3 +138,30 @@ async def list_page(
     sessions = [_record(row).session for row in rows if row and not row.get("deleted")]
     next_token = pagination.encode({"after": page[-1]}) if len(ids) > limit else None
     return sessions, next_token
+
+
+async def cancel(ctx: CallContext, session_id: str) -> None:
+    """Cancel the session's running turn and return once it is terminal; nothing running is a no-op."""
+    record = await load(ctx, session_id)
+    if record.running:
+        await cancellation.request_and_wait(
+            ctx.store, ctx.tenant, record.running, CancelReason.CLIENT_CANCELLED, ctx.settings.cancel_timeout_seconds
+        )
+
+
+async def delete(ctx: CallContext, session_id: str) -> None:
+    """Mark the session unusable (atomically with reading its running turn), then cancel that turn."""
+    await load(ctx, session_id)
+    async with store_errors():
+        result = await ctx.store.scripts.delete_session(
+            keys=[keys.session(ctx.tenant, session_id)], args=[ctx.settings.session_retention_seconds, now_iso()]
+        )
+    match result:
+        case ["missing"]:
+            raise NotFound(f"session {session_id!r} not found", code="session_not_found", param="sessionId")
+        case ["deleted"]:
+            raise SessionNotUsable(f"session {session_id!r} was deleted and is no longer usable", param="sessionId")
+        case ["ok", running] if running:
+            await cancellation.request_and_wait(
+                ctx.store, ctx.tenant, running, CancelReason.CLIENT_CANCELLED, ctx.settings.cancel_timeout_seconds
+            )

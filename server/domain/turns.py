@@ -76,7 +76,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
             raise BadRequest("previous_turn_id must be 'auto', 'none' or a turn id", param="previous_turn_id")
         await load(ctx, session_id, previous, param="previous_turn_id")
     async with store_errors():
-        executor = await executors.pick(ctx.store.redis, preferred=ctx.settings.executor_id)
+        executor = await executors.pick(ctx.store.redis, local=ctx.local_executor)
     if executor is None:
         raise BadRequest("no executor is alive to run the turn", code="no_executor")
     for _ in range(_START_TURN_ATTEMPTS):

@@ -26,9 +26,10 @@ async def live(redis: Redis) -> list[str]:
     return list(await redis.zrangebyscore(keys.executors(), _now_ms(), "+inf"))
 
 
-async def pick(redis: Redis, preferred: str | None = None) -> str | None:
-    """A live executor for a new turn: the in-process one when it is alive, else any at random."""
+async def pick(redis: Redis, local: str | None = None) -> str | None:
+    """An executor for a new turn: this process's own when it runs one (alive by definition), else
+    a live one at random."""
+    if local is not None:
+        return local
     alive = await live(redis)
-    if preferred in alive:
-        return preferred
     return random.choice(alive) if alive else None

@@ -1,0 +1,84 @@
+"""Build the ASGI application: the spec in spec/, routed by connexion to the handlers, behind the
+tenancy layer, with every error mapped to the spec's envelope."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import connexion
+from connexion.middleware import MiddlewarePosition
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from connexion.exceptions import ResolverError
+from starlette.types import ASGIApp
+
+from server import agent_files, error_handlers
+from server.body_limit import BodyLimit
+from server.config import Settings, get_settings
+from server.handlers import agents, health, sessions, turns
+from server.handlers.context import Bearer
+from server.openapi31 import VALIDATOR_MAP, accept_openapi_31, load_spec
+from server.runtime import running
+from server.tenancy import TenantPrefix
+
+HANDLER_MODULES = (sessions, turns, agents, health)
+
+
+def _snake(operation_id: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation_id)
+
+
+def resolve(operation_id: str) -> Callable[..., Any]:
+    """operationId `createSession` → the `create_session` function of a handler module."""
+    name = _snake(operation_id)
+    for module in HANDLER_MODULES:
+        if hasattr(module, name):
+            handler: Callable[..., Any] = getattr(module, name)
+            return handler
+    raise ResolverError(f"no handler for operationId {operation_id!r}")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    with_executor: bool = True,
+    agent_paths: list[Path] | None = None,
+    agents_tenant: str = "truefoundry",
+) -> ASGIApp:
+    settings = settings or get_settings()
+    accept_openapi_31()
+    manifests = agent_files.read_manifests(agent_paths or [])
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[dict[str, Any]]:
+        async with running(settings, with_executor=with_executor) as runtime:
+            await agent_files.apply(runtime, agents_tenant, manifests)
+            yield {"runtime": runtime}
+
+    app = connexion.AsyncApp(
+        __name__,
+        lifespan=lifespan,
+        pythonic_params=True,
+        strict_validation=True,
+        validate_responses=True,
+        validator_map=VALIDATOR_MAP,
+        security_map={"bearer": Bearer},
+        resolver=Resolver(function_resolver=resolve),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/docs", spec_path="/openapi.json"),
+    )
+    # Routes are `/v1/...`: the tenant segment of the spec's server URL is handled by TenantPrefix.
+    app.add_api(load_spec(), base_path="")
+    app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
+    for exception, handler in error_handlers.HANDLERS:
+        app.add_error_handler(exception, handler)
+    # Errors raised outside connexion's exception layer still leave as the envelope, not a bare 500.
+    stack = app.middleware.middlewares
+    stack[stack.index(ServerErrorMiddleware)] = functools.partial(
+        ServerErrorMiddleware, handler=error_handlers.unhandled
+    )
+    return TenantPrefix(app)

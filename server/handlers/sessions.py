@@ -1,0 +1,47 @@
+"""Session operations, including the seed's cancel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from connexion import NoContent
+
+from generated.models import GetSessionResponse, ListSessionsResponse, TokenPagination
+from server.domain import sessions
+from server.domain.events import to_dict
+from server.handlers.context import call_context
+
+
+async def create_session(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    session = await sessions.create(call_context(), body["agent_name"])
+    return to_dict(GetSessionResponse(data=session)), 201
+
+
+async def list_sessions(
+    agent_name: str,
+    limit: int = 10,
+    order: str = "desc",
+    page_token: str | None = None,
+    start_timestamp: str | None = None,
+    end_timestamp: str | None = None,
+) -> dict[str, Any]:
+    # The spec's `format: date-time` was checked by connexion; this only converts.
+    start = datetime.fromisoformat(start_timestamp) if start_timestamp else None
+    end = datetime.fromisoformat(end_timestamp) if end_timestamp else None
+    page, next_token = await sessions.list_page(call_context(), agent_name, limit, order, page_token, start, end)
+    return to_dict(ListSessionsResponse(data=page, pagination=TokenPagination(limit=limit, next_page_token=next_token)))
+
+
+async def get_session(session_id: str) -> dict[str, Any]:
+    return to_dict(GetSessionResponse(data=await sessions.get(call_context(), session_id)))
+
+
+async def delete_session(session_id: str) -> tuple[Any, int]:
+    await sessions.delete(call_context(), session_id)
+    return NoContent, 204
+
+
+async def cancel_session(session_id: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    await sessions.cancel(call_context(), session_id)
+    return {}
