@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import connexion
+from connexion.exceptions import ResolverError
 from connexion.middleware import MiddlewarePosition
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from connexion.exceptions import ResolverError
 from starlette.types import ASGIApp
 
 from server import agent_files, error_handlers
@@ -73,7 +73,9 @@ def create_app(
     )
     # Routes are `/v1/...`: the tenant segment of the spec's server URL is handled by TenantPrefix.
     app.add_api(load_spec(), base_path="")
-    app.add_middleware(BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes
+    )
     for exception, handler in error_handlers.HANDLERS:
         app.add_error_handler(exception, handler)
     # Errors raised outside connexion's exception layer still leave as the envelope, not a bare 500.

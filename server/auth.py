@@ -74,7 +74,9 @@ class TokenVerifier:
             subject_slug=str(claims.get("email") or claims.get("preferred_username") or sub),
         )
         tenant = claims.get("tenant")
-        return Caller(subject, tenant if isinstance(tenant, str) else None, self._settings.admin_role in roles)
+        return Caller(
+            subject, tenant if isinstance(tenant, str) else None, self._settings.admin_role in roles
+        )
 
     def _claims(self, token: str) -> dict[str, Any]:
         if self.development_mode:
@@ -87,9 +89,15 @@ class TokenVerifier:
         for key in self._keys:
             try:
                 verified: dict[str, Any] = jwt.decode(
-                    token, key, algorithms=self._algorithms, audience=self._settings.jwt_audience,
+                    token,
+                    key,
+                    algorithms=self._algorithms,
+                    audience=self._settings.jwt_audience,
                     issuer=self._settings.jwt_issuer,
-                    options={"verify_aud": self._settings.jwt_audience is not None, "require": ["sub", "exp"]},
+                    options={
+                        "verify_aud": self._settings.jwt_audience is not None,
+                        "require": ["sub", "exp"],
+                    },
                 )
                 return verified
             except jwt.PyJWTError as exc:

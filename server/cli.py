@@ -14,8 +14,12 @@ from server.config import get_settings
 
 def _serve(args: argparse.Namespace) -> None:
     settings = get_settings()
-    app = create_app(settings, with_executor=not args.no_executor, agent_paths=args.agents,
-                     agents_tenant=args.agents_tenant)
+    app = create_app(
+        settings,
+        with_executor=not args.no_executor,
+        agent_paths=args.agents,
+        agents_tenant=args.agents_tenant,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=5)
 
 
@@ -25,14 +29,23 @@ def main(argv: list[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="serve the API (with an in-process executor by default)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--agents", type=Path, action="append", default=[],
-                       help="agent manifest file or directory of *.yaml to register at startup (repeatable)")
-    serve.add_argument("--agents-tenant", default="truefoundry", help="tenant the --agents manifests belong to")
+    serve.add_argument(
+        "--agents",
+        type=Path,
+        action="append",
+        default=[],
+        help="agent manifest file or directory of *.yaml to register at startup (repeatable)",
+    )
+    serve.add_argument(
+        "--agents-tenant", default="truefoundry", help="tenant the --agents manifests belong to"
+    )
     serve.add_argument("--no-executor", action="store_true", help="run no executor in this process")
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=_serve)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     args.func(args)
 
 

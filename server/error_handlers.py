@@ -35,12 +35,17 @@ _BY_STATUS: dict[int, tuple[str, str]] = {
 
 def _response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> ConnexionResponse:
     return ConnexionResponse(
-        status_code=status, mimetype="application/json", content_type="application/json",
-        body=json.dumps(body), headers=headers or {},
+        status_code=status,
+        mimetype="application/json",
+        content_type="application/json",
+        body=json.dumps(body),
+        headers=headers or {},
     )
 
 
-def _generic(status: int, message: str, param: str | None = None, headers: dict[str, str] | None = None) -> ConnexionResponse:
+def _generic(
+    status: int, message: str, param: str | None = None, headers: dict[str, str] | None = None
+) -> ConnexionResponse:
     if status >= 500:
         return _response(500, error_body("internal server error", "api_error", "internal_error"))
     type_, code = _BY_STATUS.get(status, ("invalid_request_error", "invalid_request"))
@@ -54,8 +59,10 @@ async def api_error(_: ConnexionRequest, exc: Exception) -> ConnexionResponse:
 
 async def store_unavailable(_: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     log.warning("store unavailable: %s", exc)
-    return _response(400, error_body("store unavailable: Redis cannot be reached", "store_unavailable",
-                                     "store_unavailable"))
+    return _response(
+        400,
+        error_body("store unavailable: Redis cannot be reached", "store_unavailable", "store_unavailable"),
+    )
 
 
 async def problem(_: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -85,4 +92,3 @@ HANDLERS: list[tuple[type[Exception], Any]] = [
     (HTTPException, http_error),
     (Exception, unhandled),
 ]
-

@@ -32,8 +32,10 @@ async def running(settings: Settings, *, with_executor: bool = True) -> AsyncIte
     store = await Store.open(settings.redis_url, settings.zone)
     if not await store.ping():
         await store.close()
-        raise RuntimeError(f"Redis at {settings.redis_url} is unreachable; start it or unset HARNESS_REDIS_URL "
-                           "to use the embedded redis-server")
+        raise RuntimeError(
+            f"Redis at {settings.redis_url} is unreachable; start it or unset HARNESS_REDIS_URL "
+            "to use the embedded redis-server"
+        )
     worker = Worker(store, settings) if with_executor else None
     if worker:
         await worker.start()

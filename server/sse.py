@@ -27,5 +27,7 @@ def response(store: Store, tenant: str, turn_id: str, after: int, ping_seconds: 
             yield frame(event)
 
     return EventSourceResponse(
-        frames(), ping=int(max(1, ping_seconds)), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        frames(),
+        ping=int(max(1, ping_seconds)),
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -28,7 +28,7 @@ class TenantPrefix:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             root = scope.get("root_path", "")
-            tenant, _, rest = scope["path"][len(root):].lstrip("/").partition("/")
+            tenant, _, rest = scope["path"][len(root) :].lstrip("/").partition("/")
             if rest.startswith("v1/") and TENANT.match(tenant):
                 scope = dict(scope)
                 scope["root_path"] = f"{root}/{tenant}"

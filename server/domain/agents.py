@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from generated.models import Agent, AgentManifest, AgentRuntimeConfig, Subject
 from server.domain import pagination
 from server.domain.context import CallContext
-from server.errors import BadRequest, Conflict, Forbidden, NotFound
 from server.domain.providers import known_provider
+from server.errors import BadRequest, Conflict, Forbidden, NotFound
 from server.store import keys
 from server.store.redis import store_errors
 from server.timestamps import now_iso
@@ -20,7 +20,9 @@ def normalise(body: dict[str, Any]) -> AgentManifest:
     manifest = AgentManifest.model_validate(body)
     if not known_provider(manifest.model.name):
         raise BadRequest(
-            f"unknown model provider in {manifest.model.name!r}", code="unknown_model_provider", param="model.name"
+            f"unknown model provider in {manifest.model.name!r}",
+            code="unknown_model_provider",
+            param="model.name",
         )
     if manifest.config is None:
         manifest.config = AgentRuntimeConfig()
@@ -46,8 +48,12 @@ async def create(ctx: CallContext, body: dict[str, Any]) -> Agent:
     async with store_errors():
         created = await ctx.store.scripts.create_agent(
             keys=[keys.agent(ctx.tenant, manifest.name), keys.agents(ctx.tenant)],
-            args=[manifest.name, manifest.model_dump_json(exclude_none=True),
-                  ctx.caller.subject.model_dump_json(), now],
+            args=[
+                manifest.name,
+                manifest.model_dump_json(exclude_none=True),
+                ctx.caller.subject.model_dump_json(),
+                now,
+            ],
         )
     if not created:
         raise Conflict(f"agent {manifest.name!r} already exists", code="agent_exists", param="name")
@@ -56,7 +62,7 @@ async def create(ctx: CallContext, body: dict[str, Any]) -> Agent:
 
 async def _fields(ctx: CallContext, name: str) -> dict[str, str]:
     async with store_errors():
-        fields: dict[str, str] = await ctx.store.redis.hgetall(keys.agent(ctx.tenant, name))
+        fields = cast(dict[str, str], await ctx.store.redis.hgetall(keys.agent(ctx.tenant, name)))
     if not fields:
         raise NotFound(f"agent {name!r} not found", code="agent_not_found", param="agentName")
     return fields
@@ -79,7 +85,9 @@ async def _require_owner(ctx: CallContext, name: str) -> None:
 async def replace(ctx: CallContext, name: str, body: dict[str, Any]) -> Agent:
     manifest = normalise(body)
     if manifest.name != name:
-        raise BadRequest("manifest name must equal the agent name in the path", code="name_mismatch", param="name")
+        raise BadRequest(
+            "manifest name must equal the agent name in the path", code="name_mismatch", param="name"
+        )
     await _require_owner(ctx, name)
     async with store_errors():
         version = await ctx.store.scripts.replace_agent(
@@ -92,18 +100,20 @@ async def replace(ctx: CallContext, name: str, body: dict[str, Any]) -> Agent:
 
 async def delete(ctx: CallContext, name: str) -> None:
     await _require_owner(ctx, name)
-    async with store_errors():
-        async with ctx.store.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(keys.agent(ctx.tenant, name))
-            pipe.zrem(keys.agents(ctx.tenant), name)
-            await pipe.execute()
+    async with store_errors(), ctx.store.redis.pipeline(transaction=True) as pipe:
+        pipe.delete(keys.agent(ctx.tenant, name))
+        pipe.zrem(keys.agents(ctx.tenant), name)
+        await pipe.execute()
 
 
 async def list_page(ctx: CallContext, page_token: str | None, limit: int) -> tuple[list[Agent], str | None]:
     after = pagination.decode(page_token, ("after",))["after"] if page_token else None
     async with store_errors():
-        names: list[str] = await ctx.store.redis.zrangebylex(
-            keys.agents(ctx.tenant), f"({after}" if after else "-", "+", start=0, num=limit + 1
+        names = cast(
+            list[str],
+            await ctx.store.redis.zrangebylex(
+                keys.agents(ctx.tenant), f"({after}" if after else "-", "+", start=0, num=limit + 1
+            ),
         )
         page = names[:limit]
         async with ctx.store.redis.pipeline(transaction=False) as pipe:

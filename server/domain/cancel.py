@@ -10,6 +10,7 @@ recorded and the executor acts on it as soon as it can).
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 from server.domain.turn_state import CancelReason, is_terminal
 from server.errors import ExecutorTimeout
@@ -18,7 +19,9 @@ from server.store import keys
 from server.store.redis import Store, store_errors
 
 
-async def request_and_wait(store: Store, tenant: str, turn_id: str, reason: CancelReason, timeout: float) -> None:
+async def request_and_wait(
+    store: Store, tenant: str, turn_id: str, reason: CancelReason, wait_seconds: float
+) -> None:
     executor = TurnId.parse(turn_id).executor
     async with store_errors():
         running = await store.scripts.request_cancel(
@@ -26,23 +29,26 @@ async def request_and_wait(store: Store, tenant: str, turn_id: str, reason: Canc
             args=[reason.value, keys.executor_cancel_channel(executor), turn_id],
         )
         if running:
-            await wait_terminal(store, tenant, turn_id, timeout)
+            await wait_terminal(store, tenant, turn_id, wait_seconds)
 
 
-async def wait_terminal(store: Store, tenant: str, turn_id: str, timeout: float) -> None:
-    """Return once the turn is terminal; raise ExecutorTimeout after `timeout` seconds."""
+async def wait_terminal(store: Store, tenant: str, turn_id: str, wait_seconds: float) -> None:
+    """Return once the turn is terminal; raise ExecutorTimeout after `wait_seconds`."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + wait_seconds
     turn_key, stream = keys.turn(tenant, turn_id), keys.turn_events(tenant, turn_id)
     while True:
         # Read status and position together: an event appended after this read wakes the XREAD below.
-        status, seq = await store.redis.hmget(turn_key, ["status", "seq"])
+        status, seq = cast(list[str | None], await store.redis.hmget(turn_key, ["status", "seq"]))
         if status is None or is_terminal(status):
             return
         remaining = deadline - loop.time()
         if remaining <= 0:
             raise ExecutorTimeout(
                 f"executor {TurnId.parse(turn_id).executor!r} did not confirm the cancellation of turn "
-                f"{turn_id!r} in time; the request stays recorded and the turn is cancelled as soon as it can be"
+                f"{turn_id!r} in time; the request stays recorded and the turn is cancelled as soon as "
+                "the executor can"
             )
-        await store.redis.xread({stream: keys.event_stream_id(int(seq or 0))}, block=max(1, int(remaining * 1000)))
+        await store.redis.xread(
+            {stream: keys.event_stream_id(int(seq or 0))}, block=max(1, int(remaining * 1000))
+        )

@@ -56,19 +56,37 @@ def turn_created(
 
 
 def turn_done(state: TerminalState, now: str) -> str:
-    return to_json(TurnDoneEvent(type="turn.done", id=new_ulid(), state=state, created_at=now))  # type: ignore[arg-type]
+    return to_json(
+        TurnDoneEvent.model_validate(
+            {"type": "turn.done", "id": new_ulid(), "state": state, "created_at": now}
+        )
+    )
 
 
 def model_message_base(message_id: str, now: str) -> str:
     return to_json(
-        ModelMessageEvent(type="model.message", id=message_id, thread_id=MAIN_THREAD, created_at=now, content="")  # type: ignore[arg-type]
+        ModelMessageEvent.model_validate(
+            {
+                "type": "model.message",
+                "id": message_id,
+                "thread_id": MAIN_THREAD,
+                "created_at": now,
+                "content": "",
+            }
+        )
     )
 
 
 def model_message_delta(message_id: str, now: str, content: str) -> str:
     return to_json(
-        ModelMessageDeltaEvent(
-            type="model.message.delta", id=message_id, thread_id=MAIN_THREAD, created_at=now, content=content  # type: ignore[arg-type]
+        ModelMessageDeltaEvent.model_validate(
+            {
+                "type": "model.message.delta",
+                "id": message_id,
+                "thread_id": MAIN_THREAD,
+                "created_at": now,
+                "content": content,
+            }
         )
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from server.domain import events
 from server.domain.turn_state import TerminalState
@@ -29,7 +29,7 @@ class TurnJob:
 
 async def load_job(store: Store, tenant: str, turn_id: str) -> TurnJob | None:
     """The turn's work, or None when it is no longer running (or has expired)."""
-    fields: dict[str, str] = await store.redis.hgetall(keys.turn(tenant, turn_id))
+    fields = cast(dict[str, str], await store.redis.hgetall(keys.turn(tenant, turn_id)))
     if not fields or fields.get("status") != "running":
         return None
     doc = json.loads(fields["doc"])
@@ -45,7 +45,7 @@ async def load_job(store: Store, tenant: str, turn_id: str) -> TurnJob | None:
 
 
 async def cancel_reason(store: Store, tenant: str, turn_id: str) -> str | None:
-    reason: str | None = await store.redis.hget(keys.turn(tenant, turn_id), "cancel")
+    reason = cast(str | None, await store.redis.hget(keys.turn(tenant, turn_id), "cancel"))
     return reason
 
 
@@ -62,8 +62,18 @@ async def finish(store: Store, job: TurnJob, state: TerminalState, retention_sec
     """Record the terminal state and the single `turn.done`; False when another writer was first."""
     now = now_iso()
     sequence: int = await store.scripts.finish_turn(
-        keys=[keys.turn(job.tenant, job.turn_id), keys.turn_events(job.tenant, job.turn_id),
-              keys.session(job.tenant, job.session_id)],
-        args=[state.status, events.to_json(state), events.turn_done(state, now), job.turn_id, retention_seconds, now],
+        keys=[
+            keys.turn(job.tenant, job.turn_id),
+            keys.turn_events(job.tenant, job.turn_id),
+            keys.session(job.tenant, job.session_id),
+        ],
+        args=[
+            state.status,
+            events.to_json(state),
+            events.turn_done(state, now),
+            job.turn_id,
+            retention_seconds,
+            now,
+        ],
     )
     return bool(sequence)

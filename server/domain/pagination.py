@@ -22,6 +22,7 @@ def decode(token: str, required: tuple[str, ...]) -> dict[str, Any]:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         payload = None
     if not isinstance(payload, dict) or any(not isinstance(payload.get(k), str | int) for k in required):
-        raise BadRequest("page_token is not a token this server issued", code="invalid_page_token",
-                         param="page_token")
+        raise BadRequest(
+            "page_token is not a token this server issued", code="invalid_page_token", param="page_token"
+        )
     return payload

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from generated.models import Session
 from server.auth import SUBJECT_TYPES
@@ -47,8 +47,10 @@ def _record(fields: dict[str, str]) -> SessionRecord:
 
 async def create(ctx: CallContext, agent_name: str) -> Session:
     if ctx.caller.subject.subject_type not in SUBJECT_TYPES:
-        raise BadRequest(f"unsupported caller subject type {ctx.caller.subject.subject_type!r}",
-                         code="unsupported_subject_type")
+        raise BadRequest(
+            f"unsupported caller subject type {ctx.caller.subject.subject_type!r}",
+            code="unsupported_subject_type",
+        )
     agent = await agents.get(ctx, agent_name, param="agent_name")
     session_id = new_session_id(ctx.settings.zone)
     now = now_iso()
@@ -62,18 +64,20 @@ async def create(ctx: CallContext, agent_name: str) -> Session:
         "created_at": now,
     }
     key = keys.session(ctx.tenant, session_id)
-    async with store_errors():
-        async with ctx.store.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={
+    async with store_errors(), ctx.store.redis.pipeline(transaction=True) as pipe:
+        pipe.hset(
+            key,
+            mapping={
                 "doc": json.dumps(doc),
                 "owner": ctx.caller.id,
                 "manifest": agent.manifest.model_dump_json(exclude_none=True),
                 "updated_at": now,
-            })
-            pipe.expire(key, ctx.settings.session_retention_seconds)
-            pipe.zadd(keys.agent_sessions(ctx.tenant, doc["agent_name"]), {session_id: 0})
-            pipe.zadd(keys.agent_sessions_of(ctx.tenant, doc["agent_name"], ctx.caller.id), {session_id: 0})
-            await pipe.execute()
+            },
+        )
+        pipe.expire(key, ctx.settings.session_retention_seconds)
+        pipe.zadd(keys.agent_sessions(ctx.tenant, agent.name), {session_id: 0})
+        pipe.zadd(keys.agent_sessions_of(ctx.tenant, agent.name, ctx.caller.id), {session_id: 0})
+        await pipe.execute()
     return Session.model_validate({**doc, "updated_at": now})
 
 
@@ -85,13 +89,15 @@ async def load(ctx: CallContext, session_id: str, *, usable: bool = True) -> Ses
     """The session, if this caller may see it: 404 unknown (or another tenant's), 403 not theirs,
     412 deleted (unless `usable` is False)."""
     async with store_errors():
-        fields: dict[str, str] = await ctx.store.redis.hgetall(keys.session(ctx.tenant, session_id))
+        fields = cast(dict[str, str], await ctx.store.redis.hgetall(keys.session(ctx.tenant, session_id)))
     if not fields:
         raise NotFound(f"session {session_id!r} not found", code="session_not_found", param="sessionId")
     if not ctx.caller.is_admin and fields["owner"] != ctx.caller.id:
         raise Forbidden("this session belongs to another caller", param="sessionId")
     if usable and fields.get("deleted"):
-        raise SessionNotUsable(f"session {session_id!r} was deleted and is no longer usable", param="sessionId")
+        raise SessionNotUsable(
+            f"session {session_id!r} was deleted and is no longer usable", param="sessionId"
+        )
     return _record(fields)
 
 
@@ -111,8 +117,11 @@ async def list_page(
     """Keyset pagination over ULID-ordered ids: lexicographic order is creation order, so a page
     token is just the last id returned, and time bounds become id bounds."""
     await agents.get(ctx, agent_name, param="agent_name")
-    index = (keys.agent_sessions(ctx.tenant, agent_name) if ctx.caller.is_admin
-             else keys.agent_sessions_of(ctx.tenant, agent_name, ctx.caller.id))
+    index = (
+        keys.agent_sessions(ctx.tenant, agent_name)
+        if ctx.caller.is_admin
+        else keys.agent_sessions_of(ctx.tenant, agent_name, ctx.caller.id)
+    )
     low = f"[{ulid_floor(to_ms(start))}" if start else "-"
     high = f"[{ulid_ceiling(to_ms(end))}~" if end else "+"
     if page_token:
@@ -123,9 +132,11 @@ async def list_page(
             low = f"({after}"
     async with store_errors():
         if order == "desc":
-            ids: list[str] = await ctx.store.redis.zrevrangebylex(index, high, low, start=0, num=limit + 1)
+            ids = cast(
+                list[str], await ctx.store.redis.zrevrangebylex(index, high, low, start=0, num=limit + 1)
+            )
         else:
-            ids = await ctx.store.redis.zrangebylex(index, low, high, start=0, num=limit + 1)
+            ids = cast(list[str], await ctx.store.redis.zrangebylex(index, low, high, start=0, num=limit + 1))
         page = ids[:limit]
         async with ctx.store.redis.pipeline(transaction=False) as pipe:
             for session_id in page:
@@ -145,7 +156,11 @@ async def cancel(ctx: CallContext, session_id: str) -> None:
     record = await load(ctx, session_id)
     if record.running:
         await cancellation.request_and_wait(
-            ctx.store, ctx.tenant, record.running, CancelReason.CLIENT_CANCELLED, ctx.settings.cancel_timeout_seconds
+            ctx.store,
+            ctx.tenant,
+            record.running,
+            CancelReason.CLIENT_CANCELLED,
+            ctx.settings.cancel_timeout_seconds,
         )
 
 
@@ -154,14 +169,21 @@ async def delete(ctx: CallContext, session_id: str) -> None:
     await load(ctx, session_id)
     async with store_errors():
         result = await ctx.store.scripts.delete_session(
-            keys=[keys.session(ctx.tenant, session_id)], args=[ctx.settings.session_retention_seconds, now_iso()]
+            keys=[keys.session(ctx.tenant, session_id)],
+            args=[ctx.settings.session_retention_seconds, now_iso()],
         )
     match result:
         case ["missing"]:
             raise NotFound(f"session {session_id!r} not found", code="session_not_found", param="sessionId")
         case ["deleted"]:
-            raise SessionNotUsable(f"session {session_id!r} was deleted and is no longer usable", param="sessionId")
+            raise SessionNotUsable(
+                f"session {session_id!r} was deleted and is no longer usable", param="sessionId"
+            )
         case ["ok", running] if running:
             await cancellation.request_and_wait(
-                ctx.store, ctx.tenant, running, CancelReason.CLIENT_CANCELLED, ctx.settings.cancel_timeout_seconds
+                ctx.store,
+                ctx.tenant,
+                running,
+                CancelReason.CLIENT_CANCELLED,
+                ctx.settings.cancel_timeout_seconds,
             )

@@ -54,11 +54,15 @@ def is_terminal(status: str) -> bool:
 
 
 def cancelled(completed_at: str, reason: CancelReason, metrics: TurnMetrics | None) -> TurnStateCancelled:
-    return TurnStateCancelled(status="cancelled", reason=reason.value, completed_at=completed_at, metrics=metrics)
+    return TurnStateCancelled.model_validate(
+        {"status": "cancelled", "reason": reason.value, "completed_at": completed_at, "metrics": metrics}
+    )
 
 
 def failed(completed_at: str, message: str, metrics: TurnMetrics | None) -> TurnStateError:
-    return TurnStateError(status="error", message=message, completed_at=completed_at, metrics=metrics)
+    return TurnStateError.model_validate(
+        {"status": "error", "message": message, "completed_at": completed_at, "metrics": metrics}
+    )
 
 
 TerminalState = TurnStateDone | TurnStateCancelled | TurnStateError

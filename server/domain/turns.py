@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from generated.models import Turn
 from server.domain import events, pagination, sessions
@@ -41,7 +41,7 @@ def _record(fields: dict[str, str]) -> TurnRecord:
 
 async def _fetch(store: Store, tenant: str, turn_id: str) -> dict[str, str]:
     async with store_errors():
-        fields: dict[str, str] = await store.redis.hgetall(keys.turn(tenant, turn_id))
+        fields = cast(dict[str, str], await store.redis.hgetall(keys.turn(tenant, turn_id)))
     return fields
 
 
@@ -49,7 +49,9 @@ async def load(ctx: CallContext, session_id: str, turn_id: str, *, param: str = 
     await sessions.load(ctx, session_id)
     fields = await _fetch(ctx.store, ctx.tenant, turn_id)
     if not fields or json.loads(fields["doc"])["session_id"] != session_id:
-        raise NotFound(f"turn {turn_id!r} not found in session {session_id!r}", code="turn_not_found", param=param)
+        raise NotFound(
+            f"turn {turn_id!r} not found in session {session_id!r}", code="turn_not_found", param=param
+        )
     return _record(fields)
 
 
@@ -62,7 +64,8 @@ def _check_input(items: list[dict[str, Any]]) -> None:
     # No turn of this server pauses for tool calls yet, so no resume item can match a pending action.
     raise Unprocessable(
         f"no pending tool call {resumes[0]['tool_call_id']!r} to answer in this session",
-        code="no_pending_action", param="input",
+        code="no_pending_action",
+        param="input",
     )
 
 
@@ -94,21 +97,37 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
         created = events.turn_created(turn_id, parent, items, ctx.caller.subject, now)
         async with store_errors():
             result = await ctx.store.scripts.start_turn(
-                keys=[keys.session(ctx.tenant, session_id), keys.turn(ctx.tenant, turn_id),
-                      keys.turn_events(ctx.tenant, turn_id), keys.executor_inbox(executor)],
-                args=[turn_id, json.dumps(doc), created, record.last_turn or "", now, executor, ctx.tenant,
-                      ctx.settings.session_retention_seconds],
+                keys=[
+                    keys.session(ctx.tenant, session_id),
+                    keys.turn(ctx.tenant, turn_id),
+                    keys.turn_events(ctx.tenant, turn_id),
+                    keys.executor_inbox(executor),
+                ],
+                args=[
+                    turn_id,
+                    json.dumps(doc),
+                    created,
+                    record.last_turn or "",
+                    now,
+                    executor,
+                    ctx.tenant,
+                    ctx.settings.session_retention_seconds,
+                ],
             )
         match result:
             case ["ok"]:
                 return Turn.model_validate({**doc, "state": {"status": "running"}})
             case ["missing"]:
-                raise NotFound(f"session {session_id!r} not found", code="session_not_found", param="sessionId")
+                raise NotFound(
+                    f"session {session_id!r} not found", code="session_not_found", param="sessionId"
+                )
             case ["deleted"]:
                 raise SessionNotUsable(f"session {session_id!r} was deleted", param="sessionId")
             case ["busy", running]:
-                raise Conflict(f"turn {running!r} is still running in this session; cancel it or wait for it",
-                               code="turn_running")
+                raise Conflict(
+                    f"turn {running!r} is still running in this session; cancel it or wait for it",
+                    code="turn_running",
+                )
             case _:
                 record = await sessions.load(ctx, session_id)  # the last turn moved: chain to the new one
     raise Conflict("the session's last turn kept changing; retry", code="turn_chain_contention")
@@ -140,7 +159,9 @@ async def list_page(
 
 async def persisted_events(ctx: CallContext, turn_id: str, *, lifecycle: bool) -> list[dict[str, Any]]:
     async with store_errors():
-        return events.persisted(await event_log.read_all(ctx.store.redis, ctx.tenant, turn_id), lifecycle=lifecycle)
+        return events.persisted(
+            await event_log.read_all(ctx.store.redis, ctx.tenant, turn_id), lifecycle=lifecycle
+        )
 
 
 async def list_events(
@@ -148,15 +169,22 @@ async def list_events(
 ) -> tuple[list[dict[str, Any]], str | None]:
     record = await load(ctx, session_id, turn_id)
     if not is_terminal(record.status):
-        raise Conflict("the turn is still running; subscribe to it instead", code="turn_running", param="turnId")
+        raise Conflict(
+            "the turn is still running; subscribe to it instead", code="turn_running", param="turnId"
+        )
     content = await persisted_events(ctx, turn_id, lifecycle=False)
     if order == "desc":
         content.reverse()
     if page_token:
         bound = int(pagination.decode(page_token, ("seq",))["seq"])
-        content = [e for e in content if (e["sequence_number"] > bound if order == "asc" else
-                                          e["sequence_number"] < bound)]
-    next_token = pagination.encode({"seq": content[limit - 1]["sequence_number"]}) if len(content) > limit else None
+        content = [
+            e
+            for e in content
+            if (e["sequence_number"] > bound if order == "asc" else e["sequence_number"] < bound)
+        ]
+    next_token = (
+        pagination.encode({"seq": content[limit - 1]["sequence_number"]}) if len(content) > limit else None
+    )
     return content[:limit], next_token
 
 
@@ -191,7 +219,9 @@ async def list_session_events(
     next_token = None
     if len(items) > limit:
         following = items[limit]
-        next_token = pagination.encode({"turn": following["turn_id"], "seq": following["event"]["sequence_number"]})
+        next_token = pagination.encode(
+            {"turn": following["turn_id"], "seq": following["event"]["sequence_number"]}
+        )
     return items[:limit], next_token
 
 
@@ -200,11 +230,14 @@ async def open_stream(ctx: CallContext, session_id: str, turn_id: str) -> None:
     await load(ctx, session_id, turn_id)
     async with store_errors():
         if not await event_log.exists(ctx.store.redis, ctx.tenant, turn_id):
-            raise SessionNotUsable(f"the event log of turn {turn_id!r} has expired", code="event_log_expired",
-                                   param="turnId")
+            raise SessionNotUsable(
+                f"the event log of turn {turn_id!r} has expired", code="event_log_expired", param="turnId"
+            )
 
 
-async def stream(store: Store, tenant: str, turn_id: str, after: int, idle_ms: int) -> AsyncIterator[dict[str, Any]]:
+async def stream(
+    store: Store, tenant: str, turn_id: str, after: int, idle_ms: int
+) -> AsyncIterator[dict[str, Any]]:
     """Events after `after`, replayed from the log and then live, ending with `turn.done`.
 
     Each idle period yields nothing and re-checks that the log still exists, so a stream whose turn

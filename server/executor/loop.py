@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from generated.models import InputTokensBreakdown, ModelMessageEvent, ModelMessageUsage, TurnMetrics, TurnStateDone
+from generated.models import (
+    InputTokensBreakdown,
+    ModelMessageEvent,
+    ModelMessageUsage,
+    TurnMetrics,
+    TurnStateDone,
+)
 from server.domain import events, execution
 from server.domain.execution import TurnJob
 from server.executor.models import ModelRequest, provider_for
@@ -45,8 +51,12 @@ class TurnRun:
     async def run(self) -> TurnStateDone:
         model = self.job.manifest.get("model", {})
         provider = provider_for(model.get("name", ""))
-        messages = [{"role": "user", "content": _text_of(i)} for i in self.job.input if i["type"] == "user.message"]
-        request = ModelRequest(model["name"], model.get("params") or {}, self.job.manifest.get("instructions"), messages)
+        messages = [
+            {"role": "user", "content": _text_of(i)} for i in self.job.input if i["type"] == "user.message"
+        ]
+        request = ModelRequest(
+            model["name"], model.get("params") or {}, self.job.manifest.get("instructions"), messages
+        )
 
         message_id = new_ulid()
         created_at = now_iso()
@@ -71,9 +81,22 @@ class TurnRun:
                     ),
                 )
         output = ModelMessageEvent.model_validate(
-            {"type": "model.message", "id": message_id, "thread_id": events.MAIN_THREAD, "created_at": created_at,
-             "content": content, "finish_reason": finish_reason, "usage": usage}
+            {
+                "type": "model.message",
+                "id": message_id,
+                "thread_id": events.MAIN_THREAD,
+                "created_at": created_at,
+                "content": content,
+                "finish_reason": finish_reason,
+                "usage": usage,
+            }
         )
-        return TurnStateDone(
-            status="done", output=output, required_actions=[], completed_at=now_iso(), metrics=self.metrics()  # type: ignore[arg-type]
+        return TurnStateDone.model_validate(
+            {
+                "status": "done",
+                "output": output,
+                "required_actions": [],
+                "completed_at": now_iso(),
+                "metrics": self.metrics(),
+            }
         )

@@ -19,7 +19,7 @@ from server.domain.execution import TurnEnded, TurnJob
 from server.domain.turn_state import CancelReason, TerminalState
 from server.executor.loop import TurnRun
 from server.store import executors, keys
-from server.store.redis import Store
+from server.store.redis import Store, xread
 from server.timestamps import now_iso
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,9 @@ class Worker:
         while True:
             await asyncio.sleep(self.settings.heartbeat_seconds)
             try:
-                await executors.heartbeat(self.store.redis, self.executor_id, self.settings.executor_ttl_seconds)
+                await executors.heartbeat(
+                    self.store.redis, self.executor_id, self.settings.executor_ttl_seconds
+                )
             except (RedisError, OSError) as exc:
                 log.warning("executor heartbeat failed: %s", exc)
 
@@ -90,7 +92,7 @@ class Worker:
         last_id = "0"
         while True:
             try:
-                reply = await self.store.redis.xread({inbox: last_id}, block=INBOX_BLOCK_MS, count=64)
+                reply = await xread(self.store.redis, {inbox: last_id}, block_ms=INBOX_BLOCK_MS, count=64)
             except (RedisError, OSError) as exc:
                 log.warning("executor inbox read failed: %s", exc)
                 await asyncio.sleep(0.5)

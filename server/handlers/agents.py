@@ -19,7 +19,9 @@ async def create_agent(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 async def list_agents(limit: int = 10, page_token: str | None = None) -> dict[str, Any]:
     page, next_token = await agents.list_page(call_context(), page_token, limit)
-    return to_dict(ListAgentsResponse(data=page, pagination=TokenPagination(limit=limit, next_page_token=next_token)))
+    return to_dict(
+        ListAgentsResponse(data=page, pagination=TokenPagination(limit=limit, next_page_token=next_token))
+    )
 
 
 async def get_agent(agent_name: str) -> dict[str, Any]:

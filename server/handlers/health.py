@@ -15,4 +15,6 @@ async def get_health() -> dict[str, Any]:
 async def get_readiness() -> tuple[dict[str, Any], int]:
     if await runtime().store.ping():
         return {"status": "ok"}, 200
-    return error_body("store unavailable: Redis cannot be reached", "store_unavailable", "store_unavailable"), 503
+    return error_body(
+        "store unavailable: Redis cannot be reached", "store_unavailable", "store_unavailable"
+    ), 503

