@@ -31,7 +31,7 @@ class SessionIdString(RootModel[str]):
             examples=["01arz3ndektsv4rrffq69g5fav.g"],
             max_length=64,
             min_length=1,
-            pattern="^[0-9a-hjkmnp-tv-z]{26}\\.[a-z0-9]{1,16}$",
+            pattern="^[0-7][0-9a-hjkmnp-tv-z]{25}\\.[a-z0-9]{1,16}$",
         ),
     ]
 
@@ -44,7 +44,7 @@ class TurnIdString(RootModel[str]):
             examples=["01arz3ndektsv4rrffq69g5fav.g.ab12cd"],
             max_length=96,
             min_length=1,
-            pattern="^[0-9a-hjkmnp-tv-z]{26}\\.[a-z0-9]{1,16}\\.[a-z0-9]{1,32}$",
+            pattern="^[0-7][0-9a-hjkmnp-tv-z]{25}\\.[a-z0-9]{1,16}\\.[a-z0-9]{1,32}$",
         ),
     ]
 
@@ -123,7 +123,13 @@ class AgentModelParams(BaseModel):
 
 class AgentModel(BaseModel):
     name: Annotated[
-        str, Field(description="Model `provider/model`, e.g. `scripted/echo`.", max_length=255, min_length=1)
+        str,
+        Field(
+            description="Model as `provider/model`. Providers: `scripted` (deterministic, built in: `scripted/echo`).",
+            max_length=255,
+            min_length=1,
+            pattern="^scripted/echo$",
+        ),
     ]
     params: AgentModelParams | None = None
 
@@ -245,11 +251,10 @@ class CreateTurnRequest(BaseModel):
         Field(max_length=256),
     ] = None
     previous_turn_id: Annotated[
-        str | None,
+        Literal["auto", "none"] | TurnIdString | None,
         Field(
             description="`auto` (default) chains to the session's last turn, `none` starts a new root turn, any other value names the turn to chain from.",
-            max_length=96,
-            min_length=1,
+            validate_default=True,
         ),
     ] = "auto"
     stream: Annotated[

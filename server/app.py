@@ -72,11 +72,12 @@ def create_app(
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/docs", spec_path="/openapi.json"),
     )
     # Routes are `/v1/...`: the tenant segment of the spec's server URL is handled by TenantPrefix.
-    app.add_api(load_spec(), base_path="")
+    spec = load_spec()
+    app.add_api(spec, base_path="")
     app.add_middleware(
         BodyLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes
     )
-    for exception, handler in error_handlers.HANDLERS:
+    for exception, handler in error_handlers.handlers(spec):
         app.add_error_handler(exception, handler)
     # Errors raised outside connexion's exception layer still leave as the envelope, not a bare 500.
     stack = app.middleware.middlewares

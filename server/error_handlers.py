@@ -18,6 +18,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
 
 from server.errors import ApiError, error_body
+from server.routes import AllowedMethods
 from server.store.redis import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -73,9 +74,18 @@ async def problem(_: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     return _generic(exc.status_code, exc.detail or exc.title, getattr(exc, "param", None), headers)
 
 
-async def http_error(_: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    assert isinstance(exc, HTTPException)
-    return _generic(exc.status_code, exc.detail, headers=dict(exc.headers or {}))
+def http_error(allowed: AllowedMethods) -> Any:
+    async def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, HTTPException)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            root = request.scope.get("root_path", "")
+            methods = allowed.for_path(request.scope["path"][len(root) :])
+            if methods:
+                headers["Allow"] = methods
+        return _generic(exc.status_code, exc.detail, headers=headers)
+
+    return handle
 
 
 async def unhandled(_: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -83,12 +93,13 @@ async def unhandled(_: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     return _generic(500, "internal server error")
 
 
-HANDLERS: list[tuple[type[Exception], Any]] = [
-    (ApiError, api_error),
-    (StoreUnavailable, store_unavailable),
-    (RedisConnectionError, store_unavailable),
-    (RedisTimeoutError, store_unavailable),
-    (ProblemException, problem),
-    (HTTPException, http_error),
-    (Exception, unhandled),
-]
+def handlers(spec: dict[str, Any]) -> list[tuple[type[Exception], Any]]:
+    return [
+        (ApiError, api_error),
+        (StoreUnavailable, store_unavailable),
+        (RedisConnectionError, store_unavailable),
+        (RedisTimeoutError, store_unavailable),
+        (ProblemException, problem),
+        (HTTPException, http_error(AllowedMethods(spec))),
+        (Exception, unhandled),
+    ]

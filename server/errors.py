@@ -65,12 +65,6 @@ class SessionNotUsable(ApiError):
     code = "session_not_usable"
 
 
-class Unprocessable(ApiError):
-    status = 422
-    type = "invalid_request_error"
-    code = "unprocessable_input"
-
-
 class ExecutorTimeout(ApiError):
     status = 424
     type = "executor_timeout"

@@ -39,10 +39,18 @@ class TurnId:
         return cls(ulid, zone, executor)
 
 
+_MAX_ULID_MS = 2**48 - 1
+
+
+def _time_prefix(ms: int) -> str:
+    # A time before 1970 or after ULIDs end (year 10889) bounds nothing more than the ends do.
+    return str(ULID.from_timestamp(max(0, min(ms, _MAX_ULID_MS)) / 1000)).lower()[:10]
+
+
 def ulid_floor(ms: int) -> str:
     """Smallest ULID of a millisecond: lexicographic bounds for time-range queries on ids."""
-    return str(ULID.from_timestamp(ms / 1000)).lower()[:10] + "0" * 16
+    return _time_prefix(ms) + "0" * 16
 
 
 def ulid_ceiling(ms: int) -> str:
-    return str(ULID.from_timestamp(ms / 1000)).lower()[:10] + "z" * 16
+    return _time_prefix(ms) + "z" * 16

@@ -74,6 +74,15 @@ class JSONBody2020(JSONRequestBodyValidator):  # type: ignore[misc]
     def _validator(self) -> Draft202012Validator:
         return _validator(self._schema)
 
+    async def _parse(self, stream: Any, scope: Any) -> Any:
+        # connexion lets a body that is not UTF-8 escape as UnicodeDecodeError, a 500.
+        try:
+            return await super()._parse(stream, scope)
+        except UnicodeDecodeError as exc:
+            raise BadRequestProblem(
+                detail=f"request body is not valid {self._encoding}: {exc.reason}"
+            ) from None
+
     def _validate(self, body: Any) -> Any:
         # connexion 3.3 rejects a missing body unless the schema is nullable, even when the operation
         # declares `requestBody.required: false` (the seed's cancel does): absence is allowed there.

@@ -6,24 +6,17 @@ import json
 from typing import Any, cast
 
 from generated.models import Agent, AgentManifest, AgentRuntimeConfig, Subject
-from server.domain import pagination
 from server.domain.context import CallContext
-from server.domain.providers import known_provider
-from server.errors import BadRequest, Conflict, Forbidden, NotFound
+from server.errors import Conflict, Forbidden, NotFound
 from server.store import keys
 from server.store.redis import store_errors
 from server.timestamps import now_iso
 
 
 def normalise(body: dict[str, Any]) -> AgentManifest:
-    """Validate a manifest the spec already accepted against what this server can run, and fill defaults."""
+    """A manifest the spec accepted (its model name pattern lists what the executor can run),
+    with the defaults filled in."""
     manifest = AgentManifest.model_validate(body)
-    if not known_provider(manifest.model.name):
-        raise BadRequest(
-            f"unknown model provider in {manifest.model.name!r}",
-            code="unknown_model_provider",
-            param="model.name",
-        )
     if manifest.config is None:
         manifest.config = AgentRuntimeConfig()
     return manifest
@@ -84,11 +77,14 @@ async def _require_owner(ctx: CallContext, name: str) -> None:
 
 async def replace(ctx: CallContext, name: str, body: dict[str, Any]) -> Agent:
     manifest = normalise(body)
-    if manifest.name != name:
-        raise BadRequest(
-            "manifest name must equal the agent name in the path", code="name_mismatch", param="name"
-        )
     await _require_owner(ctx, name)
+    # RFC 9110 names 409 for a PUT whose representation is inconsistent with the target resource.
+    if manifest.name != name:
+        raise Conflict(
+            f"manifest name {manifest.name!r} differs from the agent {name!r} it would replace",
+            code="name_mismatch",
+            param="name",
+        )
     async with store_errors():
         version = await ctx.store.scripts.replace_agent(
             keys=[keys.agent(ctx.tenant, name)], args=[manifest.model_dump_json(exclude_none=True), now_iso()]
@@ -107,7 +103,7 @@ async def delete(ctx: CallContext, name: str) -> None:
 
 
 async def list_page(ctx: CallContext, page_token: str | None, limit: int) -> tuple[list[Agent], str | None]:
-    after = pagination.decode(page_token, ("after",))["after"] if page_token else None
+    after = page_token
     async with store_errors():
         names = cast(
             list[str],
@@ -121,5 +117,5 @@ async def list_page(ctx: CallContext, page_token: str | None, limit: int) -> tup
                 pipe.hgetall(keys.agent(ctx.tenant, name))
             rows: list[dict[str, str]] = await pipe.execute()
     agents = [_agent(name, fields) for name, fields in zip(page, rows, strict=True) if fields]
-    next_token = pagination.encode({"after": page[-1]}) if len(names) > limit else None
+    next_token = page[-1] if len(names) > limit else None
     return agents, next_token

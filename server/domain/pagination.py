@@ -1,28 +1,14 @@
-"""Opaque page tokens: base64url of a small JSON object, so clients cannot depend on their form."""
+"""Page tokens are keyset cursors whose forms the spec fixes (`*PageToken` parameters): the last
+session id, agent name or sequence number returned, the turn to continue from, or, for a session's
+events, `<turn id>:<sequence number>` of the next event. Only the last needs assembling."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from typing import Any
 
-from server.errors import BadRequest
+def session_event_token(turn_id: str, sequence_number: int) -> str:
+    return f"{turn_id}:{sequence_number}"
 
 
-def encode(payload: dict[str, Any]) -> str:
-    raw = json.dumps(payload, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode(token: str, required: tuple[str, ...]) -> dict[str, Any]:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        payload = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        payload = None
-    if not isinstance(payload, dict) or any(not isinstance(payload.get(k), str | int) for k in required):
-        raise BadRequest(
-            "page_token is not a token this server issued", code="invalid_page_token", param="page_token"
-        )
-    return payload
+def session_event_cursor(token: str) -> tuple[str, int]:
+    turn_id, _, sequence_number = token.rpartition(":")
+    return turn_id, int(sequence_number)

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from generated.models import Session
 from server.auth import SUBJECT_TYPES
-from server.domain import agents, pagination
+from server.domain import agents
 from server.domain import cancel as cancellation
 from server.domain.context import CallContext
 from server.domain.turn_state import CancelReason
@@ -125,7 +125,7 @@ async def list_page(
     low = f"[{ulid_floor(to_ms(start))}" if start else "-"
     high = f"[{ulid_ceiling(to_ms(end))}~" if end else "+"
     if page_token:
-        after = str(pagination.decode(page_token, ("after",))["after"])
+        after = page_token
         if order == "desc":
             high = f"({after}"
         else:
@@ -147,7 +147,7 @@ async def list_page(
             # Retention removed these sessions; drop their index entries lazily.
             await ctx.store.redis.zrem(index, *expired)
     sessions = [_record(row).session for row in rows if row and not row.get("deleted")]
-    next_token = pagination.encode({"after": page[-1]}) if len(ids) > limit else None
+    next_token = page[-1] if len(ids) > limit else None
     return sessions, next_token
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -12,7 +11,7 @@ from generated.models import Turn
 from server.domain import events, pagination, sessions
 from server.domain.context import CallContext
 from server.domain.turn_state import is_terminal
-from server.errors import BadRequest, Conflict, NotFound, SessionNotUsable, Unprocessable
+from server.errors import BadRequest, Conflict, NotFound, SessionNotUsable
 from server.ids import new_turn_id
 from server.store import events as event_log
 from server.store import executors, keys
@@ -22,7 +21,6 @@ from server.timestamps import now_iso
 AUTO, NONE = "auto", "none"
 # One source for the id shape would be the spec; connexion checks path ids, this checks the one body
 # field that may hold a turn id, using the pattern the spec declares for `TurnIdString`.
-_TURN_ID = re.compile(r"^[0-9a-hjkmnp-tv-z]{26}\.[a-z0-9]{1,16}\.[a-z0-9]{1,32}$")
 _START_TURN_ATTEMPTS = 8
 
 
@@ -60,9 +58,13 @@ def _check_input(items: list[dict[str, Any]]) -> None:
     if not resumes:
         return
     if len(resumes) != len(items):
-        raise Unprocessable("do not mix user messages with tool approvals or tool responses", param="input")
+        raise Conflict(
+            "user messages cannot be mixed with tool approvals or tool responses",
+            code="no_pending_action",
+            param="input",
+        )
     # No turn of this server pauses for tool calls yet, so no resume item can match a pending action.
-    raise Unprocessable(
+    raise Conflict(
         f"no pending tool call {resumes[0]['tool_call_id']!r} to answer in this session",
         code="no_pending_action",
         param="input",
@@ -75,8 +77,6 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
     _check_input(items)
     previous = body.get("previous_turn_id", AUTO)
     if previous not in (AUTO, NONE):
-        if not _TURN_ID.match(previous):
-            raise BadRequest("previous_turn_id must be 'auto', 'none' or a turn id", param="previous_turn_id")
         await load(ctx, session_id, previous, param="previous_turn_id")
     async with store_errors():
         executor = await executors.pick(ctx.store.redis, local=ctx.local_executor)
@@ -142,18 +142,20 @@ async def list_page(
 ) -> tuple[list[Turn], str | None]:
     """Newest first along the ancestor chain of the last turn (or of the page token's turn)."""
     record = await sessions.load(ctx, session_id)
-    cursor = str(pagination.decode(page_token, ("turn",))["turn"]) if page_token else record.last_turn
+    cursor = (
+        (await load(ctx, session_id, page_token, param="page_token")).turn.id
+        if page_token
+        else record.last_turn
+    )
     turns: list[Turn] = []
     while cursor and len(turns) <= limit:
         fields = await _fetch(ctx.store, ctx.tenant, cursor)
         if not fields:
             break  # older turns expired with their retention
         turn = _record(fields).turn
-        if turn.session_id != session_id:
-            raise BadRequest("page_token does not belong to this session", param="page_token")
         turns.append(turn)
         cursor = turn.previous_turn_id
-    next_token = pagination.encode({"turn": turns[limit].id}) if len(turns) > limit else None
+    next_token = turns[limit].id if len(turns) > limit else None
     return turns[:limit], next_token
 
 
@@ -176,15 +178,13 @@ async def list_events(
     if order == "desc":
         content.reverse()
     if page_token:
-        bound = int(pagination.decode(page_token, ("seq",))["seq"])
+        bound = int(page_token)
         content = [
             e
             for e in content
             if (e["sequence_number"] > bound if order == "asc" else e["sequence_number"] < bound)
         ]
-    next_token = (
-        pagination.encode({"seq": content[limit - 1]["sequence_number"]}) if len(content) > limit else None
-    )
+    next_token = str(content[limit - 1]["sequence_number"]) if len(content) > limit else None
     return content[:limit], next_token
 
 
@@ -195,9 +195,8 @@ async def list_session_events(
     record = await sessions.load(ctx, session_id)
     bound: int | None = None
     if page_token:
-        token = pagination.decode(page_token, ("turn", "seq"))
-        cursor: str | None = str(token["turn"])
-        bound = int(token["seq"])
+        turn_id, bound = pagination.session_event_cursor(page_token)
+        cursor: str | None = (await load(ctx, session_id, turn_id, param="page_token")).turn.id
     else:
         cursor = record.last_turn
         if last_turn_id:
@@ -208,8 +207,6 @@ async def list_session_events(
         if not fields:
             break
         turn = _record(fields)
-        if turn.turn.session_id != session_id:
-            raise BadRequest("page_token does not belong to this session", param="page_token")
         if is_terminal(turn.status):
             for event in reversed(await persisted_events(ctx, cursor, lifecycle=True)):
                 if bound is None or event["sequence_number"] <= bound:
@@ -219,8 +216,8 @@ async def list_session_events(
     next_token = None
     if len(items) > limit:
         following = items[limit]
-        next_token = pagination.encode(
-            {"turn": following["turn_id"], "seq": following["event"]["sequence_number"]}
+        next_token = pagination.session_event_token(
+            following["turn_id"], following["event"]["sequence_number"]
         )
     return items[:limit], next_token
 

@@ -59,6 +59,7 @@ from .model_message_delta_event_type import ModelMessageDeltaEventType
 from .model_message_event import ModelMessageEvent
 from .model_message_event_type import ModelMessageEventType
 from .model_message_usage import ModelMessageUsage
+from .previous_turn_id_input_type_0 import PreviousTurnIdInputType0
 from .request_error_response import RequestErrorResponse
 from .request_error_response_error import RequestErrorResponseError
 from .sandbox_created_event import SandboxCreatedEvent
@@ -172,6 +173,7 @@ __all__ = (
     "ModelMessageEvent",
     "ModelMessageEventType",
     "ModelMessageUsage",
+    "PreviousTurnIdInputType0",
     "RequestErrorResponse",
     "RequestErrorResponseError",
     "SandboxCreatedEvent",

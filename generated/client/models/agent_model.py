@@ -19,7 +19,7 @@ T = TypeVar("T", bound="AgentModel")
 class AgentModel:
     """
     Attributes:
-        name (str): Model `provider/model`, e.g. `scripted/echo`.
+        name (str): Model as `provider/model`. Providers: `scripted` (deterministic, built in: `scripted/echo`).
         params (AgentModelParams | Unset): Model call parameters passed through to the provider; extra keys are allowed.
             `scripted/echo` reads `chunks` and `delay_ms`.
     """

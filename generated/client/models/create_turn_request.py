@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.previous_turn_id_input_type_0 import (
+    PreviousTurnIdInputType0,
+    check_previous_turn_id_input_type_0,
+)
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,15 +26,15 @@ class CreateTurnRequest:
     """
     Attributes:
         input_ (list[UserMessage | UserToolApprovalEvent | UserToolResponseEvent] | Unset):
-        previous_turn_id (str | Unset): `auto` (default) chains to the session's last turn, `none` starts a new root
-            turn, any other value names the turn to chain from.
+        previous_turn_id (PreviousTurnIdInputType0 | str | Unset): `auto` (default) chains to the session's last turn,
+            `none` starts a new root turn, any other value names the turn to chain from.
         stream (bool | Unset): When false, return the created turn as JSON instead of streaming. Default: True.
     """
 
     input_: (
         list[UserMessage | UserToolApprovalEvent | UserToolResponseEvent] | Unset
     ) = UNSET
-    previous_turn_id: str | Unset = UNSET
+    previous_turn_id: PreviousTurnIdInputType0 | str | Unset = UNSET
     stream: bool | Unset = True
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -52,7 +56,13 @@ class CreateTurnRequest:
 
                 input_.append(input_item)
 
-        previous_turn_id = self.previous_turn_id
+        previous_turn_id: str | Unset
+        if isinstance(self.previous_turn_id, Unset):
+            previous_turn_id = UNSET
+        elif isinstance(self.previous_turn_id, str):
+            previous_turn_id = self.previous_turn_id
+        else:
+            previous_turn_id = self.previous_turn_id
 
         stream = self.stream
 
@@ -118,7 +128,24 @@ class CreateTurnRequest:
 
                 input_.append(input_item)
 
-        previous_turn_id = d.pop("previous_turn_id", UNSET)
+        def _parse_previous_turn_id(
+            data: object,
+        ) -> PreviousTurnIdInputType0 | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                componentsschemas_previous_turn_id_input_type_0 = (
+                    check_previous_turn_id_input_type_0(data)
+                )
+
+                return componentsschemas_previous_turn_id_input_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(PreviousTurnIdInputType0 | str | Unset, data)
+
+        previous_turn_id = _parse_previous_turn_id(d.pop("previous_turn_id", UNSET))
 
         stream = d.pop("stream", UNSET)
 

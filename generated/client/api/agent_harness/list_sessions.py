@@ -127,7 +127,7 @@ def sync_detailed(
         agent_name (str):
         limit (int | Unset):  Default: 10.
         order (ListSessionsOrder | Unset):
-        page_token (str | Unset):
+        page_token (str | Unset): Session identifier (<ulid>.<zone>).
         start_timestamp (datetime.datetime | Unset):
         end_timestamp (datetime.datetime | Unset):
 
@@ -175,7 +175,7 @@ def sync(
         agent_name (str):
         limit (int | Unset):  Default: 10.
         order (ListSessionsOrder | Unset):
-        page_token (str | Unset):
+        page_token (str | Unset): Session identifier (<ulid>.<zone>).
         start_timestamp (datetime.datetime | Unset):
         end_timestamp (datetime.datetime | Unset):
 
@@ -218,7 +218,7 @@ async def asyncio_detailed(
         agent_name (str):
         limit (int | Unset):  Default: 10.
         order (ListSessionsOrder | Unset):
-        page_token (str | Unset):
+        page_token (str | Unset): Session identifier (<ulid>.<zone>).
         start_timestamp (datetime.datetime | Unset):
         end_timestamp (datetime.datetime | Unset):
 
@@ -264,7 +264,7 @@ async def asyncio(
         agent_name (str):
         limit (int | Unset):  Default: 10.
         order (ListSessionsOrder | Unset):
-        page_token (str | Unset):
+        page_token (str | Unset): Session identifier (<ulid>.<zone>).
         start_timestamp (datetime.datetime | Unset):
         end_timestamp (datetime.datetime | Unset):
 

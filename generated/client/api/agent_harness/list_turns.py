@@ -106,7 +106,7 @@ def sync_detailed(
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
-        page_token (str | Unset):
+        page_token (str | Unset): Turn identifier (<ulid>.<zone>.<executor>).
         limit (int | Unset):  Default: 10.
 
     Raises:
@@ -144,7 +144,7 @@ def sync(
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
-        page_token (str | Unset):
+        page_token (str | Unset): Turn identifier (<ulid>.<zone>.<executor>).
         limit (int | Unset):  Default: 10.
 
     Raises:
@@ -177,7 +177,7 @@ async def asyncio_detailed(
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
-        page_token (str | Unset):
+        page_token (str | Unset): Turn identifier (<ulid>.<zone>.<executor>).
         limit (int | Unset):  Default: 10.
 
     Raises:
@@ -213,7 +213,7 @@ async def asyncio(
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
-        page_token (str | Unset):
+        page_token (str | Unset): Turn identifier (<ulid>.<zone>.<executor>).
         limit (int | Unset):  Default: 10.
 
     Raises:

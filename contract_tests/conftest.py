@@ -1,0 +1,108 @@
+"""Fixtures: the real Redis (flushed per test), live servers, and an authenticated client."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from contract_tests.harness import ServerThread, free_port
+from server.config import Settings
+from server.store.embedded import redis_server_binary
+
+TEST_REDIS_URL = os.environ.get("HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The Redis at HARNESS_TEST_REDIS_URL or, when none answers, a redis-server of our own."""
+    if _answers(TEST_REDIS_URL):
+        yield TEST_REDIS_URL
+        return
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            redis_server_binary(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/15"
+    deadline = time.monotonic() + 10
+    while not _answers(url):
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("could not start a redis-server for the tests")
+        time.sleep(0.05)
+    yield url
+    process.terminate()
+    process.wait(5)
+
+
+@pytest.fixture(autouse=True)
+def flush_redis(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+def settings_for(redis_url: str, **overrides: Any) -> Settings:
+    return Settings(redis_url=redis_url, **overrides)
+
+
+@pytest.fixture(scope="module")
+def server(redis_url: str) -> Iterator[ServerThread]:
+    """One API server with its in-process executor, shared by a module's tests."""
+    with ServerThread(settings_for(redis_url, cancel_timeout_seconds=5)) as running:
+        yield running
+
+
+@pytest.fixture
+def client(server: ServerThread) -> Iterator[httpx.Client]:
+    with httpx.Client(
+        base_url=f"{server.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
+    ) as c:
+        yield c
+
+
+def make_agent(client: httpx.Client, name: str, *, chunks: int = 1, delay_ms: int = 0) -> dict[str, Any]:
+    manifest = {
+        "name": name,
+        "model": {"name": "scripted/echo", "params": {"chunks": chunks, "delay_ms": delay_ms}},
+    }
+    response = client.post("/registry/agents", json=manifest)
+    assert response.status_code == 201, response.text
+    return dict(response.json()["data"])
+
+
+@pytest.fixture
+def echo_agent(client: httpx.Client) -> str:
+    make_agent(client, "echo")
+    return "echo"
+
+
+@pytest.fixture
+def slow_agent(client: httpx.Client) -> str:
+    make_agent(client, "slow", chunks=50, delay_ms=100)
+    return "slow"
