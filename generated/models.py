@@ -119,6 +119,14 @@ class AgentModelParams(BaseModel):
         int | None,
         Field(description="`scripted/echo`: delay before each chunk, in milliseconds.", ge=0, le=600000),
     ] = 0
+    ignore_cancel_ms: Annotated[
+        int | None,
+        Field(
+            description="`scripted/echo`: how long a cancelled delay carries on before it gives in, in milliseconds; a stand-in for a step that ignores cancellation (the cancel endpoint's 424).",
+            ge=0,
+            le=600000,
+        ),
+    ] = 0
 
 
 class AgentModel(BaseModel):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import signal
 from pathlib import Path
 
 import uvicorn
 
 from server.app import create_app
 from server.config import get_settings
+from server.runtime import running
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -21,6 +24,22 @@ def _serve(args: argparse.Namespace) -> None:
         agents_tenant=args.agents_tenant,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=5)
+
+
+async def _run_executor() -> None:
+    settings = get_settings()
+    if settings.redis_url is None:
+        raise SystemExit("agent-harness executor needs HARNESS_REDIS_URL: the Redis its API replicas use")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with running(settings, with_executor=True):
+        await stop.wait()
+
+
+def _executor(args: argparse.Namespace) -> None:
+    asyncio.run(_run_executor())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -42,6 +61,11 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--no-executor", action="store_true", help="run no executor in this process")
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=_serve)
+    executor = commands.add_parser(
+        "executor", help="run an executor only: it takes turns from Redis (HARNESS_REDIS_URL) and runs them"
+    )
+    executor.add_argument("--log-level", default="info")
+    executor.set_defaults(func=_executor)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -43,9 +43,12 @@ class Settings(BaseSettings):
     cancel_timeout_seconds: float = Field(default=10.0, gt=0)
     # An SSE stream sends a comment this often so proxies keep idle connections open.
     sse_ping_seconds: float = Field(default=15.0, gt=0)
-    # Executor liveness: heartbeat period and how long a silent executor stays registered.
-    heartbeat_seconds: float = Field(default=2.0, gt=0)
-    executor_ttl_seconds: float = Field(default=10.0, gt=0)
+    # Executor liveness: heartbeat period; a turn's lease (and an executor's registration) lapses
+    # after `executor_ttl_seconds` without one, and any process then finalises the turn.
+    heartbeat_seconds: float = Field(default=1.0, gt=0)
+    executor_ttl_seconds: float = Field(default=5.0, gt=0)
+    # How long create-turn waits for a live executor before answering 503.
+    executor_wait_seconds: float = Field(default=10.0, ge=0)
 
 
 @lru_cache(maxsize=1)

@@ -55,7 +55,7 @@ def _generic(
 
 async def api_error(_: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, ApiError)
-    return _response(exc.status, exc.envelope())
+    return _response(exc.status, exc.envelope(), exc.headers)
 
 
 async def store_unavailable(_: ConnexionRequest, exc: Exception) -> ConnexionResponse:

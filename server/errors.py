@@ -11,6 +11,7 @@ class ApiError(Exception):
     """An error with its HTTP status; `type` and `code` let clients branch without parsing text."""
 
     status = 400
+    headers: dict[str, str] = {}
     type = "invalid_request_error"
     code: str | None = None
 
@@ -69,6 +70,13 @@ class ExecutorTimeout(ApiError):
     status = 424
     type = "executor_timeout"
     code = "cancel_not_acknowledged"
+
+
+class NoExecutor(ApiError):
+    status = 503
+    type = "service_unavailable"
+    code = "no_executor"
+    headers = {"Retry-After": "5"}
 
 
 def error_body(message: str, type_: str, code: str | None = None, param: str | None = None) -> dict[str, Any]:

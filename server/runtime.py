@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from server.auth import TokenVerifier
 from server.config import Settings
+from server.executor.reaper import LeaseReaper
 from server.executor.worker import Worker
 from server.store.redis import Store
 
@@ -21,6 +22,7 @@ class Runtime:
     store: Store
     verifier: TokenVerifier
     worker: Worker | None
+    reaper: LeaseReaper
 
     @property
     def local_executor(self) -> str | None:
@@ -39,9 +41,12 @@ async def running(settings: Settings, *, with_executor: bool = True) -> AsyncIte
     worker = Worker(store, settings) if with_executor else None
     if worker:
         await worker.start()
+    reaper = LeaseReaper(store, settings)
+    reaper.start()
     try:
-        yield Runtime(settings, store, TokenVerifier(settings), worker)
+        yield Runtime(settings, store, TokenVerifier(settings), worker, reaper)
     finally:
+        await reaper.stop()
         if worker:
             await worker.stop()
         await store.close()

@@ -3,8 +3,11 @@
 The request is recorded on the turn (`cancel` field) and published to the executor named in the
 turn id in one Lua step (REQUEST_CANCEL), so an executor that picks the turn up after the PUBLISH
 still sees it. The caller then blocks on the turn's event stream (XREAD, pushed, not polled) until
-the executor's FINISH_TURN records the terminal state, or the bound passes (424: the request stays
-recorded and the executor acts on it as soon as it can).
+the executor's FINISH_TURN records the terminal state. Two other endings:
+- the executor's lease on the turn lapses while we wait (it died): we finalise the turn ourselves,
+  `cancelled` with the recorded reason, and answer 200 — the caller learns for certain it stopped;
+- the bound passes with the executor alive but silent (a step that ignores cancellation): 424. The
+  request stays recorded and the executor acts on it as soon as it can, or its lease lapses.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import cast
 
+from server.domain import execution
 from server.domain.turn_state import CancelReason, is_terminal
 from server.errors import ExecutorTimeout
 from server.ids import TurnId
@@ -20,7 +24,14 @@ from server.store.redis import Store, store_errors
 
 
 async def request_and_wait(
-    store: Store, tenant: str, turn_id: str, reason: CancelReason, wait_seconds: float
+    store: Store,
+    tenant: str,
+    turn_id: str,
+    reason: CancelReason,
+    wait_seconds: float,
+    *,
+    lease_check_seconds: float,
+    retention_seconds: int,
 ) -> None:
     executor = TurnId.parse(turn_id).executor
     async with store_errors():
@@ -29,10 +40,17 @@ async def request_and_wait(
             args=[reason.value, keys.executor_cancel_channel(executor), turn_id],
         )
         if running:
-            await wait_terminal(store, tenant, turn_id, wait_seconds)
+            await wait_terminal(store, tenant, turn_id, wait_seconds, lease_check_seconds, retention_seconds)
 
 
-async def wait_terminal(store: Store, tenant: str, turn_id: str, wait_seconds: float) -> None:
+async def wait_terminal(
+    store: Store,
+    tenant: str,
+    turn_id: str,
+    wait_seconds: float,
+    lease_check_seconds: float,
+    retention_seconds: int,
+) -> None:
     """Return once the turn is terminal; raise ExecutorTimeout after `wait_seconds`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
@@ -42,6 +60,9 @@ async def wait_terminal(store: Store, tenant: str, turn_id: str, wait_seconds: f
         status, seq = cast(list[str | None], await store.redis.hmget(turn_key, ["status", "seq"]))
         if status is None or is_terminal(status):
             return
+        # A dead executor never answers: finalise its turn here rather than report a timeout.
+        if await execution.abandon_if_lapsed(store, tenant, turn_id, retention_seconds):
+            return
         remaining = deadline - loop.time()
         if remaining <= 0:
             raise ExecutorTimeout(
@@ -49,6 +70,5 @@ async def wait_terminal(store: Store, tenant: str, turn_id: str, wait_seconds: f
                 f"{turn_id!r} in time; the request stays recorded and the turn is cancelled as soon as "
                 "the executor can"
             )
-        await store.redis.xread(
-            {stream: keys.event_stream_id(int(seq or 0))}, block=max(1, int(remaining * 1000))
-        )
+        block_ms = max(1, int(min(remaining, lease_check_seconds) * 1000))
+        await store.redis.xread({stream: keys.event_stream_id(int(seq or 0))}, block=block_ms)

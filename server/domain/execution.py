@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-from server.domain import events
-from server.domain.turn_state import TerminalState
+from server.domain import events, turn_state
+from server.domain.turn_state import CancelReason, TerminalState
 from server.store import keys
 from server.store.redis import Store
 from server.timestamps import now_iso
@@ -60,20 +60,54 @@ async def append(store: Store, tenant: str, turn_id: str, event_json: str) -> in
 
 async def finish(store: Store, job: TurnJob, state: TerminalState, retention_seconds: int) -> bool:
     """Record the terminal state and the single `turn.done`; False when another writer was first."""
+    return await finish_turn(store, job.tenant, job.turn_id, job.session_id, state, retention_seconds) > 0
+
+
+async def finish_turn(
+    store: Store,
+    tenant: str,
+    turn_id: str,
+    session_id: str,
+    state: TerminalState,
+    retention_seconds: int,
+    *,
+    only_if_lease_lapsed: bool = False,
+) -> int:
+    """FINISH_TURN: the sequence number of `turn.done`, 0 if the turn had ended, -1 if the lease
+    was required to have lapsed and is still held."""
     now = now_iso()
     sequence: int = await store.scripts.finish_turn(
         keys=[
-            keys.turn(job.tenant, job.turn_id),
-            keys.turn_events(job.tenant, job.turn_id),
-            keys.session(job.tenant, job.session_id),
+            keys.turn(tenant, turn_id),
+            keys.turn_events(tenant, turn_id),
+            keys.session(tenant, session_id),
+            keys.leases(),
         ],
         args=[
             state.status,
             events.to_json(state),
             events.turn_done(state, now),
-            job.turn_id,
+            turn_id,
             retention_seconds,
             now,
+            keys.lease_member(tenant, turn_id),
+            "1" if only_if_lease_lapsed else "0",
         ],
     )
-    return bool(sequence)
+    return sequence
+
+
+async def abandon_if_lapsed(store: Store, tenant: str, turn_id: str, retention_seconds: int) -> bool:
+    """Finalise a turn whose executor stopped renewing its lease: `cancelled` with the reason a
+    client recorded (its cancel is honoured) or else `abandoned`. True when this call finalised it."""
+    fields = cast(dict[str, str], await store.redis.hgetall(keys.turn(tenant, turn_id)))
+    if not fields:
+        await store.redis.zrem(keys.leases(), keys.lease_member(tenant, turn_id))
+        return False
+    session_id = json.loads(fields["doc"])["session_id"]
+    reason = CancelReason(fields["cancel"]) if fields.get("cancel") else CancelReason.ABANDONED
+    state = turn_state.cancelled(now_iso(), reason, None)
+    finished = await finish_turn(
+        store, tenant, turn_id, session_id, state, retention_seconds, only_if_lease_lapsed=True
+    )
+    return finished > 0

@@ -155,13 +155,19 @@ async def cancel(ctx: CallContext, session_id: str) -> None:
     """Cancel the session's running turn and return once it is terminal; nothing running is a no-op."""
     record = await load(ctx, session_id)
     if record.running:
-        await cancellation.request_and_wait(
-            ctx.store,
-            ctx.tenant,
-            record.running,
-            CancelReason.CLIENT_CANCELLED,
-            ctx.settings.cancel_timeout_seconds,
-        )
+        await _cancel_turn(ctx, record.running)
+
+
+async def _cancel_turn(ctx: CallContext, turn_id: str) -> None:
+    await cancellation.request_and_wait(
+        ctx.store,
+        ctx.tenant,
+        turn_id,
+        CancelReason.CLIENT_CANCELLED,
+        ctx.settings.cancel_timeout_seconds,
+        lease_check_seconds=ctx.settings.heartbeat_seconds,
+        retention_seconds=ctx.settings.event_retention_seconds,
+    )
 
 
 async def delete(ctx: CallContext, session_id: str) -> None:
@@ -180,10 +186,4 @@ async def delete(ctx: CallContext, session_id: str) -> None:
                 f"session {session_id!r} was deleted and is no longer usable", param="sessionId"
             )
         case ["ok", running] if running:
-            await cancellation.request_and_wait(
-                ctx.store,
-                ctx.tenant,
-                running,
-                CancelReason.CLIENT_CANCELLED,
-                ctx.settings.cancel_timeout_seconds,
-            )
+            await _cancel_turn(ctx, running)

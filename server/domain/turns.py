@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from generated.models import Turn
 from server.domain import events, pagination, sessions
 from server.domain.context import CallContext
 from server.domain.turn_state import is_terminal
-from server.errors import BadRequest, Conflict, NotFound, SessionNotUsable
+from server.errors import Conflict, NoExecutor, NotFound, SessionNotUsable
 from server.ids import new_turn_id
 from server.store import events as event_log
 from server.store import executors, keys
@@ -22,6 +23,7 @@ AUTO, NONE = "auto", "none"
 # One source for the id shape would be the spec; connexion checks path ids, this checks the one body
 # field that may hold a turn id, using the pattern the spec declares for `TurnIdString`.
 _START_TURN_ATTEMPTS = 8
+_EXECUTOR_POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,22 @@ def _check_input(items: list[dict[str, Any]]) -> None:
     )
 
 
+async def _await_executor(ctx: CallContext) -> str:
+    """A live executor for the turn; with none alive (a deploy rolling its executors, say) the
+    request waits for one, up to `executor_wait_seconds`, rather than creating a turn nobody runs."""
+    deadline = asyncio.get_running_loop().time() + ctx.settings.executor_wait_seconds
+    while True:
+        async with store_errors():
+            executor = await executors.pick(ctx.store.scripts, local=ctx.local_executor)
+        if executor is not None:
+            return executor
+        if asyncio.get_running_loop().time() >= deadline:
+            raise NoExecutor(
+                f"no executor became available within {ctx.settings.executor_wait_seconds:g}s; retry later"
+            )
+        await asyncio.sleep(_EXECUTOR_POLL_SECONDS)
+
+
 async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Turn:
     record = await sessions.load(ctx, session_id)
     items: list[dict[str, Any]] = body.get("input") or []
@@ -78,10 +96,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
     previous = body.get("previous_turn_id", AUTO)
     if previous not in (AUTO, NONE):
         await load(ctx, session_id, previous, param="previous_turn_id")
-    async with store_errors():
-        executor = await executors.pick(ctx.store.redis, local=ctx.local_executor)
-    if executor is None:
-        raise BadRequest("no executor is alive to run the turn", code="no_executor")
+    executor = await _await_executor(ctx)
     for _ in range(_START_TURN_ATTEMPTS):
         parent = record.last_turn if previous == AUTO else None if previous == NONE else previous
         turn_id = new_turn_id(session_id, executor)
@@ -102,6 +117,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     keys.turn(ctx.tenant, turn_id),
                     keys.turn_events(ctx.tenant, turn_id),
                     keys.executor_inbox(executor),
+                    keys.leases(),
                 ],
                 args=[
                     turn_id,
@@ -112,6 +128,8 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     executor,
                     ctx.tenant,
                     ctx.settings.session_retention_seconds,
+                    keys.lease_member(ctx.tenant, turn_id),
+                    int(ctx.settings.executor_ttl_seconds * 1000),
                 ],
             )
         match result:

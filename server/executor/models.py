@@ -33,22 +33,35 @@ class ModelProvider(Protocol):
 
 
 class ScriptedEcho:
-    """`scripted/echo`: streams the last user message back in `chunks` pieces, `delay_ms` before each."""
+    """`scripted/echo`: streams the last user message back in `chunks` pieces, `delay_ms` before each
+    (`ignore_cancel_ms`: how long a cancelled delay carries on before giving in)."""
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
         text = next((m["content"] for m in reversed(request.messages) if m["role"] == "user"), "")
         chunks = max(1, int(request.params.get("chunks", 1)))
         delay = max(0, int(request.params.get("delay_ms", 0))) / 1000
+        stubborn = max(0, int(request.params.get("ignore_cancel_ms", 0))) / 1000
         size, extra = divmod(len(text), chunks)
         start = 0
         for index in range(chunks):
             end = start + size + (1 if index < extra else 0)
             if delay:
-                await asyncio.sleep(delay)
+                await _sleep(delay, stubborn)
             yield ModelChunk(content=text[start:end])
             start = end
         words = len(text.split())
         yield ModelChunk(finish_reason="stop", usage={"input_tokens": words, "output_tokens": words})
+
+
+async def _sleep(seconds: float, stubborn: float) -> None:
+    """A delay that, with `stubborn` > 0, goes on that long after being cancelled: a stand-in for a
+    step that ignores cancellation, so the cancel endpoint's 424 path can be exercised."""
+    try:
+        await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        if stubborn:
+            await asyncio.sleep(stubborn)
+        raise
 
 
 PROVIDERS: dict[str, ModelProvider] = {"scripted/echo": ScriptedEcho()}

@@ -1,8 +1,13 @@
 """An executor: takes the turns assigned to it from its Redis inbox, runs each as an asyncio task,
-and cancels a task the moment its cancel signal arrives over Redis pub/sub.
+holds a lease on each (renewed by heartbeat), and cancels a task the moment its cancel signal
+arrives over Redis pub/sub.
 
 Everything it learns comes through Redis, so the same worker runs inside the API process (the
-embedded default) or in a process of its own.
+embedded default) or in a process of its own (`agent-harness executor`).
+
+The inbox is a Redis stream read through a consumer group: an entry stays pending until its turn
+is terminal, so a restart under the same executor id finds what the previous incarnation held and
+finalises it (`abandoned`) instead of losing it or running it twice.
 """
 
 from __future__ import annotations
@@ -10,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import cast
 
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from server.config import Settings
 from server.domain import execution, turn_state
@@ -19,12 +25,13 @@ from server.domain.execution import TurnEnded, TurnJob
 from server.domain.turn_state import CancelReason, TerminalState
 from server.executor.loop import TurnRun
 from server.store import executors, keys
-from server.store.redis import Store, xread
+from server.store.redis import Store, StreamEntry
 from server.timestamps import now_iso
 
 log = logging.getLogger(__name__)
 
 INBOX_BLOCK_MS = 1000
+_RETRY_SECONDS = 0.5
 
 
 class Worker:
@@ -32,19 +39,27 @@ class Worker:
         self.store = store
         self.settings = settings
         self.executor_id = settings.executor_id
+        self._inbox = keys.executor_inbox(self.executor_id)
         self._turns: dict[str, asyncio.Task[None]] = {}
+        self._tenants: dict[str, str] = {}
         self._background: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
 
+    @property
+    def running(self) -> int:
+        return len(self._turns)
+
     async def start(self) -> None:
-        await executors.heartbeat(self.store.redis, self.executor_id, self.settings.executor_ttl_seconds)
+        await self._ensure_group()
+        await self._beat()
         self._background = [
             asyncio.create_task(self._heartbeat(), name="executor-heartbeat"),
             asyncio.create_task(self._listen_for_cancels(), name="executor-cancels"),
-            asyncio.create_task(self._consume_inbox(), name="executor-inbox"),
         ]
         # Turns must not start before cancel signals can reach them.
         await asyncio.wait_for(self._subscribed.wait(), timeout=10)
+        await self._finalise_previous_incarnation()
+        self._background.append(asyncio.create_task(self._consume_inbox(), name="executor-inbox"))
         log.info("executor %s started", self.executor_id)
 
     async def stop(self) -> None:
@@ -56,15 +71,26 @@ class Worker:
             log.info("abandoning turn %s at shutdown", turn_id)
         await asyncio.gather(*self._background, *self._turns.values(), return_exceptions=True)
         with contextlib.suppress(RedisError, OSError):
-            await executors.deregister(self.store.redis, self.executor_id)
+            await self.store.redis.zrem(keys.executors(), self.executor_id)
+
+    async def _ensure_group(self) -> None:
+        try:
+            await self.store.redis.xgroup_create(self._inbox, keys.EXECUTOR_GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def _beat(self) -> None:
+        members = [keys.lease_member(self._tenants[t], t) for t in list(self._turns) if t in self._tenants]
+        await executors.heartbeat(
+            self.store.scripts, self.executor_id, self.settings.executor_ttl_seconds, members
+        )
 
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(self.settings.heartbeat_seconds)
             try:
-                await executors.heartbeat(
-                    self.store.redis, self.executor_id, self.settings.executor_ttl_seconds
-                )
+                await self._beat()
             except (RedisError, OSError) as exc:
                 log.warning("executor heartbeat failed: %s", exc)
 
@@ -80,35 +106,78 @@ class Worker:
                             self._cancel_local(message["data"], CancelReason.CLIENT_CANCELLED)
             except (RedisError, OSError) as exc:
                 log.warning("cancel channel lost (%s); resubscribing", exc)
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(_RETRY_SECONDS)
 
     def _cancel_local(self, turn_id: str, reason: CancelReason) -> None:
         task = self._turns.get(turn_id)
         if task is not None:
             task.cancel(reason.value)
 
+    async def _read(self, start: str) -> list[StreamEntry]:
+        reply = await self.store.redis.xreadgroup(
+            keys.EXECUTOR_GROUP,
+            self.executor_id,
+            {self._inbox: start},
+            count=64,
+            block=INBOX_BLOCK_MS if start == ">" else None,
+        )
+        streams = cast(list[tuple[str, list[tuple[str, dict[str, str] | None]]]], reply or [])
+        # A pending entry deleted meanwhile comes back with no fields: nothing to run.
+        return [(entry_id, fields) for _, entries in streams for entry_id, fields in entries if fields]
+
+    async def _finalise_previous_incarnation(self) -> None:
+        """Entries pending under this id belong to a previous process that died mid-turn."""
+        for entry_id, fields in await self._read("0"):
+            job = await execution.load_job(self.store, fields["tenant"], fields["turn"])
+            if job is not None:
+                reason = CancelReason(job.cancel_requested or CancelReason.ABANDONED.value)
+                log.warning(
+                    "finalising turn %s left running by a previous executor %s", job.turn_id, self.executor_id
+                )
+                await self._finish(job, turn_state.cancelled(now_iso(), reason, None))
+            await self._ack(entry_id)
+
     async def _consume_inbox(self) -> None:
-        inbox = keys.executor_inbox(self.executor_id)
-        last_id = "0"
         while True:
             try:
-                reply = await xread(self.store.redis, {inbox: last_id}, block_ms=INBOX_BLOCK_MS, count=64)
+                entries = await self._read(">")
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                await self._ensure_group()  # the inbox was deleted (a flushed or restarted Redis)
+                continue
             except (RedisError, OSError) as exc:
                 log.warning("executor inbox read failed: %s", exc)
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(_RETRY_SECONDS)
                 continue
-            for entry_id, fields in reply[0][1] if reply else []:
-                last_id = entry_id
-                self._spawn(fields["tenant"], fields["turn"])
-                with contextlib.suppress(RedisError, OSError):
-                    await self.store.redis.xdel(inbox, entry_id)
+            for entry_id, fields in entries:
+                self._spawn(fields["tenant"], fields["turn"], entry_id)
 
-    def _spawn(self, tenant: str, turn_id: str) -> None:
-        task = asyncio.create_task(self._execute(tenant, turn_id), name=f"turn-{turn_id}")
+    async def _ack(self, entry_id: str) -> None:
+        with contextlib.suppress(RedisError, OSError):
+            async with self.store.redis.pipeline(transaction=True) as pipe:
+                pipe.xack(self._inbox, keys.EXECUTOR_GROUP, entry_id)
+                pipe.xdel(self._inbox, entry_id)
+                await pipe.execute()
+
+    def _spawn(self, tenant: str, turn_id: str, entry_id: str) -> None:
+        task = asyncio.create_task(self._execute(tenant, turn_id, entry_id), name=f"turn-{turn_id}")
         self._turns[turn_id] = task
-        task.add_done_callback(lambda _: self._turns.pop(turn_id, None))
+        self._tenants[turn_id] = tenant
 
-    async def _execute(self, tenant: str, turn_id: str) -> None:
+        def forget(_: asyncio.Task[None]) -> None:
+            self._turns.pop(turn_id, None)
+            self._tenants.pop(turn_id, None)
+
+        task.add_done_callback(forget)
+
+    async def _execute(self, tenant: str, turn_id: str, entry_id: str) -> None:
+        try:
+            await self._run(tenant, turn_id)
+        finally:
+            await asyncio.shield(self._ack(entry_id))
+
+    async def _run(self, tenant: str, turn_id: str) -> None:
         job = await execution.load_job(self.store, tenant, turn_id)
         if job is None:
             return
@@ -132,7 +201,6 @@ class Worker:
             log.exception("turn %s failed", turn_id)
             state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", run.metrics())
         # From here on a late cancel signal must not interrupt recording the terminal state.
-        self._turns.pop(turn_id, None)
         await asyncio.shield(self._finish(job, state))
 
     async def _reason(self, job: TurnJob, exc: asyncio.CancelledError) -> CancelReason:

@@ -1,36 +1,38 @@
-"""The registry of live executors: each holds a lease it renews by heartbeat."""
+"""Executor liveness and turn leases, judged by Redis's clock (see keys.py and lua.py)."""
 
 from __future__ import annotations
 
 import random
-import time
 from typing import cast
 
-from redis.asyncio import Redis
-
 from server.store import keys
+from server.store.lua import Scripts
+
+_SCAN_LIMIT = 256
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+async def heartbeat(scripts: Scripts, executor_id: str, ttl_seconds: float, running: list[str]) -> int:
+    """Mark the executor alive and extend the leases (members) of the turns it runs."""
+    renewed: int = await scripts.heartbeat(
+        keys=[keys.executors(), keys.leases()], args=[executor_id, int(ttl_seconds * 1000), *running]
+    )
+    return renewed
 
 
-async def heartbeat(redis: Redis, executor_id: str, ttl_seconds: float) -> None:
-    await redis.zadd(keys.executors(), {executor_id: _now_ms() + int(ttl_seconds * 1000)})
+async def live(scripts: Scripts) -> list[str]:
+    return cast(list[str], await scripts.by_clock(keys=[keys.executors()], args=["live", _SCAN_LIMIT]))
 
 
-async def deregister(redis: Redis, executor_id: str) -> None:
-    await redis.zrem(keys.executors(), executor_id)
+async def lapsed_leases(scripts: Scripts) -> list[tuple[str, str]]:
+    """(tenant, turn id) of running turns whose executor stopped renewing their lease."""
+    members = cast(list[str], await scripts.by_clock(keys=[keys.leases()], args=["lapsed", _SCAN_LIMIT]))
+    return [keys.parse_lease_member(m) for m in members]
 
 
-async def live(redis: Redis) -> list[str]:
-    return cast(list[str], await redis.zrangebyscore(keys.executors(), _now_ms(), "+inf"))
-
-
-async def pick(redis: Redis, local: str | None = None) -> str | None:
+async def pick(scripts: Scripts, local: str | None = None) -> str | None:
     """An executor for a new turn: this process's own when it runs one (alive by definition), else
-    a live one at random."""
+    a live one at random (turns are short-lived and similar, so random spreads them evenly enough)."""
     if local is not None:
         return local
-    alive = await live(redis)
+    alive = await live(scripts)
     return random.choice(alive) if alive else None

@@ -9,9 +9,14 @@ Layout (all strings; `{t}` tenant, `{s}` session id, `{u}` turn id, `{e}` execut
     ah:{t}:agent-sessions:{name}:by:{o} zset   the same, for one owner subject id
     ah:{t}:turn:{u}                     hash   doc, status, state, seq, executor, cancel
     ah:{t}:turn:{u}:events              stream entry id `0-<sequence_number>`, field `e` = event JSON
-    ah:executors                        zset   executor id -> lease expiry (ms since epoch)
-    ah:executor:{e}:inbox               stream turns assigned to that executor (fields tenant, turn)
+    ah:executors                        zset   executor id -> liveness expiry (Redis TIME, ms)
+    ah:leases                           zset   `{t}/{u}` of every running turn -> lease expiry (ms)
+    ah:executor:{e}:inbox               stream turns assigned to that executor (fields tenant, turn),
+                                               read by consumer group `executor`
     ah:executor:{e}:cancel              pub/sub channel: turn ids to cancel now
+
+Every time in a lease or liveness score is Redis's own clock (TIME inside the scripts), so API
+replicas and executors on different machines agree on expiry whatever their clocks say.
 """
 
 from __future__ import annotations
@@ -49,6 +54,23 @@ def turn_events(tenant: str, turn_id: str) -> str:
 
 def executors() -> str:
     return f"{PREFIX}:executors"
+
+
+def leases() -> str:
+    return f"{PREFIX}:leases"
+
+
+def lease_member(tenant: str, turn_id: str) -> str:
+    # Tenants match `[a-z0-9._-]` and turn ids `[a-z0-9.]`, so `/` separates them unambiguously.
+    return f"{tenant}/{turn_id}"
+
+
+def parse_lease_member(member: str) -> tuple[str, str]:
+    tenant, _, turn_id = member.partition("/")
+    return tenant, turn_id
+
+
+EXECUTOR_GROUP = "executor"
 
 
 def executor_inbox(executor_id: str) -> str:

@@ -9,16 +9,25 @@ from __future__ import annotations
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
+# Redis's clock in milliseconds: leases must be judged by one clock, not each machine's.
+_NOW_MS = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
 # START_TURN: create a turn only if none runs in the session, in one step, so two concurrent
 # create-turn requests can never both start one (the one-running-turn lock is the session's
 # `running` field). The caller resolved `previous_turn_id: auto` against `last_turn`; the script
 # re-checks it (compare-and-set) so a turn finishing in between cannot fork the chain silently.
-# KEYS: 1 session hash, 2 turn hash, 3 turn event stream, 4 executor inbox stream
+# The turn's lease starts here, so a turn whose executor dies before even reading it still expires.
+# KEYS: 1 session hash, 2 turn hash, 3 turn event stream, 4 executor inbox stream, 5 leases zset
 # ARGV: 1 turn id, 2 turn doc JSON, 3 turn.created event JSON (sequence_number 1),
 #       4 expected last_turn ("" for none), 5 now (ISO), 6 executor id, 7 tenant,
-#       8 session retention seconds
+#       8 session retention seconds, 9 lease member, 10 lease ms
 # Returns: {"ok"} | {"missing"} | {"deleted"} | {"busy", running_turn_id} | {"moved", last_turn}
-START_TURN = """
+START_TURN = (
+    _NOW_MS
+    + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
 if redis.call('HGET', KEYS[1], 'deleted') then return {'deleted'} end
 local running = redis.call('HGET', KEYS[1], 'running')
@@ -31,8 +40,10 @@ redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', 'running', 'state', '{"sta
            'seq', 1, 'executor', ARGV[6])
 redis.call('XADD', KEYS[3], '0-1', 'e', ARGV[3])
 redis.call('XADD', KEYS[4], '*', 'tenant', ARGV[7], 'turn', ARGV[1])
+redis.call('ZADD', KEYS[5], now + tonumber(ARGV[10]), ARGV[9])
 return {'ok'}
 """
+)
 
 # APPEND_EVENT: give an event the next sequence number and log it, unless the turn already ended,
 # so nothing can follow `turn.done` (a late chunk from a cancelled provider is dropped here).
@@ -52,12 +63,24 @@ return n
 # the state, appends the single `turn.done`, releases the session lock (only if it still names this
 # turn) and starts the retention clock; every later caller (a racing cancel, timeout or executor)
 # gets 0 and must not write anything.
-# KEYS: 1 turn hash, 2 turn event stream, 3 session hash
+# With ARGV[8] = "1" it finishes the turn only if its lease has lapsed (a reaper, or a cancel
+# aimed at a dead executor), so a live executor's turn is never finalised behind its back.
+# KEYS: 1 turn hash, 2 turn event stream, 3 session hash, 4 leases zset
 # ARGV: 1 status, 2 state JSON, 3 turn.done event JSON without sequence_number, 4 turn id,
-#       5 retention seconds, 6 now (ISO)
-# Returns: the sequence number of turn.done, or 0 when the turn had already ended.
-FINISH_TURN = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+#       5 retention seconds, 6 now (ISO), 7 lease member, 8 "1" to require a lapsed lease
+# Returns: the sequence number of turn.done, 0 when the turn had already ended, -1 when the lease
+#          was required to have lapsed and has not.
+FINISH_TURN = (
+    _NOW_MS
+    + """
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then
+  redis.call('ZREM', KEYS[4], ARGV[7])
+  return 0
+end
+if ARGV[8] == '1' then
+  local expiry = redis.call('ZSCORE', KEYS[4], ARGV[7])
+  if expiry and tonumber(expiry) > now then return -1 end
+end
 local n = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'state', ARGV[2])
 local body = '{"sequence_number":' .. n .. ',' .. string.sub(ARGV[3], 2)
@@ -68,8 +91,42 @@ if redis.call('HGET', KEYS[3], 'running') == ARGV[4] then
 end
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
+redis.call('ZREM', KEYS[4], ARGV[7])
 return n
 """
+)
+
+# HEARTBEAT: an executor proves it is alive and extends the lease of every turn it runs. XX: a
+# lease already finalised by a reaper (removed) is not resurrected.
+# KEYS: 1 executors zset, 2 leases zset
+# ARGV: 1 executor id, 2 ttl ms, 3.. lease members of its running turns
+# Returns: the number of leases extended.
+HEARTBEAT = (
+    _NOW_MS
+    + """
+local expiry = now + tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], expiry, ARGV[1])
+local renewed = 0
+for i = 3, #ARGV do
+  renewed = renewed + redis.call('ZADD', KEYS[2], 'XX', 'CH', expiry, ARGV[i])
+end
+return renewed
+"""
+)
+
+# BY_CLOCK: lease members whose expiry has passed, and live executors, by Redis's clock.
+# KEYS: 1 zset (leases or executors)
+# ARGV: 1 "lapsed" or "live", 2 limit
+# Returns: the members.
+BY_CLOCK = (
+    _NOW_MS
+    + """
+if ARGV[1] == 'lapsed' then
+  return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now, 'LIMIT', 0, tonumber(ARGV[2]))
+end
+return redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf', 'LIMIT', 0, tonumber(ARGV[2]))
+"""
+)
 
 # REQUEST_CANCEL: record the cancel request on the turn and push it to the owning executor in one
 # step, so an executor that starts the turn after the PUBLISH still sees the recorded request.
@@ -130,6 +187,8 @@ class Scripts:
         self.start_turn: AsyncScript = redis.register_script(START_TURN)
         self.append_event: AsyncScript = redis.register_script(APPEND_EVENT)
         self.finish_turn: AsyncScript = redis.register_script(FINISH_TURN)
+        self.heartbeat: AsyncScript = redis.register_script(HEARTBEAT)
+        self.by_clock: AsyncScript = redis.register_script(BY_CLOCK)
         self.request_cancel: AsyncScript = redis.register_script(REQUEST_CANCEL)
         self.delete_session: AsyncScript = redis.register_script(DELETE_SESSION)
         self.create_agent: AsyncScript = redis.register_script(CREATE_AGENT)

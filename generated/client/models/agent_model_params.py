@@ -22,6 +22,8 @@ class AgentModelParams:
             top_p (float | Unset):
             chunks (int | Unset): `scripted/echo`: number of delta chunks to stream. Default: 1.
             delay_ms (int | Unset): `scripted/echo`: delay before each chunk, in milliseconds. Default: 0.
+            ignore_cancel_ms (int | Unset): `scripted/echo`: how long a cancelled delay carries on before it gives in, in
+                milliseconds; a stand-in for a step that ignores cancellation (the cancel endpoint's 424). Default: 0.
     """
 
     max_tokens: int | Unset = UNSET
@@ -29,6 +31,7 @@ class AgentModelParams:
     top_p: float | Unset = UNSET
     chunks: int | Unset = 1
     delay_ms: int | Unset = 0
+    ignore_cancel_ms: int | Unset = 0
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,6 +44,8 @@ class AgentModelParams:
         chunks = self.chunks
 
         delay_ms = self.delay_ms
+
+        ignore_cancel_ms = self.ignore_cancel_ms
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -55,6 +60,8 @@ class AgentModelParams:
             field_dict["chunks"] = chunks
         if delay_ms is not UNSET:
             field_dict["delay_ms"] = delay_ms
+        if ignore_cancel_ms is not UNSET:
+            field_dict["ignore_cancel_ms"] = ignore_cancel_ms
 
         return field_dict
 
@@ -71,12 +78,15 @@ class AgentModelParams:
 
         delay_ms = d.pop("delay_ms", UNSET)
 
+        ignore_cancel_ms = d.pop("ignore_cancel_ms", UNSET)
+
         agent_model_params = cls(
             max_tokens=max_tokens,
             temperature=temperature,
             top_p=top_p,
             chunks=chunks,
             delay_ms=delay_ms,
+            ignore_cancel_ms=ignore_cancel_ms,
         )
 
         agent_model_params.additional_properties = d
