@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+import redis
 import uvicorn
 
 from server.app import create_app
@@ -57,3 +65,91 @@ class ServerThread:
     def __exit__(self, *_: object) -> None:
         self._server.should_exit = True
         self._thread.join(10)
+
+
+class Process:
+    """An `agent-harness` subcommand in a process of its own, as operators run it."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.args = args
+        self.env = {**os.environ, **env}
+        self.popen: subprocess.Popen[bytes] | None = None
+        # A file, not a pipe: nobody drains a pipe during a test, and a full one blocks the process.
+        self.log = Path(tempfile.mkstemp(prefix="agent-harness-", suffix=".log")[1])
+
+    def start(self) -> Process:
+        with self.log.open("ab") as log:
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", "server.cli", *self.args], env=self.env, stdout=log, stderr=log
+            )
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to clean up, as when a machine vanishes."""
+        if self.popen and self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait(10)
+
+    def stop(self) -> None:
+        if self.popen and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def stderr_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+
+def wait_until(condition: Callable[[], object], timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting until {message}")
+        time.sleep(0.05)
+
+
+class ApiProcess(Process):
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        super().__init__(["serve", "--port", str(self.port), "--no-executor", "--log-level", "warning"], env)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/{TENANT}"
+
+    def start(self) -> ApiProcess:
+        super().start()
+
+        def ready() -> bool:
+            assert self.popen is not None
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"API replica exited: {self.stderr_tail()}")
+            try:
+                return httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(ready, 30, f"the API replica on port {self.port} is ready")
+        return self
+
+
+class ExecutorProcess(Process):
+    def __init__(self, executor_id: str, env: dict[str, str]) -> None:
+        self.executor_id = executor_id
+        super().__init__(["executor", "--log-level", "info"], {**env, "HARNESS_EXECUTOR_ID": executor_id})
+
+    def start(self, redis_url: str | None = None) -> ExecutorProcess:
+        super().start()
+        client = redis.Redis.from_url(redis_url or self.env["HARNESS_REDIS_URL"], decode_responses=True)
+
+        def registered() -> bool:
+            assert self.popen is not None
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"executor exited: {self.stderr_tail()}")
+            return client.zscore("ah:executors", self.executor_id) is not None
+
+        wait_until(registered, 30, f"executor {self.executor_id} has registered")
+        client.close()
+        return self

@@ -3,9 +3,10 @@
 The request is recorded on the turn (`cancel` field) and published to the executor named in the
 turn id in one Lua step (REQUEST_CANCEL), so an executor that picks the turn up after the PUBLISH
 still sees it. The caller then blocks on the turn's event stream (XREAD, pushed, not polled) until
-the executor's FINISH_TURN records the terminal state. Two other endings:
-- the executor's lease on the turn lapses while we wait (it died): we finalise the turn ourselves,
-  `cancelled` with the recorded reason, and answer 200 — the caller learns for certain it stopped;
+the executor's FINISH_TURN records the terminal state. Other endings:
+- no process heard the signal (the executor is dead: a live one always listens), or its lease on
+  the turn lapses while we wait: we finalise the turn ourselves, `cancelled` with the recorded
+  reason, and answer 200 — the caller learns for certain it stopped;
 - the bound passes with the executor alive but silent (a step that ignores cancellation): 424. The
   request stays recorded and the executor acts on it as soon as it can, or its lease lapses.
 """
@@ -22,6 +23,8 @@ from server.ids import TurnId
 from server.store import keys
 from server.store.redis import Store, store_errors
 
+_NOBODY_HEARD = 1
+
 
 async def request_and_wait(
     store: Store,
@@ -35,11 +38,17 @@ async def request_and_wait(
 ) -> None:
     executor = TurnId.parse(turn_id).executor
     async with store_errors():
-        running = await store.scripts.request_cancel(
+        outcome = await store.scripts.request_cancel(
             keys=[keys.turn(tenant, turn_id)],
             args=[reason.value, keys.executor_cancel_channel(executor), turn_id],
         )
-        if running:
+        if outcome == _NOBODY_HEARD:
+            # The owner is not listening, so it is not running anything: finalise the turn now. Were
+            # it somehow alive, its next write would find the turn ended and stop (APPEND_EVENT).
+            await execution.finalise_orphan(
+                store, tenant, turn_id, retention_seconds, only_if_lease_lapsed=False
+            )
+        elif outcome:
             await wait_terminal(store, tenant, turn_id, wait_seconds, lease_check_seconds, retention_seconds)
 
 
@@ -61,7 +70,7 @@ async def wait_terminal(
         if status is None or is_terminal(status):
             return
         # A dead executor never answers: finalise its turn here rather than report a timeout.
-        if await execution.abandon_if_lapsed(store, tenant, turn_id, retention_seconds):
+        if await execution.finalise_orphan(store, tenant, turn_id, retention_seconds):
             return
         remaining = deadline - loop.time()
         if remaining <= 0:

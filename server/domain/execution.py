@@ -58,9 +58,15 @@ async def append(store: Store, tenant: str, turn_id: str, event_json: str) -> in
     return sequence
 
 
-async def finish(store: Store, job: TurnJob, state: TerminalState, retention_seconds: int) -> bool:
+async def finish(
+    store: Store, tenant: str, turn_id: str, state: TerminalState, retention_seconds: int
+) -> bool:
     """Record the terminal state and the single `turn.done`; False when another writer was first."""
-    return await finish_turn(store, job.tenant, job.turn_id, job.session_id, state, retention_seconds) > 0
+    doc = cast(str | None, await store.redis.hget(keys.turn(tenant, turn_id), "doc"))
+    if doc is None:
+        return False
+    session_id = json.loads(doc)["session_id"]
+    return await finish_turn(store, tenant, turn_id, session_id, state, retention_seconds) > 0
 
 
 async def finish_turn(
@@ -97,9 +103,12 @@ async def finish_turn(
     return sequence
 
 
-async def abandon_if_lapsed(store: Store, tenant: str, turn_id: str, retention_seconds: int) -> bool:
-    """Finalise a turn whose executor stopped renewing its lease: `cancelled` with the reason a
-    client recorded (its cancel is honoured) or else `abandoned`. True when this call finalised it."""
+async def finalise_orphan(
+    store: Store, tenant: str, turn_id: str, retention_seconds: int, *, only_if_lease_lapsed: bool = True
+) -> bool:
+    """Finalise a turn whose executor is gone (its lease lapsed, or nobody heard its cancel signal):
+    `cancelled` with the reason a client recorded (its cancel is honoured), else `abandoned`.
+    True when this call finalised it."""
     fields = cast(dict[str, str], await store.redis.hgetall(keys.turn(tenant, turn_id)))
     if not fields:
         await store.redis.zrem(keys.leases(), keys.lease_member(tenant, turn_id))
@@ -108,6 +117,12 @@ async def abandon_if_lapsed(store: Store, tenant: str, turn_id: str, retention_s
     reason = CancelReason(fields["cancel"]) if fields.get("cancel") else CancelReason.ABANDONED
     state = turn_state.cancelled(now_iso(), reason, None)
     finished = await finish_turn(
-        store, tenant, turn_id, session_id, state, retention_seconds, only_if_lease_lapsed=True
+        store,
+        tenant,
+        turn_id,
+        session_id,
+        state,
+        retention_seconds,
+        only_if_lease_lapsed=only_if_lease_lapsed,
     )
     return finished > 0

@@ -39,7 +39,7 @@ class LeaseReaper:
     async def reap_once(self) -> int:
         reaped = 0
         for tenant, turn_id in await executors.lapsed_leases(self.store.scripts):
-            if await execution.abandon_if_lapsed(
+            if await execution.finalise_orphan(
                 self.store, tenant, turn_id, self.settings.event_retention_seconds
             ):
                 log.warning("finalised turn %s/%s: its executor's lease lapsed", tenant, turn_id)

@@ -21,7 +21,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from server.config import Settings
 from server.domain import execution, turn_state
-from server.domain.execution import TurnEnded, TurnJob
+from server.domain.execution import TurnEnded
 from server.domain.turn_state import CancelReason, TerminalState
 from server.executor.loop import TurnRun
 from server.store import executors, keys
@@ -42,6 +42,12 @@ class Worker:
         self._inbox = keys.executor_inbox(self.executor_id)
         self._turns: dict[str, asyncio.Task[None]] = {}
         self._tenants: dict[str, str] = {}
+        # Turns whose task has begun running. A task cancelled before its first step never runs
+        # its body (no terminal state, no ack), so a cancel only interrupts started tasks; one not
+        # yet started sees the recorded request (or the shutdown) when it loads the turn.
+        self._started: set[str] = set()
+        self._stopping = False
+        self._interrupted: set[str] = set()
         self._background: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
 
@@ -64,10 +70,13 @@ class Worker:
 
     async def stop(self) -> None:
         """Stop taking turns; turns still running end `cancelled` / `abandoned`, never left running."""
+        self._stopping = True
         for task in self._background:
             task.cancel()
         for turn_id, task in list(self._turns.items()):
-            task.cancel(CancelReason.ABANDONED.value)
+            if turn_id in self._started and turn_id not in self._interrupted:
+                self._interrupted.add(turn_id)
+                task.cancel(CancelReason.ABANDONED.value)
             log.info("abandoning turn %s at shutdown", turn_id)
         await asyncio.gather(*self._background, *self._turns.values(), return_exceptions=True)
         with contextlib.suppress(RedisError, OSError):
@@ -110,7 +119,10 @@ class Worker:
 
     def _cancel_local(self, turn_id: str, reason: CancelReason) -> None:
         task = self._turns.get(turn_id)
-        if task is not None:
+        # Only the first signal interrupts: a repeated cancel landing while the task records its
+        # terminal state would otherwise abort that recording and leave the turn running.
+        if task is not None and turn_id in self._started and turn_id not in self._interrupted:
+            self._interrupted.add(turn_id)
             task.cancel(reason.value)
 
     async def _read(self, start: str) -> list[StreamEntry]:
@@ -134,7 +146,7 @@ class Worker:
                 log.warning(
                     "finalising turn %s left running by a previous executor %s", job.turn_id, self.executor_id
                 )
-                await self._finish(job, turn_state.cancelled(now_iso(), reason, None))
+                await self._finish(job.tenant, job.turn_id, turn_state.cancelled(now_iso(), reason, None))
             await self._ack(entry_id)
 
     async def _consume_inbox(self) -> None:
@@ -142,9 +154,11 @@ class Worker:
             try:
                 entries = await self._read(">")
             except ResponseError as exc:
-                if "NOGROUP" not in str(exc):
-                    raise
-                await self._ensure_group()  # the inbox was deleted (a flushed or restarted Redis)
+                # The inbox or its group was deleted (a flushed or restarted Redis): recreate it.
+                log.warning("executor inbox unreadable (%s); recreating its consumer group", exc)
+                with contextlib.suppress(RedisError, OSError):
+                    await self._ensure_group()
+                await asyncio.sleep(_RETRY_SECONDS)
                 continue
             except (RedisError, OSError) as exc:
                 log.warning("executor inbox read failed: %s", exc)
@@ -168,49 +182,53 @@ class Worker:
         def forget(_: asyncio.Task[None]) -> None:
             self._turns.pop(turn_id, None)
             self._tenants.pop(turn_id, None)
+            self._started.discard(turn_id)
+            self._interrupted.discard(turn_id)
 
         task.add_done_callback(forget)
 
     async def _execute(self, tenant: str, turn_id: str, entry_id: str) -> None:
+        self._started.add(turn_id)
         try:
             await self._run(tenant, turn_id)
         finally:
             await asyncio.shield(self._ack(entry_id))
 
     async def _run(self, tenant: str, turn_id: str) -> None:
-        job = await execution.load_job(self.store, tenant, turn_id)
-        if job is None:
-            return
-        if job.cancel_requested:
-            # The cancel was recorded before this executor picked the turn up.
-            await self._finish(job, turn_state.cancelled(now_iso(), CancelReason(job.cancel_requested), None))
-            return
-        run = TurnRun(self.store, job)
-        timeout = (job.manifest.get("config") or {}).get("timeout_seconds", 600)
+        # A cancel may land at any await here, loading included, so every path ends in a terminal state.
+        run: TurnRun | None = None
         state: TerminalState
         try:
-            async with asyncio.timeout(timeout):
-                state = await run.run()
+            job = await execution.load_job(self.store, tenant, turn_id)
+            if job is None:
+                return
+            if job.cancel_requested or self._stopping:
+                # The cancel was recorded before this executor started the turn (or it is shutting down).
+                reason = CancelReason(job.cancel_requested or CancelReason.ABANDONED.value)
+                state = turn_state.cancelled(now_iso(), reason, None)
+            else:
+                run = TurnRun(self.store, job)
+                async with asyncio.timeout((job.manifest.get("config") or {}).get("timeout_seconds", 600)):
+                    state = await run.run()
         except TimeoutError:
-            state = turn_state.cancelled(now_iso(), CancelReason.SERVER_EXECUTION_TIMEOUT, run.metrics())
+            state = turn_state.cancelled(
+                now_iso(), CancelReason.SERVER_EXECUTION_TIMEOUT, run.metrics() if run else None
+            )
         except asyncio.CancelledError as exc:
-            state = turn_state.cancelled(now_iso(), await self._reason(job, exc), run.metrics())
+            reason = CancelReason(exc.args[0]) if exc.args else CancelReason.CLIENT_CANCELLED
+            state = turn_state.cancelled(now_iso(), reason, run.metrics() if run else None)
         except TurnEnded:
             return
         except Exception as exc:
             log.exception("turn %s failed", turn_id)
-            state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", run.metrics())
+            state = turn_state.failed(
+                now_iso(), f"{type(exc).__name__}: {exc}", run.metrics() if run else None
+            )
         # From here on a late cancel signal must not interrupt recording the terminal state.
-        await asyncio.shield(self._finish(job, state))
+        await asyncio.shield(self._finish(tenant, turn_id, state))
 
-    async def _reason(self, job: TurnJob, exc: asyncio.CancelledError) -> CancelReason:
-        if exc.args and exc.args[0] == CancelReason.ABANDONED.value:
-            return CancelReason.ABANDONED
-        recorded = await execution.cancel_reason(self.store, job.tenant, job.turn_id)
-        return CancelReason(recorded) if recorded else CancelReason.CLIENT_CANCELLED
-
-    async def _finish(self, job: TurnJob, state: TerminalState) -> None:
+    async def _finish(self, tenant: str, turn_id: str, state: TerminalState) -> None:
         try:
-            await execution.finish(self.store, job, state, self.settings.event_retention_seconds)
+            await execution.finish(self.store, tenant, turn_id, state, self.settings.event_retention_seconds)
         except (RedisError, OSError):
-            log.exception("could not record the terminal state of turn %s", job.turn_id)
+            log.exception("could not record the terminal state of turn %s", turn_id)

@@ -39,6 +39,9 @@ redis.call('EXPIRE', KEYS[1], ARGV[8])
 redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', 'running', 'state', '{"status":"running"}',
            'seq', 1, 'executor', ARGV[6])
 redis.call('XADD', KEYS[3], '0-1', 'e', ARGV[3])
+-- The executor's consumer group may be gone (a flushed or restarted Redis): recreate it, or the
+-- entry would wait for a group nobody reads. pcall: BUSYGROUP when it exists is the usual case.
+redis.pcall('XGROUP', 'CREATE', KEYS[4], 'executor', '0', 'MKSTREAM')
 redis.call('XADD', KEYS[4], '*', 'tenant', ARGV[7], 'turn', ARGV[1])
 redis.call('ZADD', KEYS[5], now + tonumber(ARGV[10]), ARGV[9])
 return {'ok'}
@@ -131,14 +134,15 @@ return redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf', 'LIMIT', 0, tonumber(AR
 # REQUEST_CANCEL: record the cancel request on the turn and push it to the owning executor in one
 # step, so an executor that starts the turn after the PUBLISH still sees the recorded request.
 # The first reason recorded wins (HSETNX): a later cancel cannot relabel an earlier one.
+# PUBLISH reports how many subscribers heard it: a live executor always listens on its channel (it
+# subscribes before taking any turn), so nobody hearing means the executor is gone.
 # KEYS: 1 turn hash
 # ARGV: 1 reason, 2 executor cancel channel, 3 turn id
-# Returns: 1 when the turn is running (request recorded and published), 0 when already ended.
+# Returns: 0 when the turn already ended, else 1 + the number of processes that heard the signal.
 REQUEST_CANCEL = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
 redis.call('HSETNX', KEYS[1], 'cancel', ARGV[1])
-redis.call('PUBLISH', ARGV[2], ARGV[3])
-return 1
+return 1 + redis.call('PUBLISH', ARGV[2], ARGV[3])
 """
 
 # DELETE_SESSION: mark the session unusable and report its running turn in the same step, so no

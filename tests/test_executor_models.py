@@ -1,0 +1,141 @@
+"""server/executor/models.py: the `scripted/echo` provider, and the model names the spec lets agents use."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from server.executor.models import PROVIDERS, ModelChunk, ModelRequest, ScriptedEcho, provider_for
+from tests._support import component_validator
+
+TEXT = "the quick brown fox jumps over the lazy dog"
+
+
+def _request(text: str = TEXT, **params: Any) -> ModelRequest:
+    return ModelRequest(
+        model="scripted/echo",
+        params=params,
+        instructions=None,
+        messages=[{"role": "user", "content": text}],
+    )
+
+
+async def _collect(request: ModelRequest) -> tuple[list[ModelChunk], ModelChunk]:
+    chunks = [chunk async for chunk in ScriptedEcho().stream(request)]
+    return chunks[:-1], chunks[-1]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, len(TEXT), len(TEXT) + 5])
+async def test_chunks_param_splits_the_text_into_that_many_pieces_that_rebuild_it(n: int) -> None:
+    content, _ = await _collect(_request(chunks=n))
+    assert len(content) == n
+    assert "".join(c.content for c in content) == TEXT
+    sizes = [len(c.content) for c in content]
+    assert max(sizes) - min(sizes) <= 1
+
+
+async def test_one_chunk_by_default() -> None:
+    content, _ = await _collect(_request())
+    assert [c.content for c in content] == [TEXT]
+
+
+@pytest.mark.parametrize("n", [0, -3])
+async def test_chunks_below_one_stream_a_single_chunk(n: int) -> None:
+    content, _ = await _collect(_request(chunks=n))
+    assert [c.content for c in content] == [TEXT]
+
+
+async def test_stream_ends_with_stop_and_usage() -> None:
+    content, last = await _collect(_request(chunks=3))
+    assert (last.content, last.finish_reason) == ("", "stop")
+    assert last.usage == {"input_tokens": 9, "output_tokens": 9}
+    assert all(c.finish_reason is None for c in content)
+
+
+async def test_echoes_the_last_user_message() -> None:
+    request = ModelRequest(
+        model="scripted/echo",
+        params={},
+        instructions="be brief",
+        messages=[
+            {"role": "user", "content": "first"},
+            {"role": "assistant", "content": "first"},
+            {"role": "user", "content": "second"},
+            {"role": "assistant", "content": "not me"},
+        ],
+    )
+    content, _ = await _collect(request)
+    assert "".join(c.content for c in content) == "second"
+
+
+async def test_no_user_message_echoes_nothing() -> None:
+    request = ModelRequest(model="scripted/echo", params={}, instructions=None, messages=[])
+    content, last = await _collect(request)
+    assert "".join(c.content for c in content) == ""
+    assert last.finish_reason == "stop"
+
+
+async def test_delay_ms_waits_before_each_chunk() -> None:
+    started = time.monotonic()
+    content, _ = await _collect(_request(chunks=3, delay_ms=40))
+    assert len(content) == 3
+    assert time.monotonic() - started >= 0.11
+
+
+async def test_stream_can_be_cancelled_while_it_waits() -> None:
+    async def consume() -> None:
+        async for _ in ScriptedEcho().stream(_request(chunks=2, delay_ms=60_000)):
+            pass
+
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(consume(), timeout=0.05)
+    assert time.monotonic() - started < 5
+
+
+def test_provider_for_finds_scripted_echo() -> None:
+    assert isinstance(provider_for("scripted/echo"), ScriptedEcho)
+
+
+@pytest.mark.parametrize("model", ["openai/gpt-4o", "scripted/other", "", "scripted"])
+def test_provider_for_refuses_unknown_models(model: str) -> None:
+    with pytest.raises(LookupError):
+        provider_for(model)
+
+
+def _model_name_validator(spec: dict[str, Any]) -> Draft202012Validator:
+    return component_validator(spec, "AgentModel")
+
+
+def test_the_spec_accepts_every_model_name_the_executor_can_run(spec: dict[str, Any]) -> None:
+    for name in PROVIDERS:
+        _model_name_validator(spec).validate({"name": name})
+
+
+@pytest.mark.parametrize(
+    "name", ["openai/gpt-4o", "scripted/echo2", "scripted/", "xscripted/echo", "Scripted/Echo"]
+)
+def test_the_spec_refuses_model_names_the_executor_cannot_run(spec: dict[str, Any], name: str) -> None:
+    # An agent naming a model without a provider must fail at registration (400), not mid-turn.
+    assert name not in PROVIDERS
+    assert not _model_name_validator(spec).is_valid({"name": name})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="`^scripted/echo$` runs under Python's re.search, where `$` also matches before a final newline",
+)
+def test_the_spec_refuses_a_model_name_with_a_trailing_newline(spec: dict[str, Any]) -> None:
+    assert "scripted/echo\n" not in PROVIDERS
+    assert not _model_name_validator(spec).is_valid({"name": "scripted/echo\n"})
+
+
+def test_the_specs_echo_params_default_to_what_the_provider_does(spec: dict[str, Any]) -> None:
+    params = spec["components"]["schemas"]["AgentModelParams"]["properties"]
+    assert params["chunks"]["default"] == 1
+    assert params["delay_ms"]["default"] == 0
+    assert params["chunks"]["minimum"] == 1
