@@ -28,7 +28,9 @@ ENV = {
 COUNT_RUNNING = """
 local n = 0
 for _, key in ipairs(redis.call('KEYS', 'ah:*:turn:*')) do
-  if redis.call('TYPE', key).ok == 'hash' and redis.call('HGET', key, 'status') == 'running' then n = n + 1 end
+  if redis.call('TYPE', key).ok == 'hash' and redis.call('HGET', key, 'status') == 'running' then
+    n = n + 1
+  end
 end
 return n
 """

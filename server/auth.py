@@ -41,18 +41,16 @@ class InvalidToken(Exception):
 class TokenVerifier:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._algorithms: list[str] = []
-        self._keys: list[Any] = []
+        # Each key with its own algorithm: trying an HS256 token against an RSA key object is a
+        # TypeError in PyJWT, and accepting RS256 with the HS secret would be algorithm confusion.
+        self._keys: list[tuple[Any, list[str]]] = []
         if settings.jwt_secret:
-            self._algorithms.append("HS256")
-            self._keys.append(settings.jwt_secret)
+            self._keys.append((settings.jwt_secret, ["HS256"]))
         if settings.jwt_public_key_file:
-            self._algorithms.append("RS256")
-            self._keys.append(settings.jwt_public_key_file.read_text())
+            self._keys.append((settings.jwt_public_key_file.read_text(), ["RS256"]))
         if settings.jwks_file:
             jwks = jwt.PyJWKSet.from_dict(json.loads(settings.jwks_file.read_text()))
-            self._algorithms.append("RS256")
-            self._keys.extend(k.key for k in jwks.keys)
+            self._keys.extend((k.key, ["RS256"]) for k in jwks.keys)
         self.development_mode = not self._keys
         if self.development_mode:
             log.warning(
@@ -86,12 +84,12 @@ class TokenVerifier:
             except jwt.PyJWTError:
                 return {"sub": token}
         last_error: Exception | None = None
-        for key in self._keys:
+        for key, algorithms in self._keys:
             try:
                 verified: dict[str, Any] = jwt.decode(
                     token,
                     key,
-                    algorithms=self._algorithms,
+                    algorithms=algorithms,
                     audience=self._settings.jwt_audience,
                     issuer=self._settings.jwt_issuer,
                     options={

@@ -13,6 +13,8 @@ the error envelope reports.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -29,8 +31,9 @@ from connexion.validators import (
     ParameterValidator,
     TextResponseBodyValidator,
 )
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
 from openapi_spec_validator import validate as validate_openapi
+from starlette.types import Message, Receive, Scope
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "agent-harness.yaml"
 
@@ -56,8 +59,23 @@ class FieldProblem(BadRequestProblem):  # type: ignore[misc]
         self.param = param
 
 
-def _validator(schema: dict[str, Any]) -> Draft202012Validator:
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
+    # JSON Schema patterns are ECMA-262, where `$` is the end of the input; in Python's `re` it
+    # also matches before a final newline, which would let "name\n" through `^...$`.
+    if isinstance(instance, str) and not re.search(_ecma(pattern), instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@functools.cache
+def _ecma(pattern: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+_Draft2020 = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    return _Draft2020(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _param_of(error: ValidationError) -> str | None:
@@ -74,27 +92,43 @@ class JSONBody2020(JSONRequestBodyValidator):  # type: ignore[misc]
     def _validator(self) -> Draft202012Validator:
         return _validator(self._schema)
 
-    async def _parse(self, stream: Any, scope: Any) -> Any:
-        # connexion lets a body that is not UTF-8 escape as UnicodeDecodeError, a 500.
-        try:
-            return await super()._parse(stream, scope)
-        except UnicodeDecodeError as exc:
-            raise BadRequestProblem(
-                detail=f"request body is not valid {self._encoding}: {exc.reason}"
-            ) from None
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        """Read the whole body (BodyLimit has bounded it), validate it, and replay it.
+
+        connexion 3.3 decides a body is absent from `Content-Length` alone, so a chunked body is
+        refused as missing; it also cannot tell an absent body from an explicit `null`. Here absence
+        means no bytes: allowed when `requestBody.required` is false (the seed's cancel), and a
+        present body, `null` included, is always validated against the schema.
+        """
+        messages: list[Message] = []
+        more_body = True
+        while more_body:
+            message = await receive()
+            messages.append(message)
+            more_body = message.get("type") == "http.request" and message.get("more_body", False)
+        raw = b"".join(m.get("body", b"") for m in messages)
+        if not raw:
+            if self._required:
+                raise BadRequestProblem("RequestBody is required")
+        else:
+            try:
+                body = json.loads(raw.decode(self._encoding))
+            except UnicodeDecodeError as exc:
+                raise BadRequestProblem(
+                    detail=f"request body is not valid {self._encoding}: {exc.reason}"
+                ) from None
+            except json.JSONDecodeError as exc:
+                raise BadRequestProblem(detail=str(exc)) from None
+            self._validate(body)
+        return self._insert_messages(receive, messages=messages), scope
 
     def _validate(self, body: Any) -> Any:
-        # connexion 3.3 rejects a missing body unless the schema is nullable, even when the operation
-        # declares `requestBody.required: false` (the seed's cancel does): absence is allowed there.
-        if body is None and not self._required:
-            return None
-        try:
-            return super()._validate(body)
-        except BadRequestProblem as problem:
-            if body is None:
-                raise
-            error = next(iter(self._validator.iter_errors(body)), None)
-            raise FieldProblem(problem.detail, _param_of(error) if error else None) from None
+        error = next(iter(self._validator.iter_errors(body)), None)
+        if error is not None:
+            path = ".".join(str(p) for p in error.absolute_path)
+            detail = f"{error.message} (at body.{path})" if path else error.message
+            raise FieldProblem(detail, _param_of(error))
+        return body
 
 
 class JSONResponse2020(JSONResponseBodyValidator):  # type: ignore[misc]

@@ -29,7 +29,7 @@ class TenantPrefix:
         if scope["type"] == "http":
             root = scope.get("root_path", "")
             tenant, _, rest = scope["path"][len(root) :].lstrip("/").partition("/")
-            if rest.startswith("v1/") and TENANT.match(tenant):
+            if rest.startswith("v1/") and TENANT.fullmatch(tenant):
                 scope = dict(scope)
                 scope["root_path"] = f"{root}/{tenant}"
                 state: dict[str, Any] = dict(scope.get("state") or {})

@@ -125,10 +125,6 @@ def test_the_spec_refuses_model_names_the_executor_cannot_run(spec: dict[str, An
     assert not _model_name_validator(spec).is_valid({"name": name})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`^scripted/echo$` runs under Python's re.search, where `$` also matches before a final newline",
-)
 def test_the_spec_refuses_a_model_name_with_a_trailing_newline(spec: dict[str, Any]) -> None:
     assert "scripted/echo\n" not in PROVIDERS
     assert not _model_name_validator(spec).is_valid({"name": "scripted/echo\n"})

@@ -7,6 +7,7 @@ merged message instead, so the partial output of a cancelled turn stays readable
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from pydantic import BaseModel
@@ -102,7 +103,7 @@ def merge_deltas(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for event in events:
         kind = event.get("type", "")
         if not kind.endswith(DELTA_SUFFIX):
-            event = dict(event)
+            event = copy.deepcopy(event)
             merged.append(event)
             if kind == "model.message":
                 bases[event["id"]] = event

@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.health_response import HealthResponse
+from ...models.request_error_response import RequestErrorResponse
 from ...types import Response
 
 
@@ -21,11 +22,21 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HealthResponse | None:
+) -> HealthResponse | RequestErrorResponse | None:
     if response.status_code == 200:
         response_200 = HealthResponse.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = RequestErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 500:
+        response_500 = RequestErrorResponse.from_dict(response.json())
+
+        return response_500
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -35,7 +46,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HealthResponse]:
+) -> Response[HealthResponse | RequestErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -47,7 +58,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[HealthResponse]:
+) -> Response[HealthResponse | RequestErrorResponse]:
     """Liveness probe
 
     Raises:
@@ -55,7 +66,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HealthResponse]
+        Response[HealthResponse | RequestErrorResponse]
     """
 
     kwargs = _get_kwargs()
@@ -70,7 +81,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> HealthResponse | None:
+) -> HealthResponse | RequestErrorResponse | None:
     """Liveness probe
 
     Raises:
@@ -78,7 +89,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HealthResponse
+        HealthResponse | RequestErrorResponse
     """
 
     return sync_detailed(
@@ -89,7 +100,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[HealthResponse]:
+) -> Response[HealthResponse | RequestErrorResponse]:
     """Liveness probe
 
     Raises:
@@ -97,7 +108,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HealthResponse]
+        Response[HealthResponse | RequestErrorResponse]
     """
 
     kwargs = _get_kwargs()
@@ -110,7 +121,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> HealthResponse | None:
+) -> HealthResponse | RequestErrorResponse | None:
     """Liveness probe
 
     Raises:
@@ -118,7 +129,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HealthResponse
+        HealthResponse | RequestErrorResponse
     """
 
     return (

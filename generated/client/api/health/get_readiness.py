@@ -28,6 +28,16 @@ def _parse_response(
 
         return response_200
 
+    if response.status_code == 400:
+        response_400 = RequestErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 500:
+        response_500 = RequestErrorResponse.from_dict(response.json())
+
+        return response_500
+
     if response.status_code == 503:
         response_503 = RequestErrorResponse.from_dict(response.json())
 
