@@ -25,6 +25,9 @@ class Settings(BaseSettings):
         default=None, description="Redis of the home zone; unset starts an embedded redis-server."
     )
     zone: str = Field(default="g", pattern=r"^[a-z0-9]{1,16}$")
+    # Other zones this process serves, as JSON `{"eu": "redis://..."}`: a session id's zone names
+    # the Redis that owns it. The home zone (`zone`) uses `redis_url` unless listed here too.
+    zones: dict[str, str] = Field(default_factory=dict)
     executor_id: str = Field(default_factory=random_executor_id, pattern=r"^[a-z0-9]{1,32}$")
 
     jwt_secret: str | None = None

@@ -19,34 +19,59 @@ log = logging.getLogger(__name__)
 @dataclass
 class Runtime:
     settings: Settings
-    store: Store
+    stores: dict[str, Store]
+    """One Store per zone; the home zone's holds the agent registry and the sessions created here."""
     verifier: TokenVerifier
-    worker: Worker | None
-    reaper: LeaseReaper
+    workers: list[Worker]
+    reapers: list[LeaseReaper]
+
+    @property
+    def store(self) -> Store:
+        return self.stores[self.settings.zone]
+
+    def zone(self, name: str) -> Store | None:
+        return self.stores.get(name)
 
     @property
     def local_executor(self) -> str | None:
-        return self.worker.executor_id if self.worker else None
+        return self.settings.executor_id if self.workers else None
+
+
+async def _open_zones(settings: Settings) -> dict[str, Store]:
+    urls: dict[str, str | None] = {settings.zone: settings.redis_url, **settings.zones}
+    stores: dict[str, Store] = {}
+    try:
+        for name, url in urls.items():
+            store = await Store.open(url, name)
+            stores[name] = store
+            if not await store.ping():
+                raise RuntimeError(
+                    f"Redis of zone {name!r} at {url} is unreachable; start it, fix HARNESS_REDIS_URL / "
+                    "HARNESS_ZONES, or unset HARNESS_REDIS_URL to use the embedded redis-server"
+                )
+    except BaseException:
+        for store in stores.values():
+            await store.close()
+        raise
+    return stores
 
 
 @asynccontextmanager
 async def running(settings: Settings, *, with_executor: bool = True) -> AsyncIterator[Runtime]:
-    store = await Store.open(settings.redis_url, settings.zone)
-    if not await store.ping():
-        await store.close()
-        raise RuntimeError(
-            f"Redis at {settings.redis_url} is unreachable; start it or unset HARNESS_REDIS_URL "
-            "to use the embedded redis-server"
-        )
-    worker = Worker(store, settings) if with_executor else None
-    if worker:
-        await worker.start()
-    reaper = LeaseReaper(store, settings)
-    reaper.start()
+    stores = await _open_zones(settings)
+    # An executor serves every zone: one worker (inbox, heartbeat, cancel channel) per zone's Redis.
+    workers = [Worker(store, settings) for store in stores.values()] if with_executor else []
+    reapers = [LeaseReaper(store, settings) for store in stores.values()]
     try:
-        yield Runtime(settings, store, TokenVerifier(settings), worker, reaper)
+        for worker in workers:
+            await worker.start()
+        for reaper in reapers:
+            reaper.start()
+        yield Runtime(settings, stores, TokenVerifier(settings), workers, reapers)
     finally:
-        await reaper.stop()
-        if worker:
+        for reaper in reapers:
+            await reaper.stop()
+        for worker in workers:
             await worker.stop()
-        await store.close()
+        for store in stores.values():
+            await store.close()

@@ -12,7 +12,8 @@ from connexion.security import BearerSecurityHandler
 
 from server.auth import Caller, InvalidToken
 from server.domain.context import CallContext
-from server.errors import Forbidden
+from server.errors import BadRequest, Forbidden
+from server.ids import zone_of
 from server.runtime import Runtime
 from server.tenancy import tenant_of
 
@@ -22,10 +23,22 @@ def runtime() -> Runtime:
     return found
 
 
-def call_context() -> CallContext:
+def call_context(session_id: str | None = None) -> CallContext:
+    """The request's context, on the Redis of the session's zone (the home zone without a session)."""
     rt = runtime()
     caller: Caller = context.context["token_info"]["caller"]
-    return CallContext(rt.store, rt.settings, tenant_of(context.scope), caller, rt.local_executor)
+    store = rt.store
+    if session_id is not None:
+        zone = zone_of(session_id)
+        found = rt.zone(zone)
+        if found is None:
+            raise BadRequest(
+                f"session {session_id!r} names zone {zone!r}, which this server does not serve",
+                code="unknown_zone",
+                param="sessionId",
+            )
+        store = found
+    return CallContext(store, rt.settings, tenant_of(context.scope), caller, rt.local_executor)
 
 
 async def verify_bearer(token: str, request: ConnexionRequest) -> dict[str, Any] | None:

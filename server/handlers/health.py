@@ -13,8 +13,9 @@ async def get_health() -> dict[str, Any]:
 
 
 async def get_readiness() -> tuple[dict[str, Any], int]:
-    if await runtime().store.ping():
+    # Ready only when every zone's Redis answers: a request may be routed to any of them.
+    if all([await store.ping() for store in runtime().stores.values()]):
         return {"status": "ok"}, 200
     return error_body(
-        "store unavailable: Redis cannot be reached", "store_unavailable", "store_unavailable"
+        "store unavailable: the Redis of a zone cannot be reached", "store_unavailable", "store_unavailable"
     ), 503

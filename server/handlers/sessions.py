@@ -38,14 +38,14 @@ async def list_sessions(
 
 
 async def get_session(session_id: str) -> dict[str, Any]:
-    return to_dict(GetSessionResponse(data=await sessions.get(call_context(), session_id)))
+    return to_dict(GetSessionResponse(data=await sessions.get(call_context(session_id), session_id)))
 
 
 async def delete_session(session_id: str) -> tuple[Any, int]:
-    await sessions.delete(call_context(), session_id)
+    await sessions.delete(call_context(session_id), session_id)
     return NoContent, 204
 
 
 async def cancel_session(session_id: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    await sessions.cancel(call_context(), session_id)
+    await sessions.cancel(call_context(session_id), session_id)
     return {}

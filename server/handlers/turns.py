@@ -19,7 +19,7 @@ JSON = {"Content-Type": "application/json"}
 async def create_turn(
     session_id: str, body: dict[str, Any]
 ) -> EventSourceResponse | tuple[dict[str, Any], int, dict[str, str]]:
-    ctx = call_context()
+    ctx = call_context(session_id)
     turn = await turns.create(ctx, session_id, body)
     if body.get("stream", True):
         # Closing this stream does not cancel the turn: it runs on its executor regardless.
@@ -28,20 +28,20 @@ async def create_turn(
 
 
 async def list_turns(session_id: str, limit: int = 10, page_token: str | None = None) -> dict[str, Any]:
-    page, next_token = await turns.list_page(call_context(), session_id, page_token, limit)
+    page, next_token = await turns.list_page(call_context(session_id), session_id, page_token, limit)
     return to_dict(
         ListTurnsResponse(data=page, pagination=TokenPagination(limit=limit, next_page_token=next_token))
     )
 
 
 async def get_turn(session_id: str, turn_id: str) -> dict[str, Any]:
-    return to_dict(GetTurnResponse(data=await turns.get(call_context(), session_id, turn_id)))
+    return to_dict(GetTurnResponse(data=await turns.get(call_context(session_id), session_id, turn_id)))
 
 
 async def subscribe_turn(
     session_id: str, turn_id: str, body: dict[str, Any] | None = None
 ) -> EventSourceResponse:
-    ctx = call_context()
+    ctx = call_context(session_id)
     await turns.open_stream(ctx, session_id, turn_id)
     after = (body or {}).get("after_sequence_number")
     if after is None:
@@ -57,7 +57,9 @@ def _page(data: list[dict[str, Any]], limit: int, next_token: str | None) -> dic
 async def list_turn_events(
     session_id: str, turn_id: str, limit: int = 25, order: str = "asc", page_token: str | None = None
 ) -> dict[str, Any]:
-    data, next_token = await turns.list_events(call_context(), session_id, turn_id, page_token, limit, order)
+    data, next_token = await turns.list_events(
+        call_context(session_id), session_id, turn_id, page_token, limit, order
+    )
     return _page(data, limit, next_token)
 
 
@@ -65,6 +67,6 @@ async def list_session_events(
     session_id: str, limit: int = 100, page_token: str | None = None, last_turn_id: str | None = None
 ) -> dict[str, Any]:
     data, next_token = await turns.list_session_events(
-        call_context(), session_id, page_token, last_turn_id, limit
+        call_context(session_id), session_id, page_token, last_turn_id, limit
     )
     return _page(data, limit, next_token)
