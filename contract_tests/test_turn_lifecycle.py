@@ -122,3 +122,21 @@ def test_no_key_is_left_without_a_ttl_once_turns_end(
     for key in flush_redis.scan_iter("ah:*"):
         if ":turn:" in key or ":session:" in key:
             assert flush_redis.ttl(key) > 0, key
+
+
+def test_a_turn_past_its_timeout_ends_cancelled_with_server_execution_timeout(client: httpx.Client) -> None:
+    manifest = {
+        "name": "hasty",
+        "model": {"name": "scripted/echo", "params": {"chunks": 100, "delay_ms": 100}},
+        "config": {"timeout_seconds": 1},
+    }
+    assert client.post("/registry/agents", json=manifest).status_code == 201
+    session_id = _session(client, "hasty")
+
+    frames = read_frames(client, "POST", f"/agents/sessions/{session_id}/turns", json=_message("slow text"))
+
+    assert [f.event for f in frames].count("turn.done") == 1
+    state = frames[-1].data["state"]
+    assert (state["status"], state["reason"]) == ("cancelled", "server-execution-timeout")
+    # A cancel racing the timeout still gets one answer: the turn is already terminal.
+    assert client.post(f"/agents/sessions/{session_id}/cancel").status_code == 200
