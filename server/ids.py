@@ -7,16 +7,18 @@ malformed ids before a handler runs, so this module only builds and splits ids.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from ulid import ULID
 
 
-def new_ulid() -> str:
-    return str(ULID()).lower()
+def new_ulid(at: datetime | None = None) -> str:
+    return str(ULID.from_datetime(at) if at else ULID()).lower()
 
 
-def new_session_id(zone: str) -> str:
-    return f"{new_ulid()}.{zone}"
+def new_session_id(zone: str, at: datetime | None = None) -> str:
+    """`at` is the session's `created_at`, so time-bounded listings over ids agree with it."""
+    return f"{new_ulid(at)}.{zone}"
 
 
 def new_turn_id(session_id: str, executor_id: str) -> str:

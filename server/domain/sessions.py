@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from generated.models import Session
+from server import timestamps
 from server.auth import SUBJECT_TYPES
 from server.domain import agents
 from server.domain import cancel as cancellation
@@ -52,8 +53,9 @@ async def create(ctx: CallContext, agent_name: str) -> Session:
             code="unsupported_subject_type",
         )
     agent = await agents.get(ctx, agent_name, param="agent_name")
-    session_id = new_session_id(ctx.settings.zone)
-    now = now_iso()
+    moment = timestamps.now()
+    session_id = new_session_id(ctx.settings.zone, moment)
+    now = timestamps.iso(moment)
     doc = {
         "type": "session",
         "id": session_id,

@@ -259,6 +259,11 @@ async def stream(
     expired under it ends instead of hanging.
     """
     async with store_errors():
+        status, last = cast(
+            list[str | None], await store.redis.hmget(keys.turn(tenant, turn_id), ["status", "seq"])
+        )
+        if status is not None and is_terminal(status) and after >= int(last or 0):
+            return  # resuming after `turn.done`: nothing will ever follow
         async for batch in event_log.follow(store.redis, tenant, turn_id, after, idle_ms):
             if not batch and not await event_log.exists(store.redis, tenant, turn_id):
                 return

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -50,6 +52,10 @@ def connect(url: str) -> Redis:
         socket_timeout=None,
         health_check_interval=30,
         retry_on_timeout=False,
+        # After Redis restarts, each pooled connection it dropped fails once on first use; one
+        # immediate retry on a fresh connection hides that, and a Redis still down fails as before.
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[RedisConnectionError],
     )
 
 
