@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from server.body_limit import BodyLimit, PayloadTooLarge
+from server.body_limit import BodyLimit, MissingContentType, PayloadTooLarge
 from tests._support import SESSION_ID, StubApp, chunked
 
 LIMIT = 16
@@ -30,7 +30,9 @@ class BodyReader:
 
 
 def _scope(content_length: int | str | None = None) -> dict[str, Any]:
-    headers = [] if content_length is None else [(b"content-length", str(content_length).encode())]
+    headers = [(b"content-type", b"application/json")]
+    if content_length is not None:
+        headers.append((b"content-length", str(content_length).encode()))
     return {"type": "http", "method": "POST", "path": "/", "headers": headers}
 
 
@@ -147,3 +149,14 @@ async def test_chunked_oversized_body_to_a_required_body_answers_413(stub: StubA
             headers={"content-type": "application/json"},
         )
     _assert_413_envelope(response)
+
+
+async def test_a_body_without_a_content_type_is_refused_with_415() -> None:
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": [(b"content-length", b"2")]}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("the guarded app must not run")
+
+    with pytest.raises(MissingContentType) as raised:
+        await BodyLimit(app, max_bytes=10)(scope, _receiver(b"{}"), None)
+    assert raised.value.status_code == 415
