@@ -64,13 +64,14 @@ async def wait_terminal(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
     turn_key, stream = keys.turn(tenant, turn_id), keys.turn_events(tenant, turn_id)
+    quiet = True  # check the lease at first and after each silent wait, not on every delta
     while True:
         # Read status and position together: an event appended after this read wakes the XREAD below.
         status, seq = cast(list[str | None], await store.redis.hmget(turn_key, ["status", "seq"]))
         if status is None or is_terminal(status):
             return
         # A dead executor never answers: finalise its turn here rather than report a timeout.
-        if await execution.finalise_orphan(store, tenant, turn_id, retention_seconds):
+        if quiet and await execution.finalise_orphan(store, tenant, turn_id, retention_seconds):
             return
         remaining = deadline - loop.time()
         if remaining <= 0:
@@ -80,4 +81,4 @@ async def wait_terminal(
                 "the executor can"
             )
         block_ms = max(1, int(min(remaining, lease_check_seconds) * 1000))
-        await store.redis.xread({stream: keys.event_stream_id(int(seq or 0))}, block=block_ms)
+        quiet = not await store.redis.xread({stream: keys.event_stream_id(int(seq or 0))}, block=block_ms)

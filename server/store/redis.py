@@ -42,6 +42,9 @@ class StoreUnavailable(Exception):
     """Redis could not be reached; the API answers 400 "store unavailable" (the seed's contract)."""
 
 
+MAX_CONNECTIONS = 10_000
+
+
 def connect(url: str) -> Redis:
     # Short timeouts so a dead Redis turns into a prompt 400 rather than a hung request; the pool
     # reconnects by itself once Redis is back.
@@ -52,6 +55,9 @@ def connect(url: str) -> Redis:
         socket_timeout=None,
         health_check_interval=30,
         retry_on_timeout=False,
+        # Every open SSE stream and every waiting cancel holds a connection in XREAD BLOCK; redis-py's
+        # default cap of 100 would turn the 101st stream into "store unavailable" for every request.
+        max_connections=MAX_CONNECTIONS,
         # After Redis restarts, each pooled connection it dropped fails once on first use; one
         # immediate retry on a fresh connection hides that, and a Redis still down fails as before.
         retry=Retry(NoBackoff(), 1),

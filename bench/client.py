@@ -1,0 +1,117 @@
+"""The harness's HTTP API as the bench uses it, and a turn's event stream read in a task."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from httpx_sse import aconnect_sse
+
+from bench.config import TOKEN
+
+# Streams go quiet between events (and a cancelled turn's stream only ends with turn.done).
+STREAM_TIMEOUT = httpx.Timeout(30.0, read=None)
+REQUEST_TIMEOUT = httpx.Timeout(30.0)
+DELTA = "model.message.delta"
+DONE = "turn.done"
+
+
+def new_http_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        limits=httpx.Limits(max_connections=500, max_keepalive_connections=500),
+        timeout=REQUEST_TIMEOUT,
+    )
+
+
+def _data(response: httpx.Response) -> dict[str, Any]:
+    if response.is_error:
+        request = response.request
+        raise RuntimeError(f"{request.method} {request.url} -> {response.status_code}: {response.text[:500]}")
+    return dict(response.json()["data"])
+
+
+class HarnessApi:
+    def __init__(self, http: httpx.AsyncClient, base_url: str) -> None:
+        self.http = http
+        self.base = base_url.rstrip("/") + "/v1"
+
+    async def register_agent(self, name: str, chunks: int, delay_ms: int) -> None:
+        body = {
+            "name": name,
+            "model": {"name": "scripted/echo", "params": {"chunks": chunks, "delay_ms": delay_ms}},
+        }
+        _data(await self.http.post(f"{self.base}/registry/agents", json=body))
+
+    async def create_session(self, agent: str) -> str:
+        session = _data(await self.http.post(f"{self.base}/agents/sessions", json={"agent_name": agent}))
+        return str(session["id"])
+
+    async def start_turn(self, session_id: str, text: str) -> str:
+        body = {"input": [{"type": "user.message", "content": text}], "stream": False}
+        return str(
+            _data(await self.http.post(f"{self.base}/agents/sessions/{session_id}/turns", json=body))["id"]
+        )
+
+    async def cancel(self, session_id: str) -> int:
+        """POST cancel; the status code (200 once the terminal state is recorded)."""
+        return (await self.http.post(f"{self.base}/agents/sessions/{session_id}/cancel", json={})).status_code
+
+    def subscribe(self, session_id: str, turn_id: str) -> Subscription:
+        url = f"{self.base}/agents/sessions/{session_id}/turns/{turn_id}/subscribe"
+        return Subscription(session_id, turn_id).start(self.http, url)
+
+
+@dataclass
+class Subscription:
+    """A turn's SSE stream consumed in a task; `done_at` is when `turn.done` reached this process."""
+
+    session_id: str
+    turn_id: str
+    deltas: int = 0
+    done_at: float | None = None
+    final_state: str | None = None
+    error: BaseException | None = None
+    first_delta: asyncio.Event = field(default_factory=asyncio.Event)
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+    def start(self, http: httpx.AsyncClient, url: str) -> Subscription:
+        self.task = asyncio.create_task(self._consume(http, url), name=f"sse-{self.turn_id}")
+        return self
+
+    async def _consume(self, http: httpx.AsyncClient, url: str) -> None:
+        try:
+            async with aconnect_sse(http, "POST", url, json={}, timeout=STREAM_TIMEOUT) as source:
+                source.response.raise_for_status()
+                # Read on to the server's end of stream, so the connection goes back to the pool.
+                async for event in source.aiter_sse():
+                    if event.event == DELTA:
+                        self.deltas += 1
+                        self.first_delta.set()
+                    elif event.event == DONE:
+                        self.done_at = time.perf_counter()
+                        state = json.loads(event.data)["state"]
+                        self.final_state = f"{state['status']}/{state.get('reason', '-')}"
+        except Exception as exc:  # reported by the waiter
+            self.error = exc
+        finally:
+            self.first_delta.set()
+            self.ended.set()
+
+    async def wait_first_delta(self) -> None:
+        await self.first_delta.wait()
+        if self.deltas == 0:
+            raise RuntimeError(f"stream of turn {self.turn_id} ended before any delta: {self.error!r}")
+
+    async def wait_ended(self) -> None:
+        await self.ended.wait()
+
+    async def close(self) -> None:
+        if self.task and not self.task.done():
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
