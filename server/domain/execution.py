@@ -44,11 +44,6 @@ async def load_job(store: Store, tenant: str, turn_id: str) -> TurnJob | None:
     )
 
 
-async def cancel_reason(store: Store, tenant: str, turn_id: str) -> str | None:
-    reason = cast(str | None, await store.redis.hget(keys.turn(tenant, turn_id), "cancel"))
-    return reason
-
-
 async def append(store: Store, tenant: str, turn_id: str, event_json: str) -> int:
     sequence: int = await store.scripts.append_event(
         keys=[keys.turn(tenant, turn_id), keys.turn_events(tenant, turn_id)], args=[event_json]

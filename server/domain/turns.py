@@ -130,6 +130,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     ctx.settings.session_retention_seconds,
                     keys.lease_member(ctx.tenant, turn_id),
                     int(ctx.settings.executor_ttl_seconds * 1000),
+                    keys.EXECUTOR_GROUP,
                 ],
             )
         match result:

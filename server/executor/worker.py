@@ -51,10 +51,6 @@ class Worker:
         self._background: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
 
-    @property
-    def running(self) -> int:
-        return len(self._turns)
-
     async def start(self) -> None:
         await self._ensure_group()
         await self._beat()

@@ -23,7 +23,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 # KEYS: 1 session hash, 2 turn hash, 3 turn event stream, 4 executor inbox stream, 5 leases zset
 # ARGV: 1 turn id, 2 turn doc JSON, 3 turn.created event JSON (sequence_number 1),
 #       4 expected last_turn ("" for none), 5 now (ISO), 6 executor id, 7 tenant,
-#       8 session retention seconds, 9 lease member, 10 lease ms
+#       8 session retention seconds, 9 lease member, 10 lease ms, 11 executor consumer group
 # Returns: {"ok"} | {"missing"} | {"deleted"} | {"busy", running_turn_id} | {"moved", last_turn}
 START_TURN = (
     _NOW_MS
@@ -41,7 +41,7 @@ redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', 'running', 'state', '{"sta
 redis.call('XADD', KEYS[3], '0-1', 'e', ARGV[3])
 -- The executor's consumer group may be gone (a flushed or restarted Redis): recreate it, or the
 -- entry would wait for a group nobody reads. pcall: BUSYGROUP when it exists is the usual case.
-redis.pcall('XGROUP', 'CREATE', KEYS[4], 'executor', '0', 'MKSTREAM')
+redis.pcall('XGROUP', 'CREATE', KEYS[4], ARGV[11], '0', 'MKSTREAM')
 redis.call('XADD', KEYS[4], '*', 'tenant', ARGV[7], 'turn', ARGV[1])
 redis.call('ZADD', KEYS[5], now + tonumber(ARGV[10]), ARGV[9])
 return {'ok'}
