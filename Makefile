@@ -43,8 +43,8 @@ spec-check: install
 	$(BIN)/openapi-spec-validator $(SPEC)
 
 lint: install
-	$(BIN)/ruff check server contract_tests tests
-	$(BIN)/ruff format --check server contract_tests tests
+	$(BIN)/ruff check server harness_cli contract_tests tests
+	$(BIN)/ruff format --check server harness_cli contract_tests tests
 
 typecheck: install
 	$(BIN)/mypy
@@ -52,8 +52,15 @@ typecheck: install
 unit: install
 	$(BIN)/pytest -q tests
 
+# Without BASE_URL: the contract tests against in-process servers. With BASE_URL (and TOKEN): the
+# conformance kit over HTTP against that deployment (TENANT, CONFORMANCE_ARGS pass through).
 contract: install
+ifdef BASE_URL
+	$(BIN)/agent-harness conformance --base-url '$(BASE_URL)' $(if $(TENANT),--tenant '$(TENANT)') \
+		$(if $(TOKEN),--token '$(TOKEN)') $(CONFORMANCE_ARGS)
+else
 	$(BIN)/pytest -q contract_tests
+endif
 
 test: install lint typecheck spec-check check-generated
 	$(BIN)/pytest -q

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import uvicorn
 
-from server.app import create_app
+from harness_cli import commands as client_commands
 from server.config import get_settings
-from server.runtime import running
 
 
 def _serve(args: argparse.Namespace) -> None:
+    from server.app import create_app  # here, so client commands start without the server's imports
+
     settings = get_settings()
     app = create_app(
         settings,
@@ -27,6 +28,8 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 async def _run_executor() -> None:
+    from server.runtime import running
+
     settings = get_settings()
     if settings.redis_url is None:
         raise SystemExit("agent-harness executor needs HARNESS_REDIS_URL: the Redis its API replicas use")
@@ -66,11 +69,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     executor.add_argument("--log-level", default="info")
     executor.set_defaults(func=_executor)
+    client_commands.register(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=getattr(args, "log_level", "warning").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    args.func(args)
+    status = args.func(args)
+    if status:
+        raise SystemExit(status)
 
 
 if __name__ == "__main__":

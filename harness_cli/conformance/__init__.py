@@ -1,0 +1,65 @@
+"""The conformance kit: the spec's schemathesis suite and behavioural turn/cancel scenarios, run over
+HTTP against any deployment (`agent-harness conformance`, `make contract BASE_URL=...`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], connection: argparse.ArgumentParser
+) -> None:
+    parser = commands.add_parser(
+        "conformance",
+        parents=[connection],
+        help="check a deployment against the spec: schemathesis suite + turn/cancel scenarios",
+        description="Runs, over HTTP, behavioural turn/cancel scenarios and then schemathesis over every "
+        "operation (stateless phases and the stateful run along the spec's links); prints a pass/fail "
+        "table per operation and per scenario and exits non-zero on any failure. It creates agents, "
+        "sessions and turns in the deployment.",
+    )
+    parser.add_argument(
+        "--agent", default="echo", help="agent whose turns finish quickly (default %(default)s)"
+    )
+    parser.add_argument(
+        "--slow-agent",
+        default="slow-echo",
+        help="agent whose turns run for several seconds, to cancel (default %(default)s)",
+    )
+    parser.add_argument(
+        "--register-agents",
+        action="store_true",
+        help="register (and afterwards delete) the scenarios' own scripted/echo agents instead",
+    )
+    parser.add_argument(
+        "--suite",
+        choices=["all", "scenarios", "schemathesis"],
+        default="all",
+        help="what to run (default all)",
+    )
+    parser.add_argument(
+        "--max-examples",
+        type=int,
+        default=20,
+        help="schemathesis examples per operation and phase (default %(default)s)",
+    )
+    parser.add_argument(
+        "--request-timeout", type=float, default=30.0, help="seconds per schemathesis request (default 30)"
+    )
+    parser.add_argument(
+        "--zone",
+        help="zone of the deployment's session ids (default: read from a session the scenarios make)",
+    )
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:  # schemathesis comes with the dev extra; the operator commands do without it
+        from harness_cli.conformance.runner import run
+    except ImportError as exc:
+        print(
+            f"error: the conformance kit needs schemathesis: pip install -e '.[dev]' ({exc})", file=sys.stderr
+        )
+        return 2
+    return run(args)

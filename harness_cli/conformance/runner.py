@@ -1,0 +1,153 @@
+"""`agent-harness conformance`: the scenarios, then the schemathesis suite, then one table."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from generated.client import AuthenticatedClient
+from generated.client.api.agent_registry import create_agent, delete_agent, list_agents
+from generated.client.models import AgentManifest, AgentModel, AgentModelParams, GetAgentResponse
+from harness_cli.api import expect
+from harness_cli.conformance import fuzz
+from harness_cli.conformance.scenarios import Outcome, Scenarios
+from harness_cli.connection import Connection
+
+# Checks skipped against a deployment in development mode, where any bearer token is an identity.
+DEV_MODE_SKIPPED_CHECKS = ("ignored_auth",)
+OWN_AGENT_PARAMS = {"echo": {}, "slow": {"chunks": 40, "delay_ms": 250}}
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+    tallies: dict[str, fuzz.OperationTally] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(o.passed for o in self.outcomes) and all(t.passed for t in self.tallies.values())
+
+    def print(self, out: TextIO) -> None:
+        if self.tallies:
+            width = max(len(t.operation_id) for t in self.tallies.values())
+            print(f"\n{'OPERATION'.ljust(width)}  REQUESTS  FAILURES  RESULT", file=out)
+            for t in self.tallies.values():
+                result = "pass" if t.passed else ("FAIL" if t.requests else "FAIL (untested)")
+                print(
+                    f"{t.operation_id.ljust(width)}  {t.requests:8d}  {len(t.findings):8d}  {result}",
+                    file=out,
+                )
+        if self.outcomes:
+            width = max(len(o.name) for o in self.outcomes)
+            print(f"\n{'SCENARIO'.ljust(width)}  RESULT", file=out)
+            for o in self.outcomes:
+                print(f"{o.name.ljust(width)}  {'pass' if o.passed else 'FAIL'}", file=out)
+        set_aside = sum(t.set_aside for t in self.tallies.values())
+        if set_aside:
+            self.notes.append(
+                f"{set_aside} resource-availability finding(s) set aside: their 404 named a body field, "
+                "not the resource just created"
+            )
+        for note in self.notes:
+            print(f"\nnote: {note}", file=out)
+        failures = [
+            (t.operation_id, f.describe()) for t in self.tallies.values() for f in t.findings.values()
+        ]
+        failures += [(f"scenario {o.name!r}", o.detail) for o in self.outcomes if not o.passed]
+        if failures:
+            print("\nFAILURES", file=out)
+            for where, what in failures:
+                print(f"  {where}: {what}", file=out)
+        operations = [t for t in self.tallies.values() if t.operation_id != "(schemathesis run)"]
+        print(
+            f"\nconformance: {sum(t.passed for t in operations)}/{len(operations)} operations, "
+            f"{sum(o.passed for o in self.outcomes)}/{len(self.outcomes)} scenarios passed",
+            file=out,
+        )
+
+
+async def _accepts_any_token(connection: Connection) -> bool:
+    """Development mode: a token no deployment could have issued is taken as an identity."""
+    probe = AuthenticatedClient(base_url=connection.api_url, token=f"not-a-token-{secrets.token_hex(8)}")
+    async with probe:
+        response = await list_agents.asyncio_detailed(client=probe, limit=1)
+    return response.status_code == 200
+
+
+async def _register_agents(client: AuthenticatedClient, suffix: str) -> dict[str, str]:
+    names = {}
+    for role, params in OWN_AGENT_PARAMS.items():
+        name = f"conformance-{role}-{suffix}"
+        model = AgentModel(name="scripted/echo", params=AgentModelParams.from_dict(params))
+        body = AgentManifest(name=name, model=model, description="registered by agent-harness conformance")
+        expect(await create_agent.asyncio_detailed(client=client, body=body), GetAgentResponse)
+        names[role] = name
+    return names
+
+
+@dataclass
+class Discovered:
+    zone: str | None = None  # of the sessions the scenarios made
+    accepts_any_token: bool = False
+
+
+async def _behaviour(args: argparse.Namespace, connection: Connection, report: Report) -> Discovered:
+    """The scenarios, and what the schemathesis run needs to know about the deployment."""
+    found = Discovered()
+    client = AuthenticatedClient(base_url=connection.api_url, token=args.token)
+    async with client:
+        agent, slow_agent, own = args.agent, args.slow_agent, {}
+        if args.register_agents:
+            own = await _register_agents(client, secrets.token_hex(3))
+            agent, slow_agent = own["echo"], own["slow"]
+            report.notes.append(
+                f"registered agents {', '.join(own.values())} for the scenarios, then deleted them"
+            )
+        try:
+            scenarios = Scenarios(client, agent=agent, slow_agent=slow_agent)
+            if args.suite in ("all", "scenarios"):
+                report.outcomes = await scenarios.run()
+        finally:
+            for name in own.values():
+                await delete_agent.asyncio_detailed(name, client=client)
+        if scenarios.session_ids:
+            found.zone = scenarios.session_ids[0].rsplit(".", 1)[-1]
+        found.accepts_any_token = await _accepts_any_token(connection)
+        return found
+
+
+def run(args: argparse.Namespace) -> int:
+    connection = Connection.from_args(args)
+    if not connection.token:
+        print("error: conformance needs a token (--token or AGENT_HARNESS_TOKEN)", file=sys.stderr)
+        return 2
+    report = Report()
+    found = asyncio.run(_behaviour(args, connection, report))
+    if args.suite in ("all", "schemathesis"):
+        skipped: tuple[str, ...] = ()
+        if found.accepts_any_token:
+            skipped = DEV_MODE_SKIPPED_CHECKS
+            report.notes.append(
+                f"skipped the {', '.join(skipped)} check: the deployment accepts any bearer token "
+                "(development mode)"
+            )
+        phases = ", ".join(fuzz.PHASES)
+        print(f"schemathesis ({phases}): up to {args.max_examples} examples a phase", file=sys.stderr)
+        report.tallies = fuzz.run(
+            fuzz.FuzzOptions(
+                api_url=connection.api_url,
+                root_url=connection.base_url.rstrip("/"),
+                token=connection.token,
+                zone=args.zone or found.zone or "g",
+                max_examples=args.max_examples,
+                request_timeout=args.request_timeout,
+                skip_checks=skipped,
+            )
+        )
+    report.print(sys.stdout)
+    return 0 if report.passed else 1

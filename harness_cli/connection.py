@@ -1,0 +1,61 @@
+"""Where the API is and who is calling: flags with environment fallbacks, turned into a generated client."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+
+import httpx
+
+from generated.client import AuthenticatedClient, Client
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+DEFAULT_TENANT = "truefoundry"
+# Plain calls answer within seconds (a cancel waits for the executor, 10 s by default); streams have no
+# read limit because a turn may sit quietly between events for as long as its model takes.
+CALL_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+STREAM_TIMEOUT = httpx.Timeout(None, connect=10.0)
+
+
+@dataclass(frozen=True)
+class Connection:
+    base_url: str
+    tenant: str
+    token: str | None
+
+    @property
+    def api_url(self) -> str:
+        """The generated client's base URL: the spec's server is `{scheme}://{host}/{tenantName}`."""
+        return f"{self.base_url.rstrip('/')}/{self.tenant}"
+
+    def client(self) -> AuthenticatedClient | Client:
+        if self.token:
+            return AuthenticatedClient(base_url=self.api_url, token=self.token, timeout=CALL_TIMEOUT)
+        return Client(base_url=self.api_url, timeout=CALL_TIMEOUT)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Connection:
+        return cls(base_url=args.base_url, tenant=args.tenant, token=args.token or None)
+
+
+def connection_flags() -> argparse.ArgumentParser:
+    """The flags every client command takes, as a parent parser (so they go after the subcommand)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    group = parser.add_argument_group("connection")
+    group.add_argument(
+        "--base-url",
+        default=os.environ.get("AGENT_HARNESS_URL", DEFAULT_BASE_URL),
+        help="server root URL (env AGENT_HARNESS_URL, default %(default)s)",
+    )
+    group.add_argument(
+        "--tenant",
+        default=os.environ.get("AGENT_HARNESS_TENANT", DEFAULT_TENANT),
+        help="tenant path segment (env AGENT_HARNESS_TENANT, default %(default)s)",
+    )
+    group.add_argument(
+        "--token",
+        default=os.environ.get("AGENT_HARNESS_TOKEN"),
+        help="bearer token (env AGENT_HARNESS_TOKEN)",
+    )
+    return parser
