@@ -111,13 +111,25 @@ def wait_until(condition: Callable[[], object], timeout: float, message: str) ->
 
 
 class ApiProcess(Process):
-    def __init__(self, env: dict[str, str]) -> None:
+    """`agent-harness serve` on a free port: an API replica only, or (`executor=True`, `agents`) what
+    `make run` starts."""
+
+    def __init__(self, env: dict[str, str], *, executor: bool = False, agents: Path | None = None) -> None:
         self.port = free_port()
-        super().__init__(["serve", "--port", str(self.port), "--no-executor", "--log-level", "warning"], env)
+        args = ["serve", "--port", str(self.port), "--log-level", "warning"]
+        if not executor:
+            args.append("--no-executor")
+        if agents is not None:
+            args += ["--agents", str(agents)]
+        super().__init__(args, env)
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/{TENANT}"
+        return f"{self.root}/{TENANT}"
 
     def start(self) -> ApiProcess:
         super().start()

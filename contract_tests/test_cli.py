@@ -1,0 +1,208 @@
+"""The operator CLI (`agent-harness agents|sessions|turn|subscribe|cancel`) as a real subprocess
+against a live server: what it prints, its exit codes, and what it did to the API."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from contract_tests.conftest import make_agent
+from contract_tests.harness import ServerThread
+from contract_tests.spec_support import wait_until
+
+
+def env_for(server: ServerThread, token: str | None = "alice") -> dict[str, str]:
+    env = {**os.environ, "AGENT_HARNESS_URL": server.root, "AGENT_HARNESS_TENANT": "truefoundry"}
+    env.pop("AGENT_HARNESS_TOKEN", None)
+    if token is not None:
+        env["AGENT_HARNESS_TOKEN"] = token
+    return env
+
+
+def cli(server: ServerThread, *args: str, token: str | None = "alice") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        env=env_for(server, token),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_agents_apply_creates_then_replaces_and_list_shows_them(
+    server: ServerThread, client: httpx.Client, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "agents.yaml"
+    manifest.write_text(
+        "name: first\nmodel:\n  name: scripted/echo\n---\n"
+        "name: second\nmodel:\n  name: scripted/echo\n  params: {chunks: 2}\n"
+    )
+
+    created = cli(server, "agents", "apply", "-f", str(manifest))
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.splitlines() == [
+        "agent first created (version 1)",
+        "agent second created (version 1)",
+    ]
+
+    replaced = cli(server, "agents", "apply", "-f", str(manifest))
+    assert replaced.returncode == 0, replaced.stderr
+    assert "agent second replaced (version 2)" in replaced.stdout
+    assert client.get("/registry/agents/second").json()["data"]["version"] == 2
+
+    listed = cli(server, "agents", "list")
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split() for line in listed.stdout.splitlines()]
+    assert rows[0][:3] == ["NAME", "VERSION", "MODEL"]
+    assert [row[:3] for row in rows[1:]] == [
+        ["first", "2", "scripted/echo"],
+        ["second", "2", "scripted/echo"],
+    ]
+
+    as_json = cli(server, "agents", "list", "--json", "--limit", "1")
+    page = json.loads(as_json.stdout)
+    assert [agent["name"] for agent in page["data"]] == ["first"]
+    assert page["pagination"]["next_page_token"] == "first"
+    second_page = cli(server, "agents", "list", "--limit", "1", "--page-token", "first")
+    assert [line.split()[0] for line in second_page.stdout.splitlines()] == ["NAME", "second"]
+    assert cli(server, "agents", "list", "--limit", "1").stderr == "(more: --page-token first)\n"
+
+
+def test_sessions_create_list_and_get(server: ServerThread, client: httpx.Client) -> None:
+    make_agent(client, "echo")
+
+    created = cli(server, "sessions", "create", "--agent", "echo")
+    assert created.returncode == 0, created.stderr
+    session_id = created.stdout.strip()
+    assert client.get(f"/agents/sessions/{session_id}").json()["data"]["agent_name"] == "echo"
+
+    listed = cli(server, "sessions", "list", "--agent", "echo")
+    assert listed.returncode == 0, listed.stderr
+    assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == [session_id]
+
+    shown = cli(server, "sessions", "get", session_id)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["data"]["id"] == session_id
+
+    # Another caller's sessions are not listed for alice's token.
+    other = cli(server, "sessions", "list", "--agent", "echo", "--json", token="bob")
+    assert json.loads(other.stdout)["data"] == []
+
+
+def test_turn_streams_text_then_the_done_state_and_subscribe_resumes(
+    server: ServerThread, client: httpx.Client
+) -> None:
+    make_agent(client, "echo", chunks=4)
+    session_id = client.post("/agents/sessions", json={"agent_name": "echo"}).json()["data"]["id"]
+
+    turn = cli(server, "turn", session_id, "hello streaming world")
+    assert turn.returncode == 0, turn.stderr
+    lines = turn.stdout.splitlines()
+    assert lines[0].startswith("[turn.created] turn ")
+    assert lines[1] == "hello streaming world"
+    assert lines[2].startswith("[turn.done] done finish_reason=stop tokens in=")
+    turn_id = lines[0].split()[-1]
+    assert (
+        client.get(f"/agents/sessions/{session_id}/turns/{turn_id}").json()["data"]["state"]["status"]
+        == "done"
+    )
+
+    # Events 1 (turn.created) and 2 (the empty model.message) skipped: the deltas and turn.done remain.
+    resumed = cli(server, "subscribe", session_id, turn_id, "--after", "2", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    frames = [json.loads(line) for line in resumed.stdout.splitlines()]
+    assert [frame["id"] for frame in frames] == [3, 4, 5, 6, 7]
+    assert [frame["event"] for frame in frames] == ["model.message.delta"] * 4 + ["turn.done"]
+    assert "".join(frame["data"]["content"] for frame in frames[:-1]) == "hello streaming world"
+
+
+def test_api_errors_print_the_envelope_and_exit_non_zero(server: ServerThread) -> None:
+    missing = cli(server, "sessions", "create", "--agent", "no-such-agent")
+    assert missing.returncode == 1
+    assert missing.stdout == ""
+    assert missing.stderr.startswith("error: HTTP 404 [agent_not_found]: ")
+    assert "no-such-agent" in missing.stderr
+
+    malformed = cli(server, "sessions", "get", "not-a-session-id")
+    assert malformed.returncode == 1
+    assert malformed.stderr.startswith("error: HTTP 400 [")
+
+    anonymous = cli(server, "agents", "list", token=None)
+    assert anonymous.returncode == 1
+    assert anonymous.stderr.startswith("error: HTTP 401 [invalid_token]: ")
+
+    unreachable = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "agents",
+            "list",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--token",
+            "a",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert unreachable.returncode == 1
+    assert unreachable.stderr.startswith("error: request failed: cannot reach http://127.0.0.1:9/")
+
+
+def test_ctrl_c_during_a_turn_cancels_it_and_shows_the_cancelled_state(
+    server: ServerThread, client: httpx.Client, tmp_path: Path
+) -> None:
+    make_agent(client, "slow", chunks=50, delay_ms=100)
+    session_id = client.post("/agents/sessions", json={"agent_name": "slow"}).json()["data"]["id"]
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    message = "abcdefghijklmnopqrstuvwxyz" * 4
+    with out.open("w") as stdout, err.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "turn", session_id, message],
+            env=env_for(server),
+            stdout=stdout,
+            stderr=stderr,
+        )
+    try:
+        # Text has streamed: the turn is running and the CLI is reading it.
+        wait_until(lambda: "abcd" in out.read_text(), 20, "the turn's first deltas are printed")
+        interrupted_at = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        returncode = process.wait(20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    printed = out.read_text()
+    assert returncode == 130, (printed, err.read_text())
+    assert "[turn.done] cancelled reason=client-cancelled" in printed
+    assert message not in printed  # stopped part-way
+    assert "cancelling the turn" in err.read_text()
+    assert time.monotonic() - interrupted_at < 10
+    turn_id = printed.splitlines()[0].split()[-1]
+    state = client.get(f"/agents/sessions/{session_id}/turns/{turn_id}").json()["data"]["state"]
+    assert (state["status"], state["reason"]) == ("cancelled", "client-cancelled")
+
+
+def test_cancel_command_cancels_the_running_turn(server: ServerThread, client: httpx.Client) -> None:
+    make_agent(client, "slow", chunks=50, delay_ms=100)
+    session_id = client.post("/agents/sessions", json={"agent_name": "slow"}).json()["data"]["id"]
+    body = {"input": [{"type": "user.message", "content": "x" * 100}], "stream": False}
+    turn_id = client.post(f"/agents/sessions/{session_id}/turns", json=body).json()["data"]["id"]
+
+    cancelled = cli(server, "cancel", session_id)
+    assert cancelled.returncode == 0, cancelled.stderr
+    state = client.get(f"/agents/sessions/{session_id}/turns/{turn_id}").json()["data"]["state"]
+    assert (state["status"], state["reason"]) == ("cancelled", "client-cancelled")
+
+    # Nothing running any more: still 200.
+    assert cli(server, "cancel", session_id).returncode == 0

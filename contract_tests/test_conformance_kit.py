@@ -1,0 +1,90 @@
+"""The conformance kit (`agent-harness conformance`) run as operators run it: a subprocess against a
+server started the way `make run` starts one (sample agents, in-process executor), over HTTP."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from contract_tests.harness import ApiProcess
+from contract_tests.spec_support import operations
+from harness_cli.conformance.schema import ROOT
+
+
+@pytest.fixture
+def deployment(redis_url: str, flush_redis: redis.Redis) -> Iterator[ApiProcess]:
+    """`make run` on a free port and the test Redis (after this test's flush, so its agents stay)."""
+    server = ApiProcess({"HARNESS_REDIS_URL": redis_url}, executor=True, agents=ROOT / "examples" / "agents")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def conformance(deployment: ApiProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "server.cli", "conformance", "--base-url", deployment.root]
+    return subprocess.run(
+        [*command, "--token", "conformance", *args], capture_output=True, text=True, timeout=150
+    )
+
+
+def rows(output: str) -> dict[str, str]:
+    """First column → last column of the report's table lines."""
+    table = {}
+    for line in output.splitlines():
+        cells = line.split("  ")
+        cells = [cell.strip() for cell in cells if cell.strip()]
+        if len(cells) >= 2:
+            table[cells[0]] = cells[-1]
+    return table
+
+
+def test_conformance_kit_passes_against_make_run(deployment: ApiProcess) -> None:
+    result = conformance(deployment, "--max-examples", "3")
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    table = rows(result.stdout)
+    for _, _, operation in operations():
+        assert table.get(operation["operationId"]) == "pass", operation["operationId"]
+    scenarios = [
+        "turn streams to turn.done (agent echo)",
+        "subscribe resumes after Last-Event-ID",
+        "subscribe resumes after after_sequence_number",
+        "events listed after the turn",
+        "a slow turn starts (agent slow-echo)",
+        "second turn while one runs -> 409",
+        "cancel a running turn -> 200",
+        "its stream ends cancelled/client-cancelled",
+        "cancel again -> 200",
+    ]
+    for scenario in scenarios:
+        assert table.get(scenario) == "pass", scenario
+    # `make run` is in development mode: the kit says which check that rules out.
+    assert "skipped the ignored_auth check" in result.stdout
+    operation_count = len(list(operations()))
+    assert (
+        f"conformance: {operation_count}/{operation_count} operations, 9/9 scenarios passed" in result.stdout
+    )
+
+
+def test_conformance_kit_fails_when_a_scenario_fails(deployment: ApiProcess) -> None:
+    result = conformance(deployment, "--suite", "scenarios", "--slow-agent", "no-such-agent")
+    assert result.returncode == 1, result.stdout + result.stderr
+    table = rows(result.stdout)
+    assert table["turn streams to turn.done (agent echo)"] == "pass"
+    assert table["a slow turn starts (agent no-such-agent)"] == "FAIL"
+    assert table["cancel a running turn -> 200"] == "FAIL"
+    assert "HTTP 404 [agent_not_found]" in result.stdout
+    assert "conformance: 0/0 operations, 4/9 scenarios passed" in result.stdout
+
+
+def test_conformance_kit_can_bring_its_own_agents(deployment: ApiProcess, flush_redis: redis.Redis) -> None:
+    result = conformance(deployment, "--suite", "scenarios", "--register-agents")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "registered agents conformance-echo-" in result.stdout
+    # ...and deleted them afterwards: only the sample agents remain.
+    assert set(flush_redis.zrange("ah:truefoundry:agents", 0, -1)) == {"echo", "slow-echo"}
