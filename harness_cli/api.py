@@ -41,7 +41,8 @@ class ApiError(Exception):
     @classmethod
     def transport(cls, exc: httpx.HTTPError) -> ApiError:
         url = exc.request.url if _has_request(exc) else "the server"
-        return cls(f"cannot reach {url}: {exc or type(exc).__name__}")
+        what = "cannot reach" if isinstance(exc, httpx.ConnectError) else "lost the connection to"
+        return cls(f"{what} {url}: {exc or type(exc).__name__}")
 
 
 def _has_request(exc: httpx.HTTPError) -> bool:

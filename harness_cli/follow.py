@@ -49,6 +49,7 @@ async def follow(
             if printer.turn_id is None or failures >= RESUME_ATTEMPTS:
                 raise ApiError("the stream ended before the turn's turn.done")
         failures += 1
+        print(f"(stream interrupted; resuming after event {printer.last_sequence_number})", file=sys.stderr)
         await asyncio.sleep(0.2 * failures)
         request = subscribe_request(session_id, printer.turn_id, last_event_id=printer.last_sequence_number)
 

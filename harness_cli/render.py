@@ -47,21 +47,22 @@ class TurnPrinter:
     turn_id: str | None = None
     last_sequence_number: int = 0
     state: TerminalState | None = None
+    finished: bool = False
     _mid_line: bool = False
     _pending: dict[tuple[str, int], _PendingToolCall] = field(default_factory=dict)
     _shown_tool_calls: set[str] = field(default_factory=set)
 
-    @property
-    def finished(self) -> bool:
-        return self.state is not None
-
     def show(self, frame: Frame) -> None:
         self.last_sequence_number = frame.id
         event = frame.model
-        if isinstance(event, TurnCreatedEvent):
-            self.turn_id = event.turn_id
-        elif isinstance(event, TurnDoneEvent):
-            self.state = event.state
+        # Read from the raw event too: following and cancelling the turn must not hang on a body this
+        # client's models cannot parse.
+        if frame.event == "turn.created" and isinstance(frame.data.get("turn_id"), str):
+            self.turn_id = frame.data["turn_id"]
+        elif frame.event == "turn.done":
+            self.finished = True
+            if isinstance(event, TurnDoneEvent):
+                self.state = event.state
         if self.raw:
             self._write_line(json.dumps({"id": frame.id, "event": frame.event, "data": frame.data}))
             return

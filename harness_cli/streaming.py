@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from httpx_sse import aconnect_sse
@@ -83,7 +84,7 @@ class Frame:
     event: str
     data: dict[str, Any]
 
-    @property
+    @cached_property
     def model(self) -> TurnStreamingEvent | None:
         """The event as its generated model; None for a type this client does not know or a body it
         cannot read (a newer server), which callers show raw rather than fail on."""

@@ -9,10 +9,12 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
+import httpx
+
 from generated.client import AuthenticatedClient
 from generated.client.api.agent_registry import create_agent, delete_agent, list_agents
 from generated.client.models import AgentManifest, AgentModel, AgentModelParams, GetAgentResponse
-from harness_cli.api import expect
+from harness_cli.api import ApiError, expect
 from harness_cli.conformance import fuzz
 from harness_cli.conformance.scenarios import Outcome, Scenarios
 from harness_cli.connection import Connection
@@ -47,12 +49,6 @@ class Report:
             print(f"\n{'SCENARIO'.ljust(width)}  RESULT", file=out)
             for o in self.outcomes:
                 print(f"{o.name.ljust(width)}  {'pass' if o.passed else 'FAIL'}", file=out)
-        set_aside = sum(t.set_aside for t in self.tallies.values())
-        if set_aside:
-            self.notes.append(
-                f"{set_aside} resource-availability finding(s) set aside: their 404 named a body field, "
-                "not the resource just created"
-            )
         for note in self.notes:
             print(f"\nnote: {note}", file=out)
         failures = [
@@ -127,7 +123,15 @@ def run(args: argparse.Namespace) -> int:
         print("error: conformance needs a token (--token or AGENT_HARNESS_TOKEN)", file=sys.stderr)
         return 2
     report = Report()
-    found = asyncio.run(_behaviour(args, connection, report))
+    print(f"conformance of {connection.api_url}", file=sys.stderr)
+    try:
+        found = asyncio.run(_behaviour(args, connection, report))
+    except ApiError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except httpx.HTTPError as exc:
+        print(f"error: {ApiError.transport(exc)}", file=sys.stderr)
+        return 1
     if args.suite in ("all", "schemathesis"):
         skipped: tuple[str, ...] = ()
         if found.accepts_any_token:
@@ -149,5 +153,11 @@ def run(args: argparse.Namespace) -> int:
                 skip_checks=skipped,
             )
         )
+        set_aside = sum(t.set_aside for t in report.tallies.values())
+        if set_aside:
+            report.notes.append(
+                f"{set_aside} resource-availability finding(s) set aside: their 404 named a body field, "
+                "not the resource just created"
+            )
     report.print(sys.stdout)
     return 0 if report.passed else 1
