@@ -101,7 +101,7 @@ async def test_a_stream_that_keeps_dropping_before_the_turn_is_known_fails() -> 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=b"")
 
-    with pytest.raises(ApiError, match="ended before the turn's turn.done"):
+    with pytest.raises(ApiError, match=r"ended before the turn's turn\.done"):
         await follow(
             client_with(handler), SESSION, turn_stream_request(SESSION, "x"), TurnPrinter(io.StringIO())
         )
