@@ -21,9 +21,8 @@ from redis.exceptions import RedisError, ResponseError
 
 from server.config import Settings
 from server.domain import execution, turn_state
-from server.domain.execution import TurnEnded
 from server.domain.turn_state import CancelReason, TerminalState
-from server.executor.loop import TurnRun
+from server.executor.loop import run_turn
 from server.store import executors, keys
 from server.store.redis import Store, StreamEntry
 from server.timestamps import now_iso
@@ -191,37 +190,11 @@ class Worker:
             await asyncio.shield(self._ack(entry_id))
 
     async def _run(self, tenant: str, turn_id: str) -> None:
-        # A cancel may land at any await here, loading included, so every path ends in a terminal state.
-        run: TurnRun | None = None
-        state: TerminalState
         try:
-            job = await execution.load_job(self.store, tenant, turn_id)
-            if job is None:
-                return
-            if job.cancel_requested or self._stopping:
-                # The cancel was recorded before this executor started the turn (or it is shutting down).
-                reason = CancelReason(job.cancel_requested or CancelReason.ABANDONED.value)
-                state = turn_state.cancelled(now_iso(), reason, None)
-            else:
-                run = TurnRun(self.store, job)
-                async with asyncio.timeout((job.manifest.get("config") or {}).get("timeout_seconds", 600)):
-                    state = await run.run()
-        except TimeoutError:
-            state = turn_state.cancelled(
-                now_iso(), CancelReason.SERVER_EXECUTION_TIMEOUT, run.metrics() if run else None
-            )
-        except asyncio.CancelledError as exc:
-            reason = CancelReason(exc.args[0]) if exc.args else CancelReason.CLIENT_CANCELLED
-            state = turn_state.cancelled(now_iso(), reason, run.metrics() if run else None)
-        except TurnEnded:
-            return
-        except Exception as exc:
-            log.exception("turn %s failed", turn_id)
-            state = turn_state.failed(
-                now_iso(), f"{type(exc).__name__}: {exc}", run.metrics() if run else None
-            )
-        # From here on a late cancel signal must not interrupt recording the terminal state.
-        await asyncio.shield(self._finish(tenant, turn_id, state))
+            await run_turn(self.store, self.settings, tenant, turn_id, stopping=self._stopping)
+        except (RedisError, OSError):
+            # The lease lapses without heartbeats for this turn, and a reaper finalises it.
+            log.exception("turn %s could not be run or recorded", turn_id)
 
     async def _finish(self, tenant: str, turn_id: str, state: TerminalState) -> None:
         try:
