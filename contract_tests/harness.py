@@ -13,10 +13,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 import httpx
 import redis
 import uvicorn
+from starlette.types import ASGIApp
 
 from server.app import create_app
 from server.config import Settings
@@ -30,14 +32,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class ServerThread:
-    """The app under uvicorn on its own event loop in a daemon thread."""
+class AppThread:
+    """An ASGI app under uvicorn on its own event loop in a daemon thread."""
 
-    def __init__(
-        self, settings: Settings, *, with_executor: bool = True, agent_paths: list[Path] | None = None
-    ) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.port = free_port()
-        app = create_app(settings, with_executor=with_executor, agent_paths=agent_paths)
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=2
         )
@@ -48,12 +47,7 @@ class ServerThread:
     def root(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def base_url(self) -> str:
-        """What a client of the gateway is configured with: the URL up to the tenant."""
-        return f"{self.root}/{TENANT}"
-
-    def __enter__(self) -> ServerThread:
+    def __enter__(self) -> Self:
         self._thread.start()
         deadline = time.monotonic() + 20
         while not self._server.started:
@@ -65,6 +59,20 @@ class ServerThread:
     def __exit__(self, *_: object) -> None:
         self._server.should_exit = True
         self._thread.join(10)
+
+
+class ServerThread(AppThread):
+    """The agent harness app (with its in-process executor unless told otherwise)."""
+
+    def __init__(
+        self, settings: Settings, *, with_executor: bool = True, agent_paths: list[Path] | None = None
+    ) -> None:
+        super().__init__(create_app(settings, with_executor=with_executor, agent_paths=agent_paths))
+
+    @property
+    def base_url(self) -> str:
+        """What a client of the gateway is configured with: the URL up to the tenant."""
+        return f"{self.root}/{TENANT}"
 
 
 class Process:
