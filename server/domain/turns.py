@@ -83,7 +83,7 @@ def _check_input(items: list[dict[str, Any]], parent: Parent) -> bool:
     if not answers:
         if pending:
             raise Conflict(
-                f"turn {parent.turn_id!r} is waiting for the approval of tool calls {pending}; answer "
+                f"turn {parent.turn_id!r} is waiting for the approval of tool calls {', '.join(pending)}; answer "
                 "each with a user.tool_approval item, or cancel the session to drop them",
                 code="actions_pending",
                 param="input",
@@ -109,7 +109,7 @@ def _check_input(items: list[dict[str, Any]], parent: Parent) -> bool:
         seen.add(call_id)
     if missing := [call_id for call_id in pending if call_id not in seen]:
         raise Conflict(
-            f"every pending tool call needs an answer; missing: {missing}",
+            f"every pending tool call needs an answer; missing: {', '.join(missing)}",
             code="approvals_incomplete",
             param="input",
         )
