@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     executor_ttl_seconds: float = Field(default=5.0, gt=0)
     # How long create-turn waits for a live executor before answering 503.
     executor_wait_seconds: float = Field(default=10.0, ge=0)
+    # On SIGTERM an executor takes no new turns and lets running ones finish this long before it
+    # cancels them (`abandoned`); an API replica lets in-flight requests finish this long.
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
 
 
 @lru_cache(maxsize=1)

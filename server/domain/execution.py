@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
+from server import metrics
 from server.domain import events, turn_state
 from server.domain.turn_state import CancelReason, TerminalState
 from server.store import keys
@@ -95,6 +96,8 @@ async def finish_turn(
             "1" if only_if_lease_lapsed else "0",
         ],
     )
+    if sequence > 0:
+        metrics.turn_finished(state)
     return sequence
 
 

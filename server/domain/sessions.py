@@ -153,11 +153,13 @@ async def list_page(
     return sessions, next_token
 
 
-async def cancel(ctx: CallContext, session_id: str) -> None:
-    """Cancel the session's running turn and return once it is terminal; nothing running is a no-op."""
+async def cancel(ctx: CallContext, session_id: str) -> bool:
+    """Cancel the session's running turn and return once it is terminal; nothing running is a no-op.
+    True when a turn was running."""
     record = await load(ctx, session_id)
     if record.running:
         await _cancel_turn(ctx, record.running)
+    return bool(record.running)
 
 
 async def _cancel_turn(ctx: CallContext, turn_id: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -118,6 +119,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     keys.turn_events(ctx.tenant, turn_id),
                     keys.executor_inbox(executor),
                     keys.leases(),
+                    keys.executor_draining(executor),
                 ],
                 args=[
                     turn_id,
@@ -147,6 +149,11 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     f"turn {running!r} is still running in this session; cancel it or wait for it",
                     code="turn_running",
                 )
+            case ["draining"]:
+                # It began shutting down since we picked it (it was this process's own, or it had
+                # not yet left the live set): pick again among the others.
+                ctx = dataclasses.replace(ctx, local_executor=None)
+                executor = await _await_executor(ctx)
             case _:
                 record = await sessions.load(ctx, session_id)  # the last turn moved: chain to the new one
     raise Conflict("the session's last turn kept changing; retry", code="turn_chain_contention")
