@@ -27,6 +27,7 @@ from contract_tests.harness import AppThread
 
 KEY_ENV = "BENCH_MODEL_KEY"
 _POLL = 0.002
+_STAGE_SECONDS = 20
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,10 @@ class StageResult:
     """cancel → the provider/tool server saw the stage stop."""
 
 
-async def _until(condition: Callable[[], object], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the stage did not get under way")
-        await asyncio.sleep(_POLL)
+async def _until(condition: Callable[[], object]) -> None:
+    async with asyncio.timeout(_STAGE_SECONDS):
+        while not condition():
+            await asyncio.sleep(_POLL)
 
 
 async def _sample_model(api: HarnessApi, recorder: Recorder) -> tuple[float, float]:
@@ -136,15 +135,16 @@ def _summaries(runs: list[tuple[float, float]]) -> tuple[Summary, Summary]:
 
 def table(results: list[StageResult]) -> list[str]:
     lines = [
-        "| stage cancelled | n | cancel→200 p50 / p99 / max | cancel→stage stopped at its server p50 / p99 / max |",
+        "| stage cancelled | n | cancel→200 p50 / p99 / max | cancel→stage stopped at its server, same |",
         "|---|---|---|---|",
     ]
     for r in results:
-        a, s = r.answered, r.stopped
-        lines.append(
-            f"| {r.stage} | {a.n} | {a.p50:.1f} / {a.p99:.1f} / {a.max:.1f} ms | {s.p50:.1f} / {s.p99:.1f} / {s.max:.1f} ms |"
-        )
+        lines.append(f"| {r.stage} | {r.answered.n} | {_ms(r.answered)} | {_ms(r.stopped)} |")
     return lines
+
+
+def _ms(summary: Summary) -> str:
+    return f"{summary.p50:.1f} / {summary.p99:.1f} / {summary.max:.1f} ms"
 
 
 if __name__ == "__main__":

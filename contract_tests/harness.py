@@ -106,6 +106,18 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def terminate(self) -> None:
+        """SIGTERM without waiting: the process shuts down gracefully while the test watches."""
+        assert self.popen is not None
+        self.popen.send_signal(signal.SIGTERM)
+
+    def wait_exit(self, timeout: float) -> int:
+        assert self.popen is not None
+        return self.popen.wait(timeout)
+
+    def log_lines(self) -> list[str]:
+        return self.log.read_text(errors="replace").splitlines()
+
     def stderr_tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
 
@@ -119,9 +131,16 @@ def wait_until(condition: Callable[[], object], timeout: float, message: str) ->
 
 
 class ApiProcess(Process):
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(
+        self, env: dict[str, str], *, with_executor: bool = False, log_level: str = "warning"
+    ) -> None:
         self.port = free_port()
-        super().__init__(["serve", "--port", str(self.port), "--no-executor", "--log-level", "warning"], env)
+        args = ["serve", "--port", str(self.port), "--log-level", log_level]
+        super().__init__(args if with_executor else [*args, "--no-executor"], env)
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -144,9 +163,13 @@ class ApiProcess(Process):
 
 
 class ExecutorProcess(Process):
-    def __init__(self, executor_id: str, env: dict[str, str]) -> None:
+    def __init__(self, executor_id: str, env: dict[str, str], *, metrics_port: int | None = None) -> None:
         self.executor_id = executor_id
-        super().__init__(["executor", "--log-level", "info"], {**env, "HARNESS_EXECUTOR_ID": executor_id})
+        self.metrics_port = metrics_port
+        args = ["executor", "--log-level", "info"]
+        if metrics_port is not None:
+            args += ["--metrics-port", str(metrics_port)]
+        super().__init__(args, {**env, "HARNESS_EXECUTOR_ID": executor_id})
 
     def start(self, redis_url: str | None = None) -> ExecutorProcess:
         super().start()

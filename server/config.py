@@ -63,6 +63,9 @@ class Settings(BaseSettings):
 
     # Bound on connecting to an agent's MCP servers (and listing their tools) at a turn's start.
     mcp_connect_timeout_seconds: float = Field(default=30.0, gt=0)
+    # On SIGTERM an executor takes no new turns and lets running ones finish this long before it
+    # cancels them (`abandoned`); an API replica lets in-flight requests finish this long.
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
 
 
 @lru_cache(maxsize=1)

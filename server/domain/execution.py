@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from generated.models import ToolApprovalRequiredEvent, TurnStateDone
+from server import metrics
 from server.domain import events, turn_state
 from server.domain.turn_state import CancelReason, TerminalState
 from server.store import keys
@@ -111,6 +112,8 @@ async def finish_turn(
             json.dumps(pending) if (pending := pending_tool_calls(state)) else "",
         ],
     )
+    if sequence > 0:
+        metrics.turn_finished(state)
     return sequence
 
 

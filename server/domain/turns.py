@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -83,8 +84,8 @@ def _check_input(items: list[dict[str, Any]], parent: Parent) -> bool:
     if not answers:
         if pending:
             raise Conflict(
-                f"turn {parent.turn_id!r} is waiting for the approval of tool calls {', '.join(pending)}; answer "
-                "each with a user.tool_approval item, or cancel the session to drop them",
+                f"turn {parent.turn_id!r} is waiting for the approval of tool calls {', '.join(pending)}; "
+                "answer each with a user.tool_approval item, or cancel the session to drop them",
                 code="actions_pending",
                 param="input",
             )
@@ -163,6 +164,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     keys.executor_inbox(executor),
                     keys.leases(),
                     keys.turn(ctx.tenant, parent.turn_id or turn_id),
+                    keys.executor_draining(executor),
                 ],
                 args=[
                     turn_id,
@@ -194,6 +196,11 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     f"turn {running!r} is still running in this session; cancel it or wait for it",
                     code="turn_running",
                 )
+            case ["draining"]:
+                # It began shutting down since we picked it (it was this process's own, or it had
+                # not yet left the live set): pick again among the others.
+                ctx = dataclasses.replace(ctx, local_executor=None)
+                executor = await _await_executor(ctx)
             case _:
                 # The last turn moved, or the parent's pending approvals changed: look again.
                 record = await sessions.load(ctx, session_id)

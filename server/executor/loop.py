@@ -28,6 +28,7 @@ from generated.models import (
     TurnMetrics,
     TurnStateDone,
 )
+from server import logs
 from server.config import Settings
 from server.domain import events, execution, turn_state
 from server.domain.execution import TurnEnded, TurnJob
@@ -112,7 +113,7 @@ class TurnRun:
                 log.exception("turn %s failed", self.job.turn_id)
                 state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", self.metrics())
             # A late cancel signal must not interrupt recording the terminal state.
-            await asyncio.shield(
+            if await asyncio.shield(
                 execution.finish(
                     self.store,
                     self.job.tenant,
@@ -120,7 +121,8 @@ class TurnRun:
                     state,
                     self.settings.event_retention_seconds,
                 )
-            )
+            ):
+                log.info("turn %s ended %s", self.job.turn_id, state.status)
             return state
         finally:
             if opened:
@@ -318,6 +320,7 @@ async def run_turn(store: Store, settings: Settings, tenant: str, turn_id: str, 
         return
     if job is None:
         return
+    logs.bind(session_id=job.session_id)
     if job.cancel_requested or stopping:
         # The cancel was recorded before this executor started the turn (or it is shutting down).
         await cancel(CancelReason(job.cancel_requested or CancelReason.ABANDONED.value))

@@ -23,14 +23,16 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 # The parent turn's `pending` approvals were checked against the input by the caller; the script
 # re-checks they are unchanged (a cancel may have dropped them) and a resuming turn consumes them,
 # so each pending tool call is answered once.
+# An executor that has begun shutting down (its draining key exists) is refused, so no turn reaches
+# an inbox nobody will read again; the caller picks another executor.
 # KEYS: 1 session hash, 2 turn hash, 3 turn event stream, 4 executor inbox stream, 5 leases zset,
-#       6 parent turn hash (the new turn's own hash for a root turn)
+#       6 parent turn hash (the new turn's own hash for a root turn), 7 executor draining key
 # ARGV: 1 turn id, 2 turn doc JSON, 3 turn.created event JSON (sequence_number 1),
 #       4 expected last_turn ("" for none), 5 now (ISO), 6 executor id, 7 tenant,
 #       8 session retention seconds, 9 lease member, 10 lease ms, 11 executor consumer group,
 #       12 the parent's pending JSON as checked ("" for none), 13 "1" to consume it
 # Returns: {"ok"} | {"missing"} | {"deleted"} | {"busy", running_turn_id} | {"moved", last_turn}
-#          | {"stale"} (the parent's pending approvals changed)
+#          | {"stale"} (the parent's pending approvals changed) | {"draining"}
 START_TURN = (
     _NOW_MS
     + """
@@ -41,6 +43,7 @@ if running then return {'busy', running} end
 local last = redis.call('HGET', KEYS[1], 'last_turn') or ''
 if last ~= ARGV[4] then return {'moved', last} end
 if (redis.call('HGET', KEYS[6], 'pending') or '') ~= ARGV[12] then return {'stale'} end
+if redis.call('EXISTS', KEYS[7]) == 1 then return {'draining'} end
 if ARGV[13] == '1' then redis.call('HDEL', KEYS[6], 'pending') end
 redis.call('HSET', KEYS[1], 'running', ARGV[1], 'last_turn', ARGV[1], 'updated_at', ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[8])
@@ -112,15 +115,16 @@ return n
 )
 
 # HEARTBEAT: an executor proves it is alive and extends the lease of every turn it runs. XX: a
-# lease already finalised by a reaper (removed) is not resurrected.
-# KEYS: 1 executors zset, 2 leases zset
+# lease already finalised by a reaper (removed) is not resurrected. A draining executor keeps its
+# turns' leases but is not registered again (it must not be picked for new turns).
+# KEYS: 1 executors zset, 2 leases zset, 3 executor draining key
 # ARGV: 1 executor id, 2 ttl ms, 3.. lease members of its running turns
 # Returns: the number of leases extended.
 HEARTBEAT = (
     _NOW_MS
     + """
 local expiry = now + tonumber(ARGV[2])
-redis.call('ZADD', KEYS[1], expiry, ARGV[1])
+if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('ZADD', KEYS[1], expiry, ARGV[1]) end
 local renewed = 0
 for i = 3, #ARGV do
   renewed = renewed + redis.call('ZADD', KEYS[2], 'XX', 'CH', expiry, ARGV[i])
