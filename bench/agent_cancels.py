@@ -41,7 +41,7 @@ class StageResult:
 async def _until(condition: Callable[[], object]) -> None:
     async with asyncio.timeout(_STAGE_SECONDS):
         while not condition():
-            await asyncio.sleep(_POLL)  # noqa: ASYNC110 - the state changes on another thread
+            await asyncio.sleep(_POLL)
 
 
 async def _sample_model(api: HarnessApi, recorder: Recorder) -> tuple[float, float]:

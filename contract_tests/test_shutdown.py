@@ -221,6 +221,7 @@ async def test_a_draining_executor_gets_no_new_turn_and_is_not_registered_again(
                 keys.turn_events("t", turn),
                 keys.executor_inbox("exq"),
                 keys.leases(),
+                keys.turn("t", turn),  # a root turn: no parent, so no pending approvals to check
                 keys.executor_draining("exq"),
             ],
             args=[
@@ -235,6 +236,8 @@ async def test_a_draining_executor_gets_no_new_turn_and_is_not_registered_again(
                 f"t/{turn}",
                 5000,
                 "executor",
+                "",
+                "0",
             ],
         )
         assert result == ["draining"]
