@@ -68,7 +68,8 @@ def flush_redis(redis_url: str) -> Iterator[redis.Redis]:
 
 
 def settings_for(redis_url: str, **overrides: Any) -> Settings:
-    return Settings(redis_url=redis_url, **overrides)
+    # A test server stops with turns still running: a short drain keeps teardown quick.
+    return Settings(redis_url=redis_url, **{"shutdown_grace_seconds": 1, **overrides})
 
 
 @pytest.fixture(scope="module")

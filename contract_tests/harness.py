@@ -13,10 +13,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 import httpx
 import redis
 import uvicorn
+from starlette.types import ASGIApp
 
 from server.app import create_app
 from server.config import Settings
@@ -30,14 +32,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class ServerThread:
-    """The app under uvicorn on its own event loop in a daemon thread."""
+class AppThread:
+    """An ASGI app under uvicorn on its own event loop in a daemon thread."""
 
-    def __init__(
-        self, settings: Settings, *, with_executor: bool = True, agent_paths: list[Path] | None = None
-    ) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.port = free_port()
-        app = create_app(settings, with_executor=with_executor, agent_paths=agent_paths)
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=2
         )
@@ -48,12 +47,7 @@ class ServerThread:
     def root(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def base_url(self) -> str:
-        """What a client of the gateway is configured with: the URL up to the tenant."""
-        return f"{self.root}/{TENANT}"
-
-    def __enter__(self) -> ServerThread:
+    def __enter__(self) -> Self:
         self._thread.start()
         deadline = time.monotonic() + 20
         while not self._server.started:
@@ -65,6 +59,20 @@ class ServerThread:
     def __exit__(self, *_: object) -> None:
         self._server.should_exit = True
         self._thread.join(10)
+
+
+class ServerThread(AppThread):
+    """The agent harness app (with its in-process executor unless told otherwise)."""
+
+    def __init__(
+        self, settings: Settings, *, with_executor: bool = True, agent_paths: list[Path] | None = None
+    ) -> None:
+        super().__init__(create_app(settings, with_executor=with_executor, agent_paths=agent_paths))
+
+    @property
+    def base_url(self) -> str:
+        """What a client of the gateway is configured with: the URL up to the tenant."""
+        return f"{self.root}/{TENANT}"
 
 
 class Process:
@@ -98,6 +106,18 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def terminate(self) -> None:
+        """SIGTERM without waiting: the process shuts down gracefully while the test watches."""
+        assert self.popen is not None
+        self.popen.send_signal(signal.SIGTERM)
+
+    def wait_exit(self, timeout: float) -> int:
+        assert self.popen is not None
+        return self.popen.wait(timeout)
+
+    def log_lines(self) -> list[str]:
+        return self.log.read_text(errors="replace").splitlines()
+
     def stderr_tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
 
@@ -111,13 +131,20 @@ def wait_until(condition: Callable[[], object], timeout: float, message: str) ->
 
 
 class ApiProcess(Process):
-    """`agent-harness serve` on a free port: an API replica only, or (`executor=True`, `agents`) what
+    """`agent-harness serve` on a free port: an API replica only, or (`with_executor`, `agents`) what
     `make run` starts."""
 
-    def __init__(self, env: dict[str, str], *, executor: bool = False, agents: Path | None = None) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        with_executor: bool = False,
+        log_level: str = "warning",
+        agents: Path | None = None,
+    ) -> None:
         self.port = free_port()
-        args = ["serve", "--port", str(self.port), "--log-level", "warning"]
-        if not executor:
+        args = ["serve", "--port", str(self.port), "--log-level", log_level]
+        if not with_executor:
             args.append("--no-executor")
         if agents is not None:
             args += ["--agents", str(agents)]
@@ -148,9 +175,13 @@ class ApiProcess(Process):
 
 
 class ExecutorProcess(Process):
-    def __init__(self, executor_id: str, env: dict[str, str]) -> None:
+    def __init__(self, executor_id: str, env: dict[str, str], *, metrics_port: int | None = None) -> None:
         self.executor_id = executor_id
-        super().__init__(["executor", "--log-level", "info"], {**env, "HARNESS_EXECUTOR_ID": executor_id})
+        self.metrics_port = metrics_port
+        args = ["executor", "--log-level", "info"]
+        if metrics_port is not None:
+            args += ["--metrics-port", str(metrics_port)]
+        super().__init__(args, {**env, "HARNESS_EXECUTOR_ID": executor_id})
 
     def start(self, redis_url: str | None = None) -> ExecutorProcess:
         super().start()

@@ -109,13 +109,17 @@ def finished_turn(client: httpx.Client, session_id: str, text: str = "hello ther
 
 
 def delta_count(client: httpx.Client, session_id: str) -> int:
-    """Run a turn to its end over SSE; how many `model.message.delta` frames it streamed."""
+    """Run a turn to its end over SSE; how many text-carrying `model.message.delta` frames it streamed."""
     body = {"input": [USER_MESSAGE]}
     with client.stream("POST", f"/agents/sessions/{session_id}/turns", json=body) as response:
         assert response.status_code == 200
-        events = [line.removeprefix("event: ") for line in response.iter_lines() if line.startswith("event:")]
-    assert events[-1] == "turn.done"
-    return events.count("model.message.delta")
+        frames = [
+            json.loads(line.removeprefix("data: "))
+            for line in response.iter_lines()
+            if line.startswith("data:")
+        ]
+    assert frames[-1]["type"] == "turn.done"
+    return sum(1 for f in frames if f["type"] == "model.message.delta" and f.get("content"))
 
 
 # --- servers and clients -------------------------------------------------------------------------

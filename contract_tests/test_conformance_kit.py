@@ -18,7 +18,9 @@ from harness_cli.conformance.schema import ROOT
 @pytest.fixture
 def deployment(redis_url: str, flush_redis: redis.Redis) -> Iterator[ApiProcess]:
     """`make run` on a free port and the test Redis (after this test's flush, so its agents stay)."""
-    server = ApiProcess({"HARNESS_REDIS_URL": redis_url}, executor=True, agents=ROOT / "examples" / "agents")
+    server = ApiProcess(
+        {"HARNESS_REDIS_URL": redis_url}, with_executor=True, agents=ROOT / "examples" / "agents"
+    )
     server.start()
     try:
         yield server

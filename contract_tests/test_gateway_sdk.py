@@ -96,10 +96,12 @@ def assert_well_formed_stream(events: list[StreamEvent[Any]], text: str = TEXT) 
     data = [e.data for e in events]
     assert isinstance(data[0], TurnCreatedEvent)
     assert isinstance(data[-1], TurnDoneEvent)
-    assert [type(d) for d in data[1:-1]] == [ModelMessageEvent] + [ModelMessageDeltaEvent] * CHUNKS
+    # The text in CHUNKS deltas, then one closing delta with the finish reason and usage.
+    assert [type(d) for d in data[1:-1]] == [ModelMessageEvent] + [ModelMessageDeltaEvent] * (CHUNKS + 1)
     message = data[1]
     assert all(d.id == message.id for d in data[2:-1])
-    assert "".join(d.content for d in data[2:-1]) == text
+    assert "".join(d.content or "" for d in data[2:-1]) == text
+    assert (data[-2].finish_reason, data[-2].usage.output_tokens) == ("stop", len(text.split()))
     assert [e.event for e in events] == [d.type for d in data]
     sequence = [d.sequence_number for d in data]  # an extra field the SDK's models keep
     assert sequence == list(range(1, len(events) + 1))

@@ -33,10 +33,17 @@ def test_a_turn_streams_created_then_model_events_then_one_done(client: httpx.Cl
         "model.message.delta",
         "model.message.delta",
         "model.message.delta",
+        "model.message.delta",
         "turn.done",
     ]
-    assert [f.id for f in frames] == [f.data["sequence_number"] for f in frames] == list(range(1, 7))
-    assert "".join(f.data["content"] for f in frames if f.event == "model.message.delta") == "hello there"
+    assert [f.id for f in frames] == [f.data["sequence_number"] for f in frames] == list(range(1, 8))
+    assert (
+        "".join(f.data.get("content", "") for f in frames if f.event == "model.message.delta")
+        == "hello there"
+    )
+    # The closing delta carries the finish reason and the usage.
+    assert frames[-2].data["finish_reason"] == "stop"
+    assert frames[-2].data["usage"]["output_tokens"] == 2
     assert {f.data["id"] for f in frames if f.event.startswith("model.message")} == {frames[1].data["id"]}
     state = frames[-1].data["state"]
     assert state["status"] == "done"

@@ -101,45 +101,29 @@ class CancelSessionResponse(BaseModel):
     pass
 
 
-class AgentModelParams(BaseModel):
-    """
-    Model call parameters passed through to the provider; extra keys are allowed. `scripted/echo` reads `chunks` and `delay_ms`.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    max_tokens: Annotated[int | None, Field(ge=1)] = None
-    temperature: float | None = None
-    top_p: float | None = None
-    chunks: Annotated[
-        int | None, Field(description="`scripted/echo`: number of delta chunks to stream.", ge=1, le=10000)
-    ] = 1
-    delay_ms: Annotated[
-        int | None,
-        Field(description="`scripted/echo`: delay before each chunk, in milliseconds.", ge=0, le=600000),
-    ] = 0
-    ignore_cancel_ms: Annotated[
-        int | None,
-        Field(
-            description="`scripted/echo`: how long a cancelled delay carries on before it gives in, in milliseconds; a stand-in for a step that ignores cancellation (the cancel endpoint's 424).",
-            ge=0,
-            le=600000,
-        ),
-    ] = 0
-
-
-class AgentModel(BaseModel):
+class ScriptedToolCall(BaseModel):
     name: Annotated[
         str,
         Field(
-            description="Model as `provider/model`. Providers: `scripted` (deterministic, built in: `scripted/echo`).",
-            max_length=255,
+            description="Tool to call, as offered to the model (the MCP tool's name).",
+            max_length=64,
             min_length=1,
-            pattern="^scripted/echo$",
         ),
     ]
-    params: AgentModelParams | None = None
+    arguments: dict[str, Any] | None = {}
+
+
+class ScriptedStep(BaseModel):
+    """
+    One scripted model reply. In `content`, `{last}` is replaced by the content of the last user or tool message the model was sent.
+    """
+
+    content: Annotated[str | None, Field(max_length=65536)] = ""
+    tool_calls: Annotated[list[ScriptedToolCall] | None, Field(max_length=64)] = None
+
+
+class Arg(RootModel[str]):
+    root: Annotated[str, Field(max_length=4096)]
 
 
 class EnableTool(RootModel[str]):
@@ -150,15 +134,89 @@ class RequireApprovalForTool(RootModel[str]):
     root: Annotated[str, Field(min_length=1)]
 
 
-class AgentMcpServer(BaseModel):
+class AgentMcpServer1(BaseModel):
+    name: Annotated[str, Field(max_length=255, min_length=1)]
+    url: Annotated[
+        str,
+        Field(
+            description="Streamable-HTTP endpoint of the MCP server. Exactly one of `url` and `command` is given.",
+            max_length=2048,
+            min_length=1,
+            pattern="^https?://",
+        ),
+    ]
+    bearer_token_env: Annotated[
+        str | None,
+        Field(
+            description="`url` servers: name of the environment variable, on the executors, holding a bearer token sent to the server. Never stored or returned.",
+            pattern="^[A-Za-z_][A-Za-z0-9_]{0,127}$",
+        ),
+    ] = None
+    command: Annotated[
+        str | None,
+        Field(
+            description="A local MCP server run over stdio (one process per turn). Executors run only the programs their deployment allows (`HARNESS_MCP_STDIO_COMMANDS`); a turn of an agent naming another ends `error`.",
+            max_length=1024,
+            min_length=1,
+        ),
+    ] = None
+    args: Annotated[list[Arg] | None, Field(max_length=64, validate_default=True)] = []
+    enable_tools: Annotated[
+        list[EnableTool] | None,
+        Field(
+            description="Tools offered to the model (`@all` = every tool the server lists).",
+            validate_default=True,
+        ),
+    ] = ["@all"]
+    require_approval_for_tools: Annotated[
+        list[RequireApprovalForTool] | None,
+        Field(
+            description="Tools whose calls pause the turn for a human's `user.tool_approval` (`@all` = every enabled tool).",
+            validate_default=True,
+        ),
+    ] = []
+
+
+class AgentMcpServer2(BaseModel):
     name: Annotated[str, Field(max_length=255, min_length=1)]
     url: Annotated[
         str | None,
-        Field(description="Streamable-HTTP endpoint of the MCP server.", max_length=2048, min_length=1),
+        Field(
+            description="Streamable-HTTP endpoint of the MCP server. Exactly one of `url` and `command` is given.",
+            max_length=2048,
+            min_length=1,
+            pattern="^https?://",
+        ),
     ] = None
-    enable_tools: Annotated[list[EnableTool] | None, Field(validate_default=True)] = ["@all"]
+    bearer_token_env: Annotated[
+        str | None,
+        Field(
+            description="`url` servers: name of the environment variable, on the executors, holding a bearer token sent to the server. Never stored or returned.",
+            pattern="^[A-Za-z_][A-Za-z0-9_]{0,127}$",
+        ),
+    ] = None
+    command: Annotated[
+        str,
+        Field(
+            description="A local MCP server run over stdio (one process per turn). Executors run only the programs their deployment allows (`HARNESS_MCP_STDIO_COMMANDS`); a turn of an agent naming another ends `error`.",
+            max_length=1024,
+            min_length=1,
+        ),
+    ]
+    args: Annotated[list[Arg] | None, Field(max_length=64, validate_default=True)] = []
+    enable_tools: Annotated[
+        list[EnableTool] | None,
+        Field(
+            description="Tools offered to the model (`@all` = every tool the server lists).",
+            validate_default=True,
+        ),
+    ] = ["@all"]
     require_approval_for_tools: Annotated[
-        list[RequireApprovalForTool] | None, Field(validate_default=True)
+        list[RequireApprovalForTool] | None,
+        Field(
+            description="Tools whose calls pause the turn for a human's `user.tool_approval` (`@all` = every enabled tool).",
+            validate_default=True,
+        ),
     ] = []
 
 
@@ -172,7 +230,12 @@ class AgentTool(BaseModel):
 
 class AgentRuntimeConfig(BaseModel):
     iteration_limit: Annotated[
-        int | None, Field(description="Max agent-loop iterations per turn.", ge=1, le=1024)
+        int | None,
+        Field(
+            description='Max model calls per turn. A turn whose model still asks for tools after this many calls ends `error` ("iteration limit reached").',
+            ge=1,
+            le=1024,
+        ),
     ] = 100
     timeout_seconds: Annotated[
         int | None,
@@ -182,34 +245,6 @@ class AgentRuntimeConfig(BaseModel):
             le=86400,
         ),
     ] = 600
-
-
-class AgentManifest(BaseModel):
-    name: Annotated[str, Field(max_length=64, min_length=2, pattern="^[a-z](?:[a-z0-9._-]{0,62}[a-z0-9])$")]
-    description: Annotated[str | None, Field(max_length=4096)] = None
-    model: AgentModel
-    instructions: Annotated[str | None, Field(max_length=262144)] = None
-    tools: Annotated[list[AgentTool] | None, Field(max_length=128)] = None
-    mcp_servers: Annotated[list[AgentMcpServer] | None, Field(max_length=64)] = None
-    config: AgentRuntimeConfig | None = None
-
-
-class Agent(BaseModel):
-    name: Annotated[str, Field(max_length=64, min_length=2, pattern="^[a-z](?:[a-z0-9._-]{0,62}[a-z0-9])$")]
-    version: Annotated[int, Field(ge=1)]
-    manifest: AgentManifest
-    created_by_subject: Subject
-    created_at: Annotated[AwareDatetime, Field(description="ISO-8601 timestamp (UTC).")]
-    updated_at: Annotated[AwareDatetime, Field(description="ISO-8601 timestamp (UTC).")]
-
-
-class GetAgentResponse(BaseModel):
-    data: Agent
-
-
-class ListAgentsResponse(BaseModel):
-    data: list[Agent]
-    pagination: TokenPagination
 
 
 class TextContent(BaseModel):
@@ -661,6 +696,99 @@ class ListEventsResponse(BaseModel):
             Field(discriminator="type"),
         ]
     ]
+    pagination: TokenPagination
+
+
+class AgentModelParams(BaseModel):
+    """
+    Model call parameters. `openai-compatible/*` passes every key except the `scripted/*` ones below through to the Chat Completions request body. `scripted/*` reads `chunks`, `delay_ms`, `ignore_cancel_ms` and (`scripted/script`) `script`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    max_tokens: Annotated[int | None, Field(ge=1)] = None
+    temperature: float | None = None
+    top_p: float | None = None
+    chunks: Annotated[
+        int | None, Field(description="`scripted/echo`: number of delta chunks to stream.", ge=1, le=10000)
+    ] = 1
+    delay_ms: Annotated[
+        int | None,
+        Field(description="`scripted/echo`: delay before each chunk, in milliseconds.", ge=0, le=600000),
+    ] = 0
+    ignore_cancel_ms: Annotated[
+        int | None,
+        Field(
+            description="`scripted/echo`: how long a cancelled delay carries on before it gives in, in milliseconds; a stand-in for a step that ignores cancellation (the cancel endpoint's 424).",
+            ge=0,
+            le=600000,
+        ),
+    ] = 0
+    script: Annotated[
+        list[ScriptedStep] | None,
+        Field(
+            description="`scripted/script`: the model's replies in order. The n-th model call of a session (counting the assistant messages already in its history) plays step n; past the end the last step repeats.",
+            max_length=1024,
+            min_length=1,
+        ),
+    ] = None
+
+
+class AgentModel(BaseModel):
+    name: Annotated[
+        str,
+        Field(
+            description="Model as `provider/model`. Providers: `scripted` (deterministic, built in: `scripted/echo` streams the last user message back, `scripted/script` plays `params.script`, tool calls included) and `openai-compatible` (any Chat Completions endpoint at `base_url`; what follows `openai-compatible/` is the model name sent to it, e.g. `openai-compatible/openai-main/gpt-4o-mini`).",
+            max_length=255,
+            min_length=1,
+            pattern="^(scripted/(echo|script)|openai-compatible/[A-Za-z0-9][A-Za-z0-9._:/@+-]*)$",
+        ),
+    ]
+    base_url: Annotated[
+        str | None,
+        Field(
+            description="`openai-compatible`: the API base URL, e.g. `https://gateway.example.com/api/llm/api/inference/openai` or `http://localhost:11434/v1`. Default `https://api.openai.com/v1`.",
+            max_length=2048,
+            min_length=1,
+            pattern="^https?://",
+        ),
+    ] = None
+    api_key_env: Annotated[
+        str | None,
+        Field(
+            description="`openai-compatible`: name of the environment variable, on the executors, holding the API key. The key itself is never stored or returned. Without it no key is sent (local servers).",
+            pattern="^[A-Za-z_][A-Za-z0-9_]{0,127}$",
+        ),
+    ] = None
+    params: AgentModelParams | None = None
+
+
+class AgentManifest(BaseModel):
+    name: Annotated[str, Field(max_length=64, min_length=2, pattern="^[a-z](?:[a-z0-9._-]{0,62}[a-z0-9])$")]
+    description: Annotated[str | None, Field(max_length=4096)] = None
+    model: AgentModel
+    instructions: Annotated[str | None, Field(max_length=262144)] = None
+    tools: Annotated[list[AgentTool] | None, Field(max_length=128)] = None
+    mcp_servers: Annotated[list[AgentMcpServer1 | AgentMcpServer2] | None, Field(max_length=64)] = None
+    config: AgentRuntimeConfig | None = None
+
+
+class Agent(BaseModel):
+    name: Annotated[str, Field(max_length=64, min_length=2, pattern="^[a-z](?:[a-z0-9._-]{0,62}[a-z0-9])$")]
+    version: Annotated[int, Field(ge=1)]
+    manifest: AgentManifest
+    created_by_subject: Subject
+    created_at: Annotated[AwareDatetime, Field(description="ISO-8601 timestamp (UTC).")]
+    updated_at: Annotated[AwareDatetime, Field(description="ISO-8601 timestamp (UTC).")]
+
+
+class GetAgentResponse(BaseModel):
+    data: Agent
+
+
+class ListAgentsResponse(BaseModel):
+    data: list[Agent]
     pagination: TokenPagination
 
 

@@ -1,5 +1,6 @@
 """Build the ASGI application: the spec in spec/, routed by connexion to the handlers, behind the
-tenancy layer, with every error mapped to the spec's envelope."""
+tenancy layer, with every error mapped to the spec's envelope; `/metrics` beside it, and the request
+context (request id, log fields) around everything."""
 
 from __future__ import annotations
 
@@ -15,15 +16,17 @@ from connexion.middleware import MiddlewarePosition
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server import agent_files, error_handlers
+from server import agent_files, error_handlers, metrics
 from server.body_limit import BodyLimit
 from server.config import Settings, get_settings
 from server.handlers import agents, health, sessions, turns
 from server.handlers.context import Bearer
 from server.openapi31 import VALIDATOR_MAP, accept_openapi_31, load_spec
+from server.request_context import RequestContext
 from server.runtime import running
+from server.shutdown import ShutdownSignal
 from server.tenancy import TenantPrefix
 
 HANDLER_MODULES = (sessions, turns, agents, health)
@@ -43,13 +46,29 @@ def resolve(operation_id: str) -> Callable[..., Any]:
     raise ResolverError(f"no handler for operationId {operation_id!r}")
 
 
+class WithMetrics:
+    """`GET /metrics` (Prometheus exposition), outside the tenant prefix and the spec, like /docs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.metrics = metrics.asgi_app()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/metrics":
+            await self.metrics(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     with_executor: bool = True,
     agent_paths: list[Path] | None = None,
     agents_tenant: str = "truefoundry",
+    shutdown: ShutdownSignal | None = None,
 ) -> ASGIApp:
+    """`shutdown` delivers the server's SIGTERM to the app (see server/shutdown.py)."""
     settings = settings or get_settings()
     accept_openapi_31()
     manifests = agent_files.read_manifests(agent_paths or [])
@@ -58,7 +77,13 @@ def create_app(
     async def lifespan(_: Any) -> AsyncIterator[dict[str, Any]]:
         async with running(settings, with_executor=with_executor) as runtime:
             await agent_files.apply(runtime, agents_tenant, manifests)
-            yield {"runtime": runtime}
+            if shutdown is not None:
+                shutdown.bind(runtime.begin_shutdown)
+            try:
+                yield {"runtime": runtime}
+            finally:
+                if shutdown is not None:
+                    shutdown.unbind()
 
     app = connexion.AsyncApp(
         __name__,
@@ -84,4 +109,4 @@ def create_app(
     stack[stack.index(ServerErrorMiddleware)] = functools.partial(
         ServerErrorMiddleware, handler=error_handlers.unhandled
     )
-    return TenantPrefix(app)
+    return RequestContext(WithMetrics(TenantPrefix(app)))

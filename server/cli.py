@@ -11,38 +11,83 @@ from pathlib import Path
 import uvicorn
 
 from harness_cli import commands as client_commands
+from server import logs, metrics
 from server.config import get_settings
+from server.runtime import running
+from server.shutdown import ServerWithShutdown, ShutdownSignal
+
+log = logging.getLogger("server.cli")  # not `__main__` under `python -m server.cli`
 
 
 def _serve(args: argparse.Namespace) -> None:
-    from server.app import create_app  # here, so client commands start without the server's imports
+    # Imported after logs.configure: connexion's import emits a warning that belongs in the log stream.
+    from server.app import create_app
 
     settings = get_settings()
+    shutdown = ShutdownSignal()
     app = create_app(
         settings,
         with_executor=not args.no_executor,
         agent_paths=args.agents,
         agents_tenant=args.agents_tenant,
+        shutdown=shutdown,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        log_config=None,  # logs.configure already routed uvicorn's loggers
+        access_log=False,  # server.access logs each request, with its request id
+        # Open streams end at the signal, so this bounds only ordinary requests (a cancel waits up to
+        # cancel_timeout_seconds); the in-process executor's drain runs within the same period.
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
+    )
+    ServerWithShutdown(config, shutdown).run()
 
 
-async def _run_executor() -> None:
-    from server.runtime import running
-
+async def _run_executor(args: argparse.Namespace) -> None:
     settings = get_settings()
     if settings.redis_url is None:
         raise SystemExit("agent-harness executor needs HARNESS_REDIS_URL: the Redis its API replicas use")
+    metrics_server = None
+    if args.metrics_port is not None:
+        metrics_server = metrics.serve_http(args.metrics_port, args.metrics_host)
+        log.info("metrics on http://%s:%d/metrics", args.metrics_host, args.metrics_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with running(settings, with_executor=True):
-        await stop.wait()
+    try:
+        async with running(settings, with_executor=True) as runtime:
+
+            def on_signal() -> None:
+                # The first signal drains (see Worker.stop); a second ends the grace period at once.
+                if stop.is_set():
+                    runtime.begin_shutdown()
+                stop.set()
+
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, on_signal)
+            await stop.wait()
+            runtime.begin_shutdown()
+            log.info("executor shutting down: grace period %gs", settings.shutdown_grace_seconds)
+    finally:
+        if metrics_server is not None:
+            metrics_server.shutdown()
 
 
 def _executor(args: argparse.Namespace) -> None:
-    asyncio.run(_run_executor())
+    asyncio.run(_run_executor(args))
+
+
+def _logging_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--log-level", default="info")
+    command.add_argument(
+        "--log-format",
+        choices=("json", "text"),
+        default="json",
+        help="json: one object per line (timestamp, level, logger, message, request/turn context); "
+        "text: for reading in a terminal",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -62,19 +107,20 @@ def main(argv: list[str] | None = None) -> None:
         "--agents-tenant", default="truefoundry", help="tenant the --agents manifests belong to"
     )
     serve.add_argument("--no-executor", action="store_true", help="run no executor in this process")
-    serve.add_argument("--log-level", default="info")
+    _logging_options(serve)
     serve.set_defaults(func=_serve)
     executor = commands.add_parser(
         "executor", help="run an executor only: it takes turns from Redis (HARNESS_REDIS_URL) and runs them"
     )
-    executor.add_argument("--log-level", default="info")
+    executor.add_argument(
+        "--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port (default: none)"
+    )
+    executor.add_argument("--metrics-host", default="127.0.0.1", help="address of the metrics endpoint")
+    _logging_options(executor)
     executor.set_defaults(func=_executor)
     client_commands.register(commands)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=getattr(args, "log_level", "warning").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(getattr(args, "log_format", "text"), getattr(args, "log_level", "warning"))
     status = args.func(args)
     if status:
         raise SystemExit(status)

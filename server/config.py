@@ -52,6 +52,20 @@ class Settings(BaseSettings):
     executor_ttl_seconds: float = Field(default=5.0, gt=0)
     # How long create-turn waits for a live executor before answering 503.
     executor_wait_seconds: float = Field(default=10.0, ge=0)
+    # Local (stdio) MCP servers an agent manifest may start on the executors, as a JSON list of
+    # program names or paths. Empty: none, since a manifest naming any program would be remote code
+    # execution for whoever may register agents.
+    mcp_stdio_commands: list[str] = Field(default_factory=list)
+
+    def allows_stdio(self, command: str) -> bool:
+        """Whether a manifest's stdio MCP `command` is allowed here (listed by name or by path)."""
+        return command in self.mcp_stdio_commands or Path(command).name in self.mcp_stdio_commands
+
+    # Bound on connecting to an agent's MCP servers (and listing their tools) at a turn's start.
+    mcp_connect_timeout_seconds: float = Field(default=30.0, gt=0)
+    # On SIGTERM an executor takes no new turns and lets running ones finish this long before it
+    # cancels them (`abandoned`); an API replica lets in-flight requests finish this long.
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
 
 
 @lru_cache(maxsize=1)

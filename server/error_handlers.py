@@ -18,6 +18,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
 
 from server.errors import ApiError, error_body
+from server.metrics import REDIS_ERRORS
 from server.routes import AllowedMethods
 from server.store.redis import StoreUnavailable
 
@@ -59,6 +60,8 @@ async def api_error(_: ConnexionRequest, exc: Exception) -> ConnexionResponse:
 
 
 async def store_unavailable(_: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    if not isinstance(exc, StoreUnavailable):  # those were counted where they were raised
+        REDIS_ERRORS.labels("request").inc()
     log.warning("store unavailable: %s", exc)
     return _response(
         400,

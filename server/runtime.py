@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from server.auth import TokenVerifier
 from server.config import Settings
@@ -24,6 +25,8 @@ class Runtime:
     verifier: TokenVerifier
     workers: list[Worker]
     reapers: list[LeaseReaper]
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set on the first shutdown signal: open streams end, no new turn goes to this process."""
 
     @property
     def store(self) -> Store:
@@ -34,7 +37,20 @@ class Runtime:
 
     @property
     def local_executor(self) -> str | None:
-        return self.settings.executor_id if self.workers else None
+        return self.settings.executor_id if self.workers and not self.stopping.is_set() else None
+
+    def begin_shutdown(self) -> None:
+        """The first call ends open streams and starts draining the executor; a later one (a second
+        signal) ends the executor's grace period at once."""
+        if self.stopping.is_set():
+            log.warning("second shutdown signal: abandoning running turns now")
+            for worker in self.workers:
+                worker.give_up()
+            return
+        log.info("shutting down: ending open streams, executor takes no new turns")
+        self.stopping.set()
+        for worker in self.workers:
+            worker.begin_drain()
 
 
 async def _open_zones(settings: Settings) -> dict[str, Store]:

@@ -1,18 +1,34 @@
 """A turn's event log as Server-Sent Events: `event:` the type, `id:` the sequence number,
-`data:` the event JSON (which carries the same `sequence_number`)."""
+`data:` the event JSON (which carries the same `sequence_number`).
+
+When the process is asked to stop, every open stream ends at a frame boundary (the response
+completes normally, so the client sees a clean end of stream, not a reset) and the client resumes on
+another replica with `Last-Event-ID`. We end the streams ourselves rather than let sse-starlette cancel
+them: its drain cancels the response's task group, which never sends the final empty chunk.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette.sse import AppStatus
 
+from server import metrics
 from server.domain import turns
 from server.store.redis import Store
 
 IDLE_CHECK_MS = 5000
+
+# Our streams end themselves on shutdown (see above); sse-starlette's own drain must not race them.
+AppStatus.disable_automatic_graceful_drain()  # type: ignore[no-untyped-call]
+
+T = TypeVar("T")
 
 
 def frame(event: dict[str, Any]) -> ServerSentEvent:
@@ -21,10 +37,61 @@ def frame(event: dict[str, Any]) -> ServerSentEvent:
     )
 
 
-def response(store: Store, tenant: str, turn_id: str, after: int, ping_seconds: float) -> EventSourceResponse:
+async def until(
+    items: AsyncIterator[T], stop: asyncio.Event, *, keep_first: bool = False
+) -> AsyncIterator[T]:
+    """`items` until `stop` is set: ends between two items, never inside one. With `keep_first` the
+    first item is waited for regardless (a create-turn stream always tells the client its turn id)."""
+    stopping = asyncio.ensure_future(stop.wait())
+    step: asyncio.Future[T] | None = None
+    try:
+        while keep_first or not stop.is_set():
+            step = asyncio.ensure_future(anext(items))
+            await asyncio.wait(
+                (step,) if keep_first else (step, stopping), return_when=asyncio.FIRST_COMPLETED
+            )
+            keep_first = False
+            if not step.done():
+                return
+            try:
+                item = await step
+            except StopAsyncIteration:
+                return
+            yield item
+    finally:
+        stopping.cancel()
+        if step is not None and not step.done():
+            # Interrupts the read the stream waits in (an XREAD BLOCK), which is between two events.
+            step.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                await step
+        close = getattr(items, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def response(
+    store: Store,
+    tenant: str,
+    turn_id: str,
+    after: int,
+    ping_seconds: float,
+    stop: asyncio.Event,
+    *,
+    requested_at: float | None = None,
+) -> EventSourceResponse:
+    """`requested_at` (time.monotonic() when a create-turn request arrived) times its first output."""
+
     async def frames() -> AsyncIterator[ServerSentEvent]:
-        async for event in turns.stream(store, tenant, turn_id, after, IDLE_CHECK_MS):
-            yield frame(event)
+        pending_first = requested_at is not None
+        with metrics.SSE_STREAMS_OPEN.track_inprogress():
+            events = turns.stream(store, tenant, turn_id, after, IDLE_CHECK_MS)
+            async for event in until(events, stop, keep_first=requested_at is not None):
+                if pending_first and event["sequence_number"] > 1:
+                    pending_first = False
+                    if event["type"] != "turn.done" and requested_at is not None:
+                        metrics.TIME_TO_FIRST_EVENT.observe(time.monotonic() - requested_at)
+                yield frame(event)
 
     return EventSourceResponse(
         frames(),

@@ -13,9 +13,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from generated.models import (
+    McpInitializeEvent,
     ModelMessageDeltaEvent,
     ModelMessageEvent,
     Subject,
+    ToolApprovalRequiredEvent,
+    ToolResponseEvent,
     TurnCreatedEvent,
     TurnDoneEvent,
     TurnStateRunning,
@@ -78,15 +81,58 @@ def model_message_base(message_id: str, now: str) -> str:
     )
 
 
-def model_message_delta(message_id: str, now: str, content: str) -> str:
+def model_message_delta(message_id: str, now: str, content: str = "", **fields: Any) -> str:
+    """A delta of the message `message_id`: `content`, or `tool_calls` chunks, `finish_reason`, `usage`."""
+    body: dict[str, Any] = {
+        "type": "model.message.delta",
+        "id": message_id,
+        "thread_id": MAIN_THREAD,
+        "created_at": now,
+        **fields,
+    }
+    if content:
+        body["content"] = content
+    return to_json(ModelMessageDeltaEvent.model_validate(body))
+
+
+def tool_response(tool_call_id: str, content: str, now: str) -> str:
     return to_json(
-        ModelMessageDeltaEvent.model_validate(
+        ToolResponseEvent.model_validate(
             {
-                "type": "model.message.delta",
-                "id": message_id,
+                "type": "tool.response",
+                "id": new_ulid(),
                 "thread_id": MAIN_THREAD,
                 "created_at": now,
+                "tool_call_id": tool_call_id,
                 "content": content,
+            }
+        )
+    )
+
+
+def tool_approval_required(
+    source_event_id: str, tool_call_ids: list[str], now: str
+) -> ToolApprovalRequiredEvent:
+    return ToolApprovalRequiredEvent.model_validate(
+        {
+            "type": "tool.approval_required",
+            "id": new_ulid(),
+            "thread_id": MAIN_THREAD,
+            "created_at": now,
+            "tool_calls": [{"id": call_id, "source_event_id": source_event_id} for call_id in tool_call_ids],
+        }
+    )
+
+
+def mcp_initialize(servers: list[dict[str, Any]], now: str) -> str:
+    return to_json(
+        McpInitializeEvent.model_validate(
+            {
+                "type": "mcp.initialize",
+                "id": new_ulid(),
+                "thread_id": MAIN_THREAD,
+                "created_at": now,
+                "mcp_servers": servers,
             }
         )
     )

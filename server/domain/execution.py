@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
+from generated.models import ToolApprovalRequiredEvent, TurnStateDone
+from server import metrics
 from server.domain import events, turn_state
 from server.domain.turn_state import CancelReason, TerminalState
 from server.store import keys
@@ -22,6 +24,7 @@ class TurnJob:
     tenant: str
     turn_id: str
     session_id: str
+    previous_turn_id: str | None
     input: list[dict[str, Any]]
     manifest: dict[str, Any]
     cancel_requested: str | None
@@ -38,6 +41,7 @@ async def load_job(store: Store, tenant: str, turn_id: str) -> TurnJob | None:
         tenant=tenant,
         turn_id=turn_id,
         session_id=doc["session_id"],
+        previous_turn_id=doc.get("previous_turn_id"),
         input=doc.get("input") or [],
         manifest=json.loads(manifest) if manifest else {},
         cancel_requested=fields.get("cancel"),
@@ -51,6 +55,18 @@ async def append(store: Store, tenant: str, turn_id: str, event_json: str) -> in
     if not sequence:
         raise TurnEnded(turn_id)
     return sequence
+
+
+def pending_tool_calls(state: TerminalState) -> list[str]:
+    """The tool calls a paused turn waits on: those of its `tool.approval_required` actions."""
+    if not isinstance(state, TurnStateDone):
+        return []
+    return [
+        call.id
+        for action in state.required_actions
+        if isinstance(action, ToolApprovalRequiredEvent)
+        for call in action.tool_calls
+    ]
 
 
 async def finish(
@@ -93,8 +109,11 @@ async def finish_turn(
             now,
             keys.lease_member(tenant, turn_id),
             "1" if only_if_lease_lapsed else "0",
+            json.dumps(pending) if (pending := pending_tool_calls(state)) else "",
         ],
     )
+    if sequence > 0:
+        metrics.turn_finished(state)
     return sequence
 
 

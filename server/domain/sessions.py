@@ -153,11 +153,17 @@ async def list_page(
     return sessions, next_token
 
 
-async def cancel(ctx: CallContext, session_id: str) -> None:
-    """Cancel the session's running turn and return once it is terminal; nothing running is a no-op."""
+async def cancel(ctx: CallContext, session_id: str) -> bool:
+    """Cancel the session's running turn and return once it is terminal; True when one was running.
+    A last turn paused for approvals has its pending tool calls dropped (they never run)."""
     record = await load(ctx, session_id)
     if record.running:
         await _cancel_turn(ctx, record.running)
+    elif record.last_turn:
+        # START_TURN checks `pending` unchanged, so a resume racing this cannot use dropped approvals.
+        async with store_errors():
+            await ctx.store.redis.hdel(keys.turn(ctx.tenant, record.last_turn), "pending")
+    return bool(record.running)
 
 
 async def _cancel_turn(ctx: CallContext, turn_id: str) -> None:

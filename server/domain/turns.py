@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -55,22 +56,65 @@ async def load(ctx: CallContext, session_id: str, turn_id: str, *, param: str = 
     return _record(fields)
 
 
-def _check_input(items: list[dict[str, Any]]) -> None:
-    resumes = [i for i in items if i["type"] in ("user.tool_approval", "user.tool_response")]
-    if not resumes:
-        return
-    if len(resumes) != len(items):
+@dataclass(frozen=True)
+class Parent:
+    """The turn a new turn chains from, with the tool calls it paused on (as stored, and parsed)."""
+
+    turn_id: str | None
+    pending_raw: str = ""
+
+    @property
+    def pending(self) -> list[str]:
+        return cast(list[str], json.loads(self.pending_raw)) if self.pending_raw else []
+
+
+async def _parent(ctx: CallContext, last_turn: str | None, previous: str) -> Parent:
+    turn_id = last_turn if previous == AUTO else None if previous == NONE else previous
+    if turn_id is None:
+        return Parent(None)
+    async with store_errors():
+        pending = await ctx.store.redis.hget(keys.turn(ctx.tenant, turn_id), "pending")
+    return Parent(turn_id, cast(str | None, pending) or "")
+
+
+def _check_input(items: list[dict[str, Any]], parent: Parent) -> bool:
+    """Check the input against the parent's pending tool calls; True when it answers them."""
+    answers = [i for i in items if i["type"] in ("user.tool_approval", "user.tool_response")]
+    pending = parent.pending
+    if not answers:
+        if pending:
+            raise Conflict(
+                f"turn {parent.turn_id!r} is waiting for the approval of tool calls {', '.join(pending)}; "
+                "answer each with a user.tool_approval item, or cancel the session to drop them",
+                code="actions_pending",
+                param="input",
+            )
+        return False
+    if len(answers) != len(items):
         raise Conflict(
             "user messages cannot be mixed with tool approvals or tool responses",
             code="no_pending_action",
             param="input",
         )
-    # No turn of this server pauses for tool calls yet, so no resume item can match a pending action.
-    raise Conflict(
-        f"no pending tool call {resumes[0]['tool_call_id']!r} to answer in this session",
-        code="no_pending_action",
-        param="input",
-    )
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        call_id = item["tool_call_id"]
+        # A `user.tool_response` answers a client-side tool; this server never asks for one.
+        if item["type"] != "user.tool_approval" or call_id not in pending or call_id in seen:
+            what = "answered twice" if call_id in seen else "not a pending tool call to approve"
+            raise Conflict(
+                f"tool call {call_id!r} is {what} in this session",
+                code="no_pending_action",
+                param=f"input[{index}].tool_call_id",
+            )
+        seen.add(call_id)
+    if missing := [call_id for call_id in pending if call_id not in seen]:
+        raise Conflict(
+            f"every pending tool call needs an answer; missing: {', '.join(missing)}",
+            code="approvals_incomplete",
+            param="input",
+        )
+    return True
 
 
 async def _await_executor(ctx: CallContext) -> str:
@@ -92,24 +136,25 @@ async def _await_executor(ctx: CallContext) -> str:
 async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Turn:
     record = await sessions.load(ctx, session_id)
     items: list[dict[str, Any]] = body.get("input") or []
-    _check_input(items)
     previous = body.get("previous_turn_id", AUTO)
     if previous not in (AUTO, NONE):
         await load(ctx, session_id, previous, param="previous_turn_id")
+    _check_input(items, await _parent(ctx, record.last_turn, previous))  # fail before waiting for an executor
     executor = await _await_executor(ctx)
     for _ in range(_START_TURN_ATTEMPTS):
-        parent = record.last_turn if previous == AUTO else None if previous == NONE else previous
+        parent = await _parent(ctx, record.last_turn, previous)
+        resumes = _check_input(items, parent)
         turn_id = new_turn_id(session_id, executor)
         now = now_iso()
         doc = {
             "id": turn_id,
             "session_id": session_id,
-            "previous_turn_id": parent,
+            "previous_turn_id": parent.turn_id,
             "input": items,
             "created_by_subject": ctx.caller.subject.model_dump(),
             "created_at": now,
         }
-        created = events.turn_created(turn_id, parent, items, ctx.caller.subject, now)
+        created = events.turn_created(turn_id, parent.turn_id, items, ctx.caller.subject, now)
         async with store_errors():
             result = await ctx.store.scripts.start_turn(
                 keys=[
@@ -118,6 +163,8 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     keys.turn_events(ctx.tenant, turn_id),
                     keys.executor_inbox(executor),
                     keys.leases(),
+                    keys.turn(ctx.tenant, parent.turn_id or turn_id),
+                    keys.executor_draining(executor),
                 ],
                 args=[
                     turn_id,
@@ -131,6 +178,8 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     keys.lease_member(ctx.tenant, turn_id),
                     int(ctx.settings.executor_ttl_seconds * 1000),
                     keys.EXECUTOR_GROUP,
+                    parent.pending_raw,
+                    "1" if resumes else "0",
                 ],
             )
         match result:
@@ -147,8 +196,14 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     f"turn {running!r} is still running in this session; cancel it or wait for it",
                     code="turn_running",
                 )
+            case ["draining"]:
+                # It began shutting down since we picked it (it was this process's own, or it had
+                # not yet left the live set): pick again among the others.
+                ctx = dataclasses.replace(ctx, local_executor=None)
+                executor = await _await_executor(ctx)
             case _:
-                record = await sessions.load(ctx, session_id)  # the last turn moved: chain to the new one
+                # The last turn moved, or the parent's pending approvals changed: look again.
+                record = await sessions.load(ctx, session_id)
     raise Conflict("the session's last turn kept changing; retry", code="turn_chain_contention")
 
 

@@ -1,10 +1,24 @@
-"""The agent loop of one turn: model call → events, until the model stops.
+"""The agent loop of one turn: model → tool calls → tool results → model, until the model stops.
 
-Tool calling arrives in a later issue; today one model call answers the turn's user messages.
+A turn ends in exactly one terminal state:
+- `done`: the model answered without tool calls (`output` is that message), or a tool call needs a
+  human's approval: the turn pauses, `done` with the `tool.approval_required` event in
+  `required_actions`; the next turn's `user.tool_approval` items resume it here;
+- `error`: the model still wanted tools after `iteration_limit` model calls, a provider or MCP
+  server failed, or the configuration is unusable;
+- `cancelled`: a cancel (`client-cancelled`), the agent's `timeout_seconds`
+  (`server-execution-timeout`) or a shutdown (`abandoned`) interrupted whatever was awaited: the
+  model stream (its HTTP request is closed), a tool call (its MCP request is cancelled).
+
+The terminal state is recorded before the MCP connections close, so a cancel is answered without
+waiting for a server to hang up.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 from typing import Any
 
 from generated.models import (
@@ -14,73 +28,253 @@ from generated.models import (
     TurnMetrics,
     TurnStateDone,
 )
-from server.domain import events, execution
-from server.domain.execution import TurnJob
-from server.executor.models import ModelRequest, provider_for
+from server import logs
+from server.config import Settings
+from server.domain import events, execution, turn_state
+from server.domain.execution import TurnEnded, TurnJob
+from server.domain.turn_state import CancelReason, TerminalState
+from server.executor import history
+from server.executor.history import Conversation, PendingCall
+from server.executor.providers import provider_for
+from server.executor.providers.base import ModelProvider, ModelRequest, ProviderConfigError, Usage
+from server.executor.toolbox import Toolbox, ToolboxError
 from server.ids import new_ulid
 from server.store.redis import Store
 from server.timestamps import now_iso
 
+log = logging.getLogger(__name__)
 
-def _text_of(item: dict[str, Any]) -> str:
-    content = item.get("content", "")
-    if isinstance(content, str):
-        return content
-    return "".join(part.get("text", "") for part in content if part.get("type") == "text")
+DEFAULT_ITERATION_LIMIT = 100
+DEFAULT_TIMEOUT_SECONDS = 600
+# A cancelled model call never reports usage; its tokens are estimated: ~4 characters a token in,
+# one token a streamed chunk out (how OpenAI-compatible servers stream).
+_CHARS_PER_TOKEN = 4
+
+
+class IterationLimit(Exception):
+    pass
 
 
 class TurnRun:
     """One execution of a turn; keeps its token counts so a cancelled turn still reports them."""
 
-    def __init__(self, store: Store, job: TurnJob) -> None:
+    def __init__(self, store: Store, job: TurnJob, settings: Settings) -> None:
         self.store = store
         self.job = job
+        self.settings = settings
         self.input_tokens = 0
         self.output_tokens = 0
+        self.cache_read_tokens = 0
+        self._estimated = Usage(0, 0)  # the in-flight model call's estimate, until it reports usage
 
     def metrics(self) -> TurnMetrics:
+        input_tokens = self.input_tokens + self._estimated.input_tokens
+        output_tokens = self.output_tokens + self._estimated.output_tokens
         return TurnMetrics(
-            total_input_tokens=self.input_tokens,
-            total_output_tokens=self.output_tokens,
-            total_tokens=self.input_tokens + self.output_tokens,
+            total_input_tokens=input_tokens,
+            total_output_tokens=output_tokens,
+            total_tokens=input_tokens + output_tokens,
+            total_cache_read_tokens=self.cache_read_tokens or None,
         )
 
-    async def _emit(self, event_json: str) -> None:
-        await execution.append(self.store, self.job.tenant, self.job.turn_id, event_json)
+    async def _emit(self, event_json: str) -> int:
+        return await execution.append(self.store, self.job.tenant, self.job.turn_id, event_json)
 
-    async def run(self) -> TurnStateDone:
-        model = self.job.manifest.get("model", {})
-        provider = provider_for(model.get("name", ""))
-        messages = [
-            {"role": "user", "content": _text_of(i)} for i in self.job.input if i["type"] == "user.message"
-        ]
+    @property
+    def _config(self) -> dict[str, Any]:
+        return self.job.manifest.get("config") or {}
+
+    async def execute(self) -> TerminalState | None:
+        """Run the turn and record its terminal state; None when another writer ended it first."""
+        toolbox = Toolbox(self.job.manifest.get("mcp_servers") or [], self.settings)
+        opened = False
+        try:
+            try:
+                async with asyncio.timeout(self._config.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)):
+                    await toolbox.__aenter__()
+                    opened = True
+                    state = await self._loop(toolbox)
+            except TimeoutError:
+                state = self._cancelled(CancelReason.SERVER_EXECUTION_TIMEOUT)
+            except asyncio.CancelledError as exc:
+                # Handled here, so the task must not stay marked as cancelling (the MCP SDK's anyio
+                # scopes, closed below, would read that as their own cancellation).
+                task = asyncio.current_task()
+                if task is not None:
+                    task.uncancel()
+                state = self._cancelled(
+                    CancelReason(exc.args[0]) if exc.args else CancelReason.CLIENT_CANCELLED
+                )
+            except TurnEnded:
+                return None
+            except (ToolboxError, ProviderConfigError, IterationLimit) as exc:
+                state = turn_state.failed(now_iso(), str(exc), self.metrics())
+            except Exception as exc:
+                log.exception("turn %s failed", self.job.turn_id)
+                state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", self.metrics())
+            # A late cancel signal must not interrupt recording the terminal state.
+            if await asyncio.shield(
+                execution.finish(
+                    self.store,
+                    self.job.tenant,
+                    self.job.turn_id,
+                    state,
+                    self.settings.event_retention_seconds,
+                )
+            ):
+                log.info("turn %s ended %s", self.job.turn_id, state.status)
+            return state
+        finally:
+            if opened:
+                await _close_quietly(toolbox)
+
+    def _cancelled(self, reason: CancelReason) -> TerminalState:
+        return turn_state.cancelled(now_iso(), reason, self.metrics())
+
+    async def _loop(self, toolbox: Toolbox) -> TerminalState:
+        if toolbox.servers:
+            servers = [{"id": s["name"], "name": s["name"]} for s in toolbox.servers]
+            for server, info in zip(toolbox.servers, servers, strict=True):
+                if server.get("url"):
+                    info["transport_type"] = "streamable-http"
+            await self._emit(events.mcp_initialize(servers, now_iso()))
+        conversation = await history.load(self.store, self.job.tenant, self.job.previous_turn_id)
+        for item in self.job.input:
+            if item["type"] == "user.message":
+                conversation.add_user(item.get("content"))
+        if conversation.outstanding:
+            await self._answer_outstanding(conversation, toolbox)
+
+        model = self.job.manifest.get("model") or {}
+        provider = provider_for(model)
+        limit = self._config.get("iteration_limit", DEFAULT_ITERATION_LIMIT)
+        for _ in range(limit):
+            message = await self._model_call(provider, model, conversation, toolbox)
+            conversation.add_assistant(message.model_dump(mode="json", exclude_none=True))
+            if not message.tool_calls:
+                return self._done(message)
+            paused = [call for call in conversation.outstanding if toolbox.needs_approval(call.name)]
+            for call in conversation.outstanding:
+                if call not in paused:
+                    await self._run_tool(conversation, toolbox, call)
+            if paused:
+                action = events.tool_approval_required(message.id, [call.id for call in paused], now_iso())
+                action.sequence_number = await self._emit(events.to_json(action))
+                return TurnStateDone.model_validate(
+                    {
+                        "status": "done",
+                        "required_actions": [action],
+                        "completed_at": now_iso(),
+                        "metrics": self.metrics(),
+                    }
+                )
+        raise IterationLimit(
+            f"iteration limit reached: the model still called tools after {limit} model calls "
+            "(the agent's config.iteration_limit)"
+        )
+
+    def _done(self, message: ModelMessageEvent) -> TerminalState:
+        return TurnStateDone.model_validate(
+            {
+                "status": "done",
+                "output": message,
+                "required_actions": [],
+                "completed_at": now_iso(),
+                "metrics": self.metrics(),
+            }
+        )
+
+    async def _answer_outstanding(self, conversation: Conversation, toolbox: Toolbox) -> None:
+        """Resume a paused turn: run the approved calls, report the denied ones to the model."""
+        decisions = {
+            item["tool_call_id"]: item["approval"]
+            for item in self.job.input
+            if item["type"] == "user.tool_approval"
+        }
+        for call in list(conversation.outstanding):
+            decision = decisions.get(call.id)
+            if decision is None:
+                continue  # not answered (the approvals were dropped): history stands in for it
+            if decision["status"] == "allow":
+                await self._run_tool(conversation, toolbox, call)
+            else:
+                reason = decision.get("reason")
+                content = "error: the user denied this tool call" + (f": {reason}" if reason else "")
+                await self._emit(events.tool_response(call.id, content, now_iso()))
+                conversation.add_tool_result(call.id, content)
+
+    async def _run_tool(self, conversation: Conversation, toolbox: Toolbox, call: PendingCall) -> None:
+        content = await toolbox.call(call.name, call.arguments)
+        await self._emit(events.tool_response(call.id, content, now_iso()))
+        conversation.add_tool_result(call.id, content)
+
+    async def _model_call(
+        self, provider: ModelProvider, model: dict[str, Any], conversation: Conversation, toolbox: Toolbox
+    ) -> ModelMessageEvent:
+        """One streamed model call: the base `model.message`, its deltas, and the merged message."""
         request = ModelRequest(
-            model["name"], model.get("params") or {}, self.job.manifest.get("instructions"), messages
+            params=model.get("params") or {},
+            instructions=self.job.manifest.get("instructions"),
+            messages=list(conversation.messages),
+            tools=toolbox.specs(),
         )
-
-        message_id = new_ulid()
-        created_at = now_iso()
+        message_id, created_at = new_ulid(), now_iso()
         await self._emit(events.model_message_base(message_id, created_at))
-        content, finish_reason = "", None
-        usage: ModelMessageUsage | None = None
+        content = ""
+        finish_reason: str | None = None
+        usage: Usage | None = None
+        calls: dict[int, dict[str, Any]] = {}
+        chunks = 0
+        prompt_estimate = len(json.dumps(request.messages)) // _CHARS_PER_TOKEN
+        self._estimated = Usage(prompt_estimate, 0)
         async for chunk in provider.stream(request):
+            delta: dict[str, Any] = {}
             if chunk.content:
                 content += chunk.content
-                self.output_tokens += len(chunk.content.split()) or 0
-                await self._emit(events.model_message_delta(message_id, now_iso(), chunk.content))
+                chunks += 1
+            for piece in chunk.tool_calls:
+                chunks += 1
+                call = calls.setdefault(piece.index, {"id": "", "name": "", "arguments": ""})
+                out: dict[str, Any] = {"index": piece.index}
+                if piece.id:
+                    call["id"] = out["id"] = piece.id
+                    out["type"] = "function"
+                function: dict[str, str] = {}
+                if piece.name:
+                    call["name"] += piece.name
+                    function["name"] = piece.name
+                    out["tool_info"] = toolbox.tool_info(call["name"])
+                if piece.arguments:
+                    call["arguments"] += piece.arguments
+                    function["arguments"] = piece.arguments
+                if function:
+                    out["function"] = function
+                delta.setdefault("tool_calls", []).append(out)
+            self._estimated = Usage(prompt_estimate, chunks)
             if chunk.finish_reason:
                 finish_reason = chunk.finish_reason
             if chunk.usage:
-                self.input_tokens = chunk.usage.get("input_tokens", self.input_tokens)
-                self.output_tokens = chunk.usage.get("output_tokens", self.output_tokens)
-                usage = ModelMessageUsage(
-                    input_tokens=self.input_tokens,
-                    output_tokens=self.output_tokens,
-                    input_tokens_breakdown=InputTokensBreakdown(
-                        harness=0, skills=0, instructions=0, tool_definitions=0, messages=self.input_tokens
-                    ),
-                )
-        output = ModelMessageEvent.model_validate(
+                usage = chunk.usage
+            if chunk.content or delta:
+                await self._emit(events.model_message_delta(message_id, now_iso(), chunk.content, **delta))
+        usage = usage or Usage(prompt_estimate, chunks)
+        self._estimated = Usage(0, 0)
+        self.input_tokens += usage.input_tokens
+        self.output_tokens += usage.output_tokens
+        self.cache_read_tokens += usage.cache_read_tokens or 0
+        wire_usage = ModelMessageUsage(
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            input_tokens_breakdown=InputTokensBreakdown(
+                harness=0, skills=0, instructions=0, tool_definitions=0, messages=usage.input_tokens
+            ),
+        )
+        # Usage arrives after the finish reason (OpenAI's `include_usage`): one closing delta has both.
+        await self._emit(
+            events.model_message_delta(message_id, now_iso(), finish_reason=finish_reason, usage=wire_usage)
+        )
+        return ModelMessageEvent.model_validate(
             {
                 "type": "model.message",
                 "id": message_id,
@@ -88,15 +282,47 @@ class TurnRun:
                 "created_at": created_at,
                 "content": content,
                 "finish_reason": finish_reason,
-                "usage": usage,
+                "usage": wire_usage,
+                "tool_calls": [
+                    {
+                        "id": call["id"],
+                        "type": "function",
+                        "function": {"name": call["name"], "arguments": call["arguments"]},
+                        "tool_info": toolbox.tool_info(call["name"]),
+                    }
+                    for _, call in sorted(calls.items())
+                ]
+                or None,
             }
         )
-        return TurnStateDone.model_validate(
-            {
-                "status": "done",
-                "output": output,
-                "required_actions": [],
-                "completed_at": now_iso(),
-                "metrics": self.metrics(),
-            }
+
+
+async def _close_quietly(toolbox: Toolbox) -> None:
+    try:
+        await toolbox.__aexit__(None, None, None)
+    except Exception:
+        log.warning("closing the MCP servers of a turn failed", exc_info=True)
+
+
+async def run_turn(store: Store, settings: Settings, tenant: str, turn_id: str, *, stopping: bool) -> None:
+    """Load a turn and run it to its terminal state (cancelled at once if a cancel came first)."""
+
+    async def cancel(reason: CancelReason) -> None:
+        state = turn_state.cancelled(now_iso(), reason, None)
+        await asyncio.shield(
+            execution.finish(store, tenant, turn_id, state, settings.event_retention_seconds)
         )
+
+    try:
+        job = await execution.load_job(store, tenant, turn_id)
+    except asyncio.CancelledError as exc:
+        await cancel(CancelReason(exc.args[0]) if exc.args else CancelReason.CLIENT_CANCELLED)
+        return
+    if job is None:
+        return
+    logs.bind(session_id=job.session_id)
+    if job.cancel_requested or stopping:
+        # The cancel was recorded before this executor started the turn (or it is shutting down).
+        await cancel(CancelReason(job.cancel_requested or CancelReason.ABANDONED.value))
+        return
+    await TurnRun(store, job, settings).execute()

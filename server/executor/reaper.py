@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 
 from server.config import Settings
 from server.domain import execution
+from server.metrics import REDIS_ERRORS
 from server.store import executors
 from server.store.redis import Store
 
@@ -52,4 +53,5 @@ class LeaseReaper:
             try:
                 await self.reap_once()
             except (RedisError, OSError) as exc:
+                REDIS_ERRORS.labels("reaper").inc()
                 log.warning("lease reaper could not reach Redis: %s", exc)

@@ -8,6 +8,11 @@ embedded default) or in a process of its own (`agent-harness executor`).
 The inbox is a Redis stream read through a consumer group: an entry stays pending until its turn
 is terminal, so a restart under the same executor id finds what the previous incarnation held and
 finalises it (`abandoned`) instead of losing it or running it twice.
+
+Shutdown drains: the executor first stops being picked for new turns (one atomic step marks it
+draining and unregisters it; START_TURN then refuses it), runs what had already reached its inbox,
+lets running turns finish for up to `shutdown_grace_seconds`, and only then cancels what still runs
+as `cancelled` / `abandoned`. Cancel signals and lease renewals go on throughout.
 """
 
 from __future__ import annotations
@@ -19,11 +24,11 @@ from typing import cast
 
 from redis.exceptions import RedisError, ResponseError
 
+from server import logs, metrics
 from server.config import Settings
 from server.domain import execution, turn_state
-from server.domain.execution import TurnEnded
 from server.domain.turn_state import CancelReason, TerminalState
-from server.executor.loop import TurnRun
+from server.executor.loop import run_turn
 from server.store import executors, keys
 from server.store.redis import Store, StreamEntry
 from server.timestamps import now_iso
@@ -47,12 +52,23 @@ class Worker:
         # yet started sees the recorded request (or the shutdown) when it loads the turn.
         self._started: set[str] = set()
         self._stopping = False
+        """Set when the grace period is over: a turn task that has not started yet records `abandoned`."""
+        self._drain: asyncio.Task[None] | None = None
+        self._drain_deadline = 0.0
+        self._draining = asyncio.Event()
+        self._give_up = asyncio.Event()
+        self._consumer: asyncio.Task[None] | None = None
         self._interrupted: set[str] = set()
         self._background: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
 
+    @property
+    def draining(self) -> bool:
+        return self._drain is not None
+
     async def start(self) -> None:
         await self._ensure_group()
+        await executors.end_drain(self.store.redis, self.executor_id)  # a previous incarnation's
         await self._beat()
         self._background = [
             asyncio.create_task(self._heartbeat(), name="executor-heartbeat"),
@@ -61,22 +77,63 @@ class Worker:
         # Turns must not start before cancel signals can reach them.
         await asyncio.wait_for(self._subscribed.wait(), timeout=10)
         await self._finalise_previous_incarnation()
-        self._background.append(asyncio.create_task(self._consume_inbox(), name="executor-inbox"))
+        self._consumer = asyncio.create_task(self._consume_inbox(), name="executor-inbox")
         log.info("executor %s started", self.executor_id)
 
+    def begin_drain(self) -> None:
+        """Take no new turns from now on; the grace period starts now (idempotent)."""
+        if self._drain is None:
+            self._drain_deadline = asyncio.get_running_loop().time() + self.settings.shutdown_grace_seconds
+            self._drain = asyncio.create_task(self._stop_taking_turns(), name="executor-drain")
+
+    def give_up(self) -> None:
+        """End the grace period now (a second shutdown signal)."""
+        self._give_up.set()
+
     async def stop(self) -> None:
-        """Stop taking turns; turns still running end `cancelled` / `abandoned`, never left running."""
+        """Drain, then cancel what still runs after the grace period: every turn this executor took
+        ends with a terminal state (`cancelled` / `abandoned` at worst), none is left running."""
+        self.begin_drain()
+        assert self._drain is not None
+        await self._drain
+        loop = asyncio.get_running_loop()
+        if self._turns:
+            log.info(
+                "executor %s draining: waiting up to %.1fs for %d running turn(s)",
+                self.executor_id,
+                max(0.0, self._drain_deadline - loop.time()),
+                len(self._turns),
+            )
+        giving_up = asyncio.ensure_future(self._give_up.wait())
+        while self._turns and not self._give_up.is_set() and (left := self._drain_deadline - loop.time()) > 0:
+            await asyncio.wait(
+                [*self._turns.values(), giving_up], timeout=left, return_when=asyncio.FIRST_COMPLETED
+            )
+        giving_up.cancel()
         self._stopping = True
-        for task in self._background:
-            task.cancel()
         for turn_id, task in list(self._turns.items()):
             if turn_id in self._started and turn_id not in self._interrupted:
                 self._interrupted.add(turn_id)
                 task.cancel(CancelReason.ABANDONED.value)
-            log.info("abandoning turn %s at shutdown", turn_id)
-        await asyncio.gather(*self._background, *self._turns.values(), return_exceptions=True)
+            log.warning("abandoning turn %s: the shutdown grace period is over", turn_id)
+        await asyncio.gather(*self._turns.values(), return_exceptions=True)
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
         with contextlib.suppress(RedisError, OSError):
             await self.store.redis.zrem(keys.executors(), self.executor_id)
+
+    async def _stop_taking_turns(self) -> None:
+        try:
+            await executors.begin_drain(
+                self.store.redis, self.executor_id, self.settings.shutdown_grace_seconds + 60
+            )
+        except (RedisError, OSError) as exc:
+            # Turns that still reach the inbox wait for their lease to lapse; a reaper finalises them.
+            log.warning("could not mark executor %s as draining: %s", self.executor_id, exc)
+        self._draining.set()
+        if self._consumer is not None:
+            await asyncio.gather(self._consumer, return_exceptions=True)
 
     async def _ensure_group(self) -> None:
         try:
@@ -97,6 +154,7 @@ class Worker:
             try:
                 await self._beat()
             except (RedisError, OSError) as exc:
+                metrics.REDIS_ERRORS.labels("executor").inc()
                 log.warning("executor heartbeat failed: %s", exc)
 
     async def _listen_for_cancels(self) -> None:
@@ -121,13 +179,13 @@ class Worker:
             self._interrupted.add(turn_id)
             task.cancel(reason.value)
 
-    async def _read(self, start: str) -> list[StreamEntry]:
+    async def _read(self, start: str, *, wait: bool = True) -> list[StreamEntry]:
         reply = await self.store.redis.xreadgroup(
             keys.EXECUTOR_GROUP,
             self.executor_id,
             {self._inbox: start},
             count=64,
-            block=INBOX_BLOCK_MS if start == ">" else None,
+            block=INBOX_BLOCK_MS if start == ">" and wait else None,
         )
         streams = cast(list[tuple[str, list[tuple[str, dict[str, str] | None]]]], reply or [])
         # A pending entry deleted meanwhile comes back with no fields: nothing to run.
@@ -146,7 +204,9 @@ class Worker:
             await self._ack(entry_id)
 
     async def _consume_inbox(self) -> None:
-        while True:
+        # Not cancelled at shutdown but left to finish its read: a read cut short may already have
+        # moved entries to this consumer's pending list, where nobody would run them.
+        while not self._draining.is_set():
             try:
                 entries = await self._read(">")
             except ResponseError as exc:
@@ -157,11 +217,19 @@ class Worker:
                 await asyncio.sleep(_RETRY_SECONDS)
                 continue
             except (RedisError, OSError) as exc:
+                metrics.REDIS_ERRORS.labels("executor").inc()
                 log.warning("executor inbox read failed: %s", exc)
                 await asyncio.sleep(_RETRY_SECONDS)
                 continue
             for entry_id, fields in entries:
                 self._spawn(fields["tenant"], fields["turn"], entry_id)
+        # Draining: no new turn reaches the inbox any more (START_TURN refuses a draining executor).
+        # Those that arrived since the last read were assigned before the drain began: run them.
+        try:
+            for entry_id, fields in await self._read(">", wait=False):
+                self._spawn(fields["tenant"], fields["turn"], entry_id)
+        except (RedisError, OSError) as exc:
+            log.warning("executor inbox read failed while draining: %s", exc)
 
     async def _ack(self, entry_id: str) -> None:
         with contextlib.suppress(RedisError, OSError):
@@ -185,46 +253,26 @@ class Worker:
 
     async def _execute(self, tenant: str, turn_id: str, entry_id: str) -> None:
         self._started.add(turn_id)
+        logs.bind(tenant=tenant, turn_id=turn_id)  # this task's own context: its log lines name the turn
         try:
-            await self._run(tenant, turn_id)
+            with metrics.TURNS_RUNNING.track_inprogress():
+                await self._run(tenant, turn_id)
         finally:
             await asyncio.shield(self._ack(entry_id))
 
     async def _run(self, tenant: str, turn_id: str) -> None:
-        # A cancel may land at any await here, loading included, so every path ends in a terminal state.
-        run: TurnRun | None = None
-        state: TerminalState
         try:
-            job = await execution.load_job(self.store, tenant, turn_id)
-            if job is None:
-                return
-            if job.cancel_requested or self._stopping:
-                # The cancel was recorded before this executor started the turn (or it is shutting down).
-                reason = CancelReason(job.cancel_requested or CancelReason.ABANDONED.value)
-                state = turn_state.cancelled(now_iso(), reason, None)
-            else:
-                run = TurnRun(self.store, job)
-                async with asyncio.timeout((job.manifest.get("config") or {}).get("timeout_seconds", 600)):
-                    state = await run.run()
-        except TimeoutError:
-            state = turn_state.cancelled(
-                now_iso(), CancelReason.SERVER_EXECUTION_TIMEOUT, run.metrics() if run else None
-            )
-        except asyncio.CancelledError as exc:
-            reason = CancelReason(exc.args[0]) if exc.args else CancelReason.CLIENT_CANCELLED
-            state = turn_state.cancelled(now_iso(), reason, run.metrics() if run else None)
-        except TurnEnded:
-            return
-        except Exception as exc:
-            log.exception("turn %s failed", turn_id)
-            state = turn_state.failed(
-                now_iso(), f"{type(exc).__name__}: {exc}", run.metrics() if run else None
-            )
-        # From here on a late cancel signal must not interrupt recording the terminal state.
-        await asyncio.shield(self._finish(tenant, turn_id, state))
+            await run_turn(self.store, self.settings, tenant, turn_id, stopping=self._stopping)
+        except (RedisError, OSError):
+            # The lease lapses without heartbeats for this turn, and a reaper finalises it.
+            metrics.REDIS_ERRORS.labels("executor").inc()
+            log.exception("turn %s could not be run or recorded", turn_id)
 
     async def _finish(self, tenant: str, turn_id: str, state: TerminalState) -> None:
         try:
-            await execution.finish(self.store, tenant, turn_id, state, self.settings.event_retention_seconds)
+            if await execution.finish(
+                self.store, tenant, turn_id, state, self.settings.event_retention_seconds
+            ):
+                log.info("turn %s ended %s", turn_id, state.status)
         except (RedisError, OSError):
             log.exception("could not record the terminal state of turn %s", turn_id)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
 from connexion import NoContent
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from generated.models import GetSessionResponse, ListSessionsResponse, TokenPagination
+from server import metrics
 from server.domain import sessions
 from server.domain.events import to_dict
+from server.errors import ApiError, ExecutorTimeout
 from server.handlers.context import call_context
+from server.store.redis import StoreUnavailable
 
 
 async def create_session(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -47,5 +53,19 @@ async def delete_session(session_id: str) -> tuple[Any, int]:
 
 
 async def cancel_session(session_id: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    await sessions.cancel(call_context(session_id), session_id)
+    started = time.monotonic()
+    outcome, found_running = "200", False
+    try:
+        found_running = await sessions.cancel(call_context(session_id), session_id)
+    except ApiError as exc:
+        outcome, found_running = str(exc.status), isinstance(exc, ExecutorTimeout)
+        raise
+    except (StoreUnavailable, RedisConnectionError, RedisTimeoutError):
+        outcome = "400"  # the store-unavailable answer (error_handlers.py)
+        raise
+    except Exception:
+        outcome = "500"
+        raise
+    finally:
+        metrics.cancel_answered(outcome, time.monotonic() - started if found_running else None)
     return {}

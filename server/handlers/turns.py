@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from connexion import context
 from sse_starlette import EventSourceResponse
 
 from generated.models import GetTurnResponse, ListTurnsResponse, TokenPagination
-from server import sse
+from server import logs, metrics, sse
 from server.domain import turns
 from server.domain.events import to_dict
-from server.handlers.context import call_context
+from server.handlers.context import call_context, runtime
 
 JSON = {"Content-Type": "application/json"}
 
@@ -19,11 +20,22 @@ JSON = {"Content-Type": "application/json"}
 async def create_turn(
     session_id: str, body: dict[str, Any]
 ) -> EventSourceResponse | tuple[dict[str, Any], int, dict[str, str]]:
+    requested_at = time.monotonic()
     ctx = call_context(session_id)
     turn = await turns.create(ctx, session_id, body)
+    metrics.TURNS_STARTED.inc()
+    logs.bind(turn_id=turn.id)
     if body.get("stream", True):
         # Closing this stream does not cancel the turn: it runs on its executor regardless.
-        return sse.response(ctx.store, ctx.tenant, turn.id, 0, ctx.settings.sse_ping_seconds)
+        return sse.response(
+            ctx.store,
+            ctx.tenant,
+            turn.id,
+            0,
+            ctx.settings.sse_ping_seconds,
+            runtime().stopping,
+            requested_at=requested_at,
+        )
     return to_dict(GetTurnResponse(data=turn)), 200, JSON
 
 
@@ -47,7 +59,9 @@ async def subscribe_turn(
     if after is None:
         # The spec's pattern on Last-Event-ID was checked by connexion.
         after = int(context.request.headers.get("last-event-id") or 0)
-    return sse.response(ctx.store, ctx.tenant, turn_id, after, ctx.settings.sse_ping_seconds)
+    return sse.response(
+        ctx.store, ctx.tenant, turn_id, after, ctx.settings.sse_ping_seconds, runtime().stopping
+    )
 
 
 def _page(data: list[dict[str, Any]], limit: int, next_token: str | None) -> dict[str, Any]:

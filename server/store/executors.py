@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from typing import cast
 
+from redis.asyncio import Redis
+
 from server.store import keys
 from server.store.lua import Scripts
 
@@ -14,9 +16,23 @@ _SCAN_LIMIT = 256
 async def heartbeat(scripts: Scripts, executor_id: str, ttl_seconds: float, running: list[str]) -> int:
     """Mark the executor alive and extend the leases (members) of the turns it runs."""
     renewed: int = await scripts.heartbeat(
-        keys=[keys.executors(), keys.leases()], args=[executor_id, int(ttl_seconds * 1000), *running]
+        keys=[keys.executors(), keys.leases(), keys.executor_draining(executor_id)],
+        args=[executor_id, int(ttl_seconds * 1000), *running],
     )
     return renewed
+
+
+async def begin_drain(redis: Redis, executor_id: str, ttl_seconds: float) -> None:
+    """Stop being picked for new turns, in one step: unregister, and mark the executor draining so
+    that neither START_TURN (a replica that picked it a moment ago) nor HEARTBEAT brings it back."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.set(keys.executor_draining(executor_id), "1", px=int(ttl_seconds * 1000))
+        pipe.zrem(keys.executors(), executor_id)
+        await pipe.execute()
+
+
+async def end_drain(redis: Redis, executor_id: str) -> None:
+    await redis.delete(keys.executor_draining(executor_id))
 
 
 async def live(scripts: Scripts) -> list[str]:

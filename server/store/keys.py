@@ -14,6 +14,7 @@ Layout (all strings; `{t}` tenant, `{s}` session id, `{u}` turn id, `{e}` execut
     ah:executor:{e}:inbox               stream turns assigned to that executor (fields tenant, turn),
                                                read by consumer group `executor`
     ah:executor:{e}:cancel              pub/sub channel: turn ids to cancel now
+    ah:executor:{e}:draining            string set while that executor shuts down: it takes no new turns
 
 Every time in a lease or liveness score is Redis's own clock (TIME inside the scripts), so API
 replicas and executors on different machines agree on expiry whatever their clocks say.
@@ -79,6 +80,10 @@ def executor_inbox(executor_id: str) -> str:
 
 def executor_cancel_channel(executor_id: str) -> str:
     return f"{PREFIX}:executor:{executor_id}:cancel"
+
+
+def executor_draining(executor_id: str) -> str:
+    return f"{PREFIX}:executor:{executor_id}:draining"
 
 
 def event_stream_id(sequence_number: int) -> str:

@@ -20,11 +20,19 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 # `running` field). The caller resolved `previous_turn_id: auto` against `last_turn`; the script
 # re-checks it (compare-and-set) so a turn finishing in between cannot fork the chain silently.
 # The turn's lease starts here, so a turn whose executor dies before even reading it still expires.
-# KEYS: 1 session hash, 2 turn hash, 3 turn event stream, 4 executor inbox stream, 5 leases zset
+# The parent turn's `pending` approvals were checked against the input by the caller; the script
+# re-checks they are unchanged (a cancel may have dropped them) and a resuming turn consumes them,
+# so each pending tool call is answered once.
+# An executor that has begun shutting down (its draining key exists) is refused, so no turn reaches
+# an inbox nobody will read again; the caller picks another executor.
+# KEYS: 1 session hash, 2 turn hash, 3 turn event stream, 4 executor inbox stream, 5 leases zset,
+#       6 parent turn hash (the new turn's own hash for a root turn), 7 executor draining key
 # ARGV: 1 turn id, 2 turn doc JSON, 3 turn.created event JSON (sequence_number 1),
 #       4 expected last_turn ("" for none), 5 now (ISO), 6 executor id, 7 tenant,
-#       8 session retention seconds, 9 lease member, 10 lease ms, 11 executor consumer group
+#       8 session retention seconds, 9 lease member, 10 lease ms, 11 executor consumer group,
+#       12 the parent's pending JSON as checked ("" for none), 13 "1" to consume it
 # Returns: {"ok"} | {"missing"} | {"deleted"} | {"busy", running_turn_id} | {"moved", last_turn}
+#          | {"stale"} (the parent's pending approvals changed) | {"draining"}
 START_TURN = (
     _NOW_MS
     + """
@@ -34,6 +42,9 @@ local running = redis.call('HGET', KEYS[1], 'running')
 if running then return {'busy', running} end
 local last = redis.call('HGET', KEYS[1], 'last_turn') or ''
 if last ~= ARGV[4] then return {'moved', last} end
+if (redis.call('HGET', KEYS[6], 'pending') or '') ~= ARGV[12] then return {'stale'} end
+if redis.call('EXISTS', KEYS[7]) == 1 then return {'draining'} end
+if ARGV[13] == '1' then redis.call('HDEL', KEYS[6], 'pending') end
 redis.call('HSET', KEYS[1], 'running', ARGV[1], 'last_turn', ARGV[1], 'updated_at', ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[8])
 redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', 'running', 'state', '{"status":"running"}',
@@ -68,9 +79,12 @@ return n
 # gets 0 and must not write anything.
 # With ARGV[8] = "1" it finishes the turn only if its lease has lapsed (a reaper, or a cancel
 # aimed at a dead executor), so a live executor's turn is never finalised behind its back.
+# A turn paused for approvals records the tool call ids it waits on (`pending`) in the same step,
+# so the next turn's approvals are checked against exactly what the terminal state lists.
 # KEYS: 1 turn hash, 2 turn event stream, 3 session hash, 4 leases zset
 # ARGV: 1 status, 2 state JSON, 3 turn.done event JSON without sequence_number, 4 turn id,
-#       5 retention seconds, 6 now (ISO), 7 lease member, 8 "1" to require a lapsed lease
+#       5 retention seconds, 6 now (ISO), 7 lease member, 8 "1" to require a lapsed lease,
+#       9 pending tool call ids as a JSON list ("" for none)
 # Returns: the sequence number of turn.done, 0 when the turn had already ended, -1 when the lease
 #          was required to have lapsed and has not.
 FINISH_TURN = (
@@ -86,6 +100,7 @@ if ARGV[8] == '1' then
 end
 local n = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'state', ARGV[2])
+if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'pending', ARGV[9]) end
 local body = '{"sequence_number":' .. n .. ',' .. string.sub(ARGV[3], 2)
 redis.call('XADD', KEYS[2], '0-' .. n, 'e', body)
 if redis.call('HGET', KEYS[3], 'running') == ARGV[4] then
@@ -100,15 +115,16 @@ return n
 )
 
 # HEARTBEAT: an executor proves it is alive and extends the lease of every turn it runs. XX: a
-# lease already finalised by a reaper (removed) is not resurrected.
-# KEYS: 1 executors zset, 2 leases zset
+# lease already finalised by a reaper (removed) is not resurrected. A draining executor keeps its
+# turns' leases but is not registered again (it must not be picked for new turns).
+# KEYS: 1 executors zset, 2 leases zset, 3 executor draining key
 # ARGV: 1 executor id, 2 ttl ms, 3.. lease members of its running turns
 # Returns: the number of leases extended.
 HEARTBEAT = (
     _NOW_MS
     + """
 local expiry = now + tonumber(ARGV[2])
-redis.call('ZADD', KEYS[1], expiry, ARGV[1])
+if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('ZADD', KEYS[1], expiry, ARGV[1]) end
 local renewed = 0
 for i = 3, #ARGV do
   renewed = renewed + redis.call('ZADD', KEYS[2], 'XX', 'CH', expiry, ARGV[i])

@@ -14,6 +14,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from server.metrics import REDIS_ERRORS
 from server.store.embedded import EmbeddedRedis
 from server.store.lua import Scripts
 
@@ -122,4 +123,5 @@ async def store_errors() -> AsyncIterator[None]:
     try:
         yield
     except (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError) as exc:
+        REDIS_ERRORS.labels("request").inc()
         raise StoreUnavailable(str(exc)) from exc

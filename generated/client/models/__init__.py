@@ -4,7 +4,6 @@ from .agent import Agent
 from .agent_info import AgentInfo
 from .agent_info_type import AgentInfoType
 from .agent_manifest import AgentManifest
-from .agent_mcp_server import AgentMcpServer
 from .agent_model import AgentModel
 from .agent_model_params import AgentModelParams
 from .agent_parent import AgentParent
@@ -64,6 +63,9 @@ from .request_error_response import RequestErrorResponse
 from .request_error_response_error import RequestErrorResponseError
 from .sandbox_created_event import SandboxCreatedEvent
 from .sandbox_created_event_type import SandboxCreatedEventType
+from .scripted_step import ScriptedStep
+from .scripted_tool_call import ScriptedToolCall
+from .scripted_tool_call_arguments import ScriptedToolCallArguments
 from .session import Session
 from .session_event_item import SessionEventItem
 from .session_type import SessionType
@@ -122,7 +124,6 @@ __all__ = (
     "AgentInfo",
     "AgentInfoType",
     "AgentManifest",
-    "AgentMcpServer",
     "AgentModel",
     "AgentModelParams",
     "AgentParent",
@@ -178,6 +179,9 @@ __all__ = (
     "RequestErrorResponseError",
     "SandboxCreatedEvent",
     "SandboxCreatedEventType",
+    "ScriptedStep",
+    "ScriptedToolCall",
+    "ScriptedToolCallArguments",
     "Session",
     "SessionEventItem",
     "SessionType",

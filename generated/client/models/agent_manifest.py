@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -9,7 +9,6 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.agent_mcp_server import AgentMcpServer
     from ..models.agent_model import AgentModel
     from ..models.agent_runtime_config import AgentRuntimeConfig
     from ..models.agent_tool import AgentTool
@@ -27,7 +26,7 @@ class AgentManifest:
         description (str | Unset):
         instructions (str | Unset):
         tools (list[AgentTool] | Unset):
-        mcp_servers (list[AgentMcpServer] | Unset):
+        mcp_servers (list[Any] | Unset):
         config (AgentRuntimeConfig | Unset):
     """
 
@@ -36,7 +35,7 @@ class AgentManifest:
     description: str | Unset = UNSET
     instructions: str | Unset = UNSET
     tools: list[AgentTool] | Unset = UNSET
-    mcp_servers: list[AgentMcpServer] | Unset = UNSET
+    mcp_servers: list[Any] | Unset = UNSET
     config: AgentRuntimeConfig | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -56,11 +55,12 @@ class AgentManifest:
                 tools_item = tools_item_data.to_dict()
                 tools.append(tools_item)
 
-        mcp_servers: list[dict[str, Any]] | Unset = UNSET
+        mcp_servers: list[Any] | Unset = UNSET
         if not isinstance(self.mcp_servers, Unset):
             mcp_servers = []
             for mcp_servers_item_data in self.mcp_servers:
-                mcp_servers_item = mcp_servers_item_data.to_dict()
+                mcp_servers_item: Any
+                mcp_servers_item = mcp_servers_item_data
                 mcp_servers.append(mcp_servers_item)
 
         config: dict[str, Any] | Unset = UNSET
@@ -90,7 +90,6 @@ class AgentManifest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.agent_mcp_server import AgentMcpServer
         from ..models.agent_model import AgentModel
         from ..models.agent_runtime_config import AgentRuntimeConfig
         from ..models.agent_tool import AgentTool
@@ -114,11 +113,15 @@ class AgentManifest:
                 tools.append(tools_item)
 
         _mcp_servers = d.pop("mcp_servers", UNSET)
-        mcp_servers: list[AgentMcpServer] | Unset = UNSET
+        mcp_servers: list[Any] | Unset = UNSET
         if _mcp_servers is not UNSET:
             mcp_servers = []
             for mcp_servers_item_data in _mcp_servers:
-                mcp_servers_item = AgentMcpServer.from_dict(mcp_servers_item_data)
+
+                def _parse_mcp_servers_item(data: object) -> Any:
+                    return cast(Any, data)
+
+                mcp_servers_item = _parse_mcp_servers_item(mcp_servers_item_data)
 
                 mcp_servers.append(mcp_servers_item)
 

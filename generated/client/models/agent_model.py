@@ -19,17 +19,32 @@ T = TypeVar("T", bound="AgentModel")
 class AgentModel:
     """
     Attributes:
-        name (str): Model as `provider/model`. Providers: `scripted` (deterministic, built in: `scripted/echo`).
-        params (AgentModelParams | Unset): Model call parameters passed through to the provider; extra keys are allowed.
-            `scripted/echo` reads `chunks` and `delay_ms`.
+        name (str): Model as `provider/model`. Providers: `scripted` (deterministic, built in: `scripted/echo` streams
+            the last user message back, `scripted/script` plays `params.script`, tool calls included) and `openai-
+            compatible` (any Chat Completions endpoint at `base_url`; what follows `openai-compatible/` is the model name
+            sent to it, e.g. `openai-compatible/openai-main/gpt-4o-mini`).
+        base_url (str | Unset): `openai-compatible`: the API base URL, e.g.
+            `https://gateway.example.com/api/llm/api/inference/openai` or `http://localhost:11434/v1`. Default
+            `https://api.openai.com/v1`.
+        api_key_env (str | Unset): `openai-compatible`: name of the environment variable, on the executors, holding the
+            API key. The key itself is never stored or returned. Without it no key is sent (local servers).
+        params (AgentModelParams | Unset): Model call parameters. `openai-compatible/*` passes every key except the
+            `scripted/*` ones below through to the Chat Completions request body. `scripted/*` reads `chunks`, `delay_ms`,
+            `ignore_cancel_ms` and (`scripted/script`) `script`.
     """
 
     name: str
+    base_url: str | Unset = UNSET
+    api_key_env: str | Unset = UNSET
     params: AgentModelParams | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
+
+        base_url = self.base_url
+
+        api_key_env = self.api_key_env
 
         params: dict[str, Any] | Unset = UNSET
         if not isinstance(self.params, Unset):
@@ -42,6 +57,10 @@ class AgentModel:
                 "name": name,
             }
         )
+        if base_url is not UNSET:
+            field_dict["base_url"] = base_url
+        if api_key_env is not UNSET:
+            field_dict["api_key_env"] = api_key_env
         if params is not UNSET:
             field_dict["params"] = params
 
@@ -54,6 +73,10 @@ class AgentModel:
         d = dict(src_dict)
         name = d.pop("name")
 
+        base_url = d.pop("base_url", UNSET)
+
+        api_key_env = d.pop("api_key_env", UNSET)
+
         _params = d.pop("params", UNSET)
         params: AgentModelParams | Unset
         if isinstance(_params, Unset):
@@ -63,6 +86,8 @@ class AgentModel:
 
         agent_model = cls(
             name=name,
+            base_url=base_url,
+            api_key_env=api_key_env,
             params=params,
         )
 

@@ -1,20 +1,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from ..models.scripted_step import ScriptedStep
+
+
 T = TypeVar("T", bound="AgentModelParams")
 
 
 @_attrs_define
 class AgentModelParams:
-    """Model call parameters passed through to the provider; extra keys are allowed. `scripted/echo` reads `chunks` and
-    `delay_ms`.
+    """Model call parameters. `openai-compatible/*` passes every key except the `scripted/*` ones below through to the Chat
+    Completions request body. `scripted/*` reads `chunks`, `delay_ms`, `ignore_cancel_ms` and (`scripted/script`)
+    `script`.
 
         Attributes:
             max_tokens (int | Unset):
@@ -24,6 +29,9 @@ class AgentModelParams:
             delay_ms (int | Unset): `scripted/echo`: delay before each chunk, in milliseconds. Default: 0.
             ignore_cancel_ms (int | Unset): `scripted/echo`: how long a cancelled delay carries on before it gives in, in
                 milliseconds; a stand-in for a step that ignores cancellation (the cancel endpoint's 424). Default: 0.
+            script (list[ScriptedStep] | Unset): `scripted/script`: the model's replies in order. The n-th model call of a
+                session (counting the assistant messages already in its history) plays step n; past the end the last step
+                repeats.
     """
 
     max_tokens: int | Unset = UNSET
@@ -32,6 +40,7 @@ class AgentModelParams:
     chunks: int | Unset = 1
     delay_ms: int | Unset = 0
     ignore_cancel_ms: int | Unset = 0
+    script: list[ScriptedStep] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -46,6 +55,13 @@ class AgentModelParams:
         delay_ms = self.delay_ms
 
         ignore_cancel_ms = self.ignore_cancel_ms
+
+        script: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.script, Unset):
+            script = []
+            for script_item_data in self.script:
+                script_item = script_item_data.to_dict()
+                script.append(script_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -62,11 +78,15 @@ class AgentModelParams:
             field_dict["delay_ms"] = delay_ms
         if ignore_cancel_ms is not UNSET:
             field_dict["ignore_cancel_ms"] = ignore_cancel_ms
+        if script is not UNSET:
+            field_dict["script"] = script
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.scripted_step import ScriptedStep
+
         d = dict(src_dict)
         max_tokens = d.pop("max_tokens", UNSET)
 
@@ -80,6 +100,15 @@ class AgentModelParams:
 
         ignore_cancel_ms = d.pop("ignore_cancel_ms", UNSET)
 
+        _script = d.pop("script", UNSET)
+        script: list[ScriptedStep] | Unset = UNSET
+        if _script is not UNSET:
+            script = []
+            for script_item_data in _script:
+                script_item = ScriptedStep.from_dict(script_item_data)
+
+                script.append(script_item)
+
         agent_model_params = cls(
             max_tokens=max_tokens,
             temperature=temperature,
@@ -87,6 +116,7 @@ class AgentModelParams:
             chunks=chunks,
             delay_ms=delay_ms,
             ignore_cancel_ms=ignore_cancel_ms,
+            script=script,
         )
 
         agent_model_params.additional_properties = d

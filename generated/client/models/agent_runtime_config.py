@@ -15,7 +15,8 @@ T = TypeVar("T", bound="AgentRuntimeConfig")
 class AgentRuntimeConfig:
     """
     Attributes:
-        iteration_limit (int | Unset): Max agent-loop iterations per turn. Default: 100.
+        iteration_limit (int | Unset): Max model calls per turn. A turn whose model still asks for tools after this many
+            calls ends `error` ("iteration limit reached"). Default: 100.
         timeout_seconds (int | Unset): Turn wall-clock limit; past it the turn is cancelled (`server-execution-
             timeout`). Default: 600.
     """

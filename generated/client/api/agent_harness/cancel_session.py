@@ -114,7 +114,10 @@ def sync_detailed(
     """Cancel a running turn in a session
 
      Cancel the running last turn for a session. Answers 200 once the turn's terminal `cancelled` state
-    is recorded, or at once when nothing is running (idempotent).
+    is recorded, or at once when nothing is running (idempotent). When the last turn is paused for human
+    input (`done` with `required_actions`), its pending actions are cleared: a later
+    `user.tool_approval` for them is refused, the tool calls never run, and the next turn may start with
+    a `user.message`.
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
@@ -149,7 +152,10 @@ def sync(
     """Cancel a running turn in a session
 
      Cancel the running last turn for a session. Answers 200 once the turn's terminal `cancelled` state
-    is recorded, or at once when nothing is running (idempotent).
+    is recorded, or at once when nothing is running (idempotent). When the last turn is paused for human
+    input (`done` with `required_actions`), its pending actions are cleared: a later
+    `user.tool_approval` for them is refused, the tool calls never run, and the next turn may start with
+    a `user.message`.
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
@@ -179,7 +185,10 @@ async def asyncio_detailed(
     """Cancel a running turn in a session
 
      Cancel the running last turn for a session. Answers 200 once the turn's terminal `cancelled` state
-    is recorded, or at once when nothing is running (idempotent).
+    is recorded, or at once when nothing is running (idempotent). When the last turn is paused for human
+    input (`done` with `required_actions`), its pending actions are cleared: a later
+    `user.tool_approval` for them is refused, the tool calls never run, and the next turn may start with
+    a `user.message`.
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
@@ -212,7 +221,10 @@ async def asyncio(
     """Cancel a running turn in a session
 
      Cancel the running last turn for a session. Answers 200 once the turn's terminal `cancelled` state
-    is recorded, or at once when nothing is running (idempotent).
+    is recorded, or at once when nothing is running (idempotent). When the last turn is paused for human
+    input (`done` with `required_actions`), its pending actions are cleared: a later
+    `user.tool_approval` for them is refused, the tool calls never run, and the next turn may start with
+    a `user.message`.
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).

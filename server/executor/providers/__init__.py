@@ -1,0 +1,22 @@
+"""Model providers behind one interface (base.ModelProvider), chosen by the model name's prefix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.executor.providers.base import ModelProvider
+from server.executor.providers.openai_compatible import PREFIX as OPENAI_COMPATIBLE
+from server.executor.providers.openai_compatible import OpenAICompatible
+from server.executor.providers.scripted import ScriptedEcho, ScriptedScript
+
+SCRIPTED: dict[str, ModelProvider] = {"scripted/echo": ScriptedEcho(), "scripted/script": ScriptedScript()}
+
+
+def provider_for(model: dict[str, Any]) -> ModelProvider:
+    """The provider for an agent's `model` block (name, base_url, api_key_env, params)."""
+    name = str(model.get("name", ""))
+    if name in SCRIPTED:
+        return SCRIPTED[name]
+    if name.startswith(OPENAI_COMPATIBLE) and len(name) > len(OPENAI_COMPATIBLE):
+        return OpenAICompatible(model)
+    raise LookupError(f"no model provider for {name!r}")

@@ -1,0 +1,166 @@
+"""The tools of one turn: the agent's MCP servers, connected through the official `mcp` SDK.
+
+A turn opens its servers when it starts (streamable HTTP for `url`, a subprocess over stdio for
+`command`) and closes them when it ends, so any executor can run any turn with nothing to share.
+Tool calls run as awaits in the turn's task: cancelling the turn cancels the MCP request, which
+the SDK turns into `notifications/cancelled` (or, on the 2026 HTTP wire, an aborted POST).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+from mcp_types import CallToolResult, TextContent
+
+from server.config import Settings
+from server.executor.providers.base import ToolSpec
+
+ALL = "@all"
+# An MCP tool's input schema goes to the model as function parameters; some servers omit it.
+_EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+
+
+class ToolboxError(Exception):
+    """An MCP server of the agent cannot be used (unreachable, not allowed, clashing tool names)."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    spec: ToolSpec
+    server: str
+    needs_approval: bool
+
+
+def _selected(name: str, selection: list[str]) -> bool:
+    return ALL in selection or name in selection
+
+
+def _result_text(result: CallToolResult) -> str:
+    parts = [
+        block.text if isinstance(block, TextContent) else json.dumps(block.model_dump(mode="json"))
+        for block in result.content
+    ]
+    if not parts and result.structured_content is not None:
+        parts.append(json.dumps(result.structured_content))
+    text = "\n".join(parts)
+    return f"error: {text}" if result.is_error else text
+
+
+class Toolbox:
+    """Async context manager: `tools` maps each name offered to the model to its server."""
+
+    def __init__(self, servers: list[dict[str, Any]], settings: Settings) -> None:
+        self.servers = servers
+        self.settings = settings
+        self.tools: dict[str, Tool] = {}
+        self._clients: dict[str, Client] = {}
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> Toolbox:
+        try:
+            async with asyncio.timeout(self.settings.mcp_connect_timeout_seconds):
+                for server in self.servers:
+                    await self._open(server)
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+
+    def _transport(self, server: dict[str, Any]) -> Any:
+        if server.get("command"):
+            # The SDK passes the subprocess a minimal environment (PATH, HOME...), not our secrets.
+            command = server["command"]
+            if not self.settings.allows_stdio(command):
+                raise ToolboxError(
+                    f"MCP server {server['name']!r}: command {command!r} is not allowed on this executor "
+                    "(HARNESS_MCP_STDIO_COMMANDS)"
+                )
+            return StdioServerParameters(
+                command=shutil.which(command) or command,
+                args=list(server.get("args") or []),
+            )
+        headers = {}
+        if token_env := server.get("bearer_token_env"):
+            token = os.environ.get(token_env)
+            if not token:
+                raise ToolboxError(
+                    f"MCP server {server['name']!r}: bearer_token_env names {token_env!r}, which is not set "
+                    "on this executor"
+                )
+            headers["Authorization"] = f"Bearer {token}"
+        http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0, read=300.0))
+        self._stack.push_async_callback(http.aclose)
+        return streamable_http_client(server["url"], http_client=http)
+
+    async def _open(self, server: dict[str, Any]) -> None:
+        name = server["name"]
+        if name in self._clients:
+            raise ToolboxError(f"two of the agent's MCP servers are named {name!r}")
+        try:
+            client = await self._stack.enter_async_context(Client(self._transport(server)))
+            listed = []
+            cursor: str | None = None
+            while True:
+                page = await client.list_tools(cursor=cursor)
+                listed.extend(page.tools)
+                cursor = page.next_cursor
+                if not cursor:
+                    break
+        except ToolboxError:
+            raise
+        except Exception as exc:
+            raise ToolboxError(f"MCP server {name!r} is unusable: {type(exc).__name__}: {exc}") from exc
+        self._clients[name] = client
+        enabled = server.get("enable_tools") or [ALL]
+        approval = server.get("require_approval_for_tools") or []
+        for tool in listed:
+            if not _selected(tool.name, enabled):
+                continue
+            if tool.name in self.tools:
+                raise ToolboxError(
+                    f"tool {tool.name!r} is offered by both MCP servers {self.tools[tool.name].server!r} and "
+                    f"{name!r}; narrow one server's enable_tools"
+                )
+            spec = ToolSpec(tool.name, tool.description or "", tool.input_schema or _EMPTY_SCHEMA)
+            self.tools[tool.name] = Tool(spec, name, _selected(tool.name, approval))
+
+    def specs(self) -> list[ToolSpec]:
+        return [tool.spec for tool in self.tools.values()]
+
+    def needs_approval(self, name: str) -> bool:
+        tool = self.tools.get(name)
+        return tool is not None and tool.needs_approval
+
+    def tool_info(self, name: str) -> dict[str, str]:
+        """`ToolInfo` for a call; a name no server offers (a model's invention) keeps an empty server."""
+        server = self.tools[name].server if name in self.tools else ""
+        return {"type": "mcp", "server_id": server, "server_name": server, "name": name}
+
+    async def call(self, name: str, arguments: str) -> str:
+        """The tool's result as text for the model; failures become text too, so the model can react."""
+        tool = self.tools.get(name)
+        if tool is None:
+            return f"error: no tool named {name!r} is available"
+        try:
+            parsed = json.loads(arguments or "{}")
+        except json.JSONDecodeError as exc:
+            return f"error: the arguments are not valid JSON ({exc})"
+        if not isinstance(parsed, dict):
+            return "error: the arguments must be a JSON object"
+        try:
+            result = await self._clients[tool.server].call_tool(name, parsed)
+        except Exception as exc:
+            return f"error: {type(exc).__name__}: {exc}"
+        return _result_text(result)

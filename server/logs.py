@@ -1,0 +1,98 @@
+"""Logging: one JSON object per line (or plain text), each carrying the request id, tenant, session
+and turn it concerns when they are known.
+
+Those four live in context variables: the request middleware (server/request_context.py) binds them
+for a request, the executor for each turn it runs (asyncio tasks copy the context they start in, so
+a turn's task keeps them). A filter on the one handler copies them onto every record.
+
+JSON comes from python-json-logger: it already serialises a record's `extra=` fields, exceptions
+and timestamps, which is everything a hand-written formatter would have to redo.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from typing import Any, Literal
+
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter
+
+LogFormat = Literal["json", "text"]
+
+FIELDS = ("request_id", "tenant", "session_id", "turn_id")
+_VARS: dict[str, ContextVar[str | None]] = {name: ContextVar(name, default=None) for name in FIELDS}
+
+
+def bind(**fields: str | None) -> dict[str, Token[str | None]]:
+    """Set context fields (request_id, tenant, session_id, turn_id) for the rest of this context."""
+    return {name: _VARS[name].set(value) for name, value in fields.items()}
+
+
+def unbind(tokens: dict[str, Token[str | None]]) -> None:
+    for name, token in tokens.items():
+        _VARS[name].reset(token)
+
+
+@contextmanager
+def bound(**fields: str | None) -> Iterator[None]:
+    tokens = bind(**fields)
+    try:
+        yield
+    finally:
+        unbind(tokens)
+
+
+def current() -> dict[str, str]:
+    return {name: value for name, var in _VARS.items() if (value := var.get()) is not None}
+
+
+class _ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, value in current().items():
+            if not hasattr(record, name):
+                setattr(record, name, value)
+        return True
+
+
+class _Json(JsonFormatter):
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        # The timestamp first, so a line reads in the order people scan it.
+        return {"timestamp": log_data.pop("timestamp"), **log_data}
+
+
+class _Text(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        context = " ".join(f"{name}={getattr(record, name)}" for name in FIELDS if hasattr(record, name))
+        return f"{line} [{context}]" if context else line
+
+
+def formatter(log_format: LogFormat) -> logging.Formatter:
+    if log_format == "json":
+        return _Json(
+            ["levelname", "name", "message"],
+            rename_fields={"levelname": "level", "name": "logger"},
+            # uvicorn repeats its message with terminal colours in `color_message`.
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
+            timestamp=True,
+        )
+    return _Text("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def configure(log_format: LogFormat, level: str) -> None:
+    """Send every logger (uvicorn's too) through one stderr handler in the chosen format."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_ContextFilter())
+    handler.setFormatter(formatter(log_format))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    logging.captureWarnings(True)  # a Python warning becomes a log line too, not a stray text line
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True

@@ -1,0 +1,97 @@
+"""Every Prometheus metric the harness exports, defined once (prometheus-client's default registry).
+
+Two kinds of process export them: an API replica at `GET /metrics` on its HTTP port, and an
+`agent-harness executor` on its own `--metrics-port`. Each counts what happens in that process, so
+a cluster-wide figure is the sum over all scrape targets; `serve` with its in-process executor
+exports both kinds from one endpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prometheus_client import Counter, Gauge, Histogram, make_asgi_app, start_http_server
+
+from server.domain.turn_state import CancelReason, TerminalState
+
+_PREFIX = "agent_harness"
+
+TURNS_STARTED = Counter(
+    f"{_PREFIX}_turns_started",
+    "Turns created through this API replica (START_TURN succeeded).",
+)
+TURNS_RUNNING = Gauge(
+    f"{_PREFIX}_turns_running",
+    "Turns this process's executor is running now.",
+)
+TURNS_FINISHED = Counter(
+    f"{_PREFIX}_turns_finished",
+    "Terminal states this process recorded (the one FINISH_TURN that won), by status and cancel reason "
+    "(reason is empty unless the status is cancelled).",
+    ["status", "reason"],
+)
+CANCEL_REQUESTS = Counter(
+    f"{_PREFIX}_cancel_requests",
+    "Cancel requests answered by this API replica, by HTTP status.",
+    ["outcome"],
+)
+CANCEL_DURATION = Histogram(
+    f"{_PREFIX}_cancel_duration_seconds",
+    "Time to answer a cancel request that found a running turn: until its terminal state was recorded "
+    "(200) or the bound passed (424).",
+    ["outcome"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+TIME_TO_FIRST_EVENT = Histogram(
+    f"{_PREFIX}_time_to_first_event_seconds",
+    "Streaming create-turn requests: from the API handler receiving the request until it writes to the "
+    "client the first event the executor appended (the first after turn.created; turns whose next event "
+    "is turn.done are not observed). Includes picking an executor, START_TURN, the executor's inbox "
+    "read and its first append: the harness's dispatch latency, not the model's time to first token.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+SSE_STREAMS_OPEN = Gauge(
+    f"{_PREFIX}_sse_streams_open",
+    "Server-Sent Event streams (create-turn and subscribe) this API replica is serving now.",
+)
+REDIS_ERRORS = Counter(
+    f"{_PREFIX}_redis_errors",
+    "Failures to reach Redis, by where they happened: request (an API call answered 'store "
+    "unavailable'), executor (heartbeat, inbox, cancel channel), reaper.",
+    ["source"],
+)
+
+CANCEL_OUTCOMES = ("200", "400", "403", "404", "412", "424", "500")
+_TERMINAL = (
+    ("done", ""),
+    ("error", ""),
+    *(("cancelled", reason.value) for reason in CancelReason),
+)
+for _outcome in CANCEL_OUTCOMES:
+    CANCEL_REQUESTS.labels(_outcome)
+for _status, _reason in _TERMINAL:
+    TURNS_FINISHED.labels(_status, _reason)
+for _source in ("request", "executor", "reaper"):
+    REDIS_ERRORS.labels(_source)
+
+
+def turn_finished(state: TerminalState) -> None:
+    TURNS_FINISHED.labels(state.status, getattr(state, "reason", "") or "").inc()
+
+
+def cancel_answered(outcome: str, seconds: float | None) -> None:
+    """One cancel request answered with HTTP status `outcome`; `seconds` when it found a running turn."""
+    CANCEL_REQUESTS.labels(outcome).inc()
+    if seconds is not None:
+        CANCEL_DURATION.labels(outcome).observe(seconds)
+
+
+def asgi_app() -> Any:
+    """`GET /metrics` of an API replica (text exposition; OpenMetrics when the scraper asks)."""
+    return make_asgi_app()
+
+
+def serve_http(port: int, host: str) -> Any:
+    """The executor's own endpoint, on a thread: it has no HTTP server of its own."""
+    server, _thread = start_http_server(port, addr=host)
+    return server

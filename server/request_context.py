@@ -1,0 +1,91 @@
+"""The outermost ASGI layer: a request id for every request, echoed on every response, and the
+request's log context.
+
+The id is the client's `X-Request-ID` when that is 1-128 visible ASCII characters (so it cannot
+break a log line or a header), else a fresh one. It is bound to the log context together with the
+tenant, session and turn the path names, and sent back as `X-Request-ID` on the response, whatever
+produced it (a handler, an error envelope, an SSE stream, /metrics). One access line is logged when
+the response ends (for a stream, when the stream does).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server import logs
+from server.tenancy import TENANT
+
+HEADER = "x-request-id"
+_VALID_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
+_PATH = re.compile(r"^/([^/]+)/v1/agents/sessions/([^/]{1,128})(?:/turns/([^/]{1,128}))?")
+# Probes and scrapes arrive every few seconds: their access lines are debug, not info.
+_QUIET = frozenset({"/healthz", "/readyz", "/metrics"})
+
+access_log = logging.getLogger("server.access")
+
+
+def request_id(scope: Scope) -> str:
+    offered = Headers(scope=scope).get(HEADER)
+    if offered is not None and _VALID_ID.fullmatch(offered):
+        return offered
+    return uuid.uuid4().hex
+
+
+def path_fields(path: str) -> dict[str, str | None]:
+    tenant, _, rest = path.lstrip("/").partition("/")
+    if not (rest.startswith("v1/") and TENANT.fullmatch(tenant)):
+        return {}
+    found = _PATH.match(path)
+    return {
+        "tenant": tenant,
+        "session_id": found.group(2) if found else None,
+        "turn_id": found.group(3) if found else None,
+    }
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = request_id(scope)
+        started = time.monotonic()
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), (b"x-request-id", rid.encode())],
+                }
+            await send(message)
+
+        with logs.bound(request_id=rid, **path_fields(scope["path"])):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                path = scope["path"]
+                access_log.log(
+                    logging.DEBUG if path in _QUIET else logging.INFO,
+                    "%s %s %s",
+                    scope["method"],
+                    path,
+                    status or "-",
+                    extra={
+                        "method": scope["method"],
+                        "path": path,
+                        "status": status or None,
+                        "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                    },
+                )
