@@ -9,13 +9,22 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from contract_tests.conftest import make_agent
-from contract_tests.harness import ServerThread
+from contract_tests.fakes import mcp_server
+from contract_tests.harness import AppThread, ServerThread
 from contract_tests.spec_support import wait_until
+
+
+@pytest.fixture(scope="module")
+def tools_server() -> Iterator[AppThread]:
+    with AppThread(mcp_server.build().streamable_http_app()) as running:
+        yield running
 
 
 def env_for(server: ServerThread, token: str | None = "alice") -> dict[str, str]:
@@ -118,9 +127,10 @@ def test_turn_streams_text_then_the_done_state_and_subscribe_resumes(
     resumed = cli(server, "subscribe", session_id, turn_id, "--after", "2", "--json")
     assert resumed.returncode == 0, resumed.stderr
     frames = [json.loads(line) for line in resumed.stdout.splitlines()]
-    assert [frame["id"] for frame in frames] == [3, 4, 5, 6, 7]
-    assert [frame["event"] for frame in frames] == ["model.message.delta"] * 4 + ["turn.done"]
-    assert "".join(frame["data"]["content"] for frame in frames[:-1]) == "hello streaming world"
+    assert [frame["id"] for frame in frames] == list(range(3, 3 + len(frames)))
+    assert {frame["event"] for frame in frames[:-1]} == {"model.message.delta"}
+    assert frames[-1]["event"] == "turn.done"
+    assert "".join(frame["data"].get("content", "") for frame in frames[:-1]) == "hello streaming world"
 
 
 def test_api_errors_print_the_envelope_and_exit_non_zero(server: ServerThread) -> None:
@@ -206,3 +216,52 @@ def test_cancel_command_cancels_the_running_turn(server: ServerThread, client: h
 
     # Nothing running any more: still 200.
     assert cli(server, "cancel", session_id).returncode == 0
+
+
+def test_a_tool_call_waiting_for_approval_is_shown_then_approved(
+    server: ServerThread, client: httpx.Client, tools_server: AppThread
+) -> None:
+    manifest = {
+        "name": "careful",
+        "model": {
+            "name": "scripted/script",
+            "params": {
+                "script": [
+                    {
+                        "content": "on it",
+                        "tool_calls": [{"name": "dangerous", "arguments": {"target": "prod"}}],
+                    },
+                    {"content": "after approval: {last}"},
+                ]
+            },
+        },
+        "mcp_servers": [
+            {"name": "tools", "url": f"{tools_server.root}/mcp", "require_approval_for_tools": ["dangerous"]}
+        ],
+    }
+    assert client.post("/registry/agents", json=manifest).status_code == 201
+    session_id = cli(server, "sessions", "create", "--agent", "careful").stdout.strip()
+
+    paused = cli(server, "turn", session_id, "clean up prod")
+    assert paused.returncode == 0, paused.stderr
+    lines = paused.stdout.splitlines()
+    call_id = lines[-1].split()[-1]
+    assert call_id.startswith("call_")
+    assert lines[1:] == [
+        "[mcp.initialize]",
+        "on it",
+        f'[tool call] dangerous({{"target": "prod"}}) id={call_id}',
+        f"[tool.approval_required] tool calls: {call_id}",
+        lines[-2],
+        f"  required action: tool.approval_required {call_id}",
+    ]
+    assert lines[-2].startswith("[turn.done] done tokens")
+
+    refused = cli(server, "turn", session_id, "hello?")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error: HTTP 409 [actions_pending]: ")
+
+    approved = cli(server, "turn", session_id, "--approve", call_id)
+    assert approved.returncode == 0, approved.stderr
+    assert f"[tool.response] {call_id}: dropped prod" in approved.stdout.splitlines()
+    assert "after approval: dropped prod" in approved.stdout

@@ -47,7 +47,7 @@ from harness_cli.api import ApiError, expect, expect_status
 from harness_cli.connection import Connection, connection_flags
 from harness_cli.follow import follow_cancelling_on_interrupt, follow_until_interrupt
 from harness_cli.render import TurnPrinter
-from harness_cli.streaming import subscribe_request, turn_stream_request
+from harness_cli.streaming import approval, subscribe_request, turn_stream_request
 
 ApiClient = AuthenticatedClient | Client
 Handler = Callable[[ApiClient, argparse.Namespace], Awaitable[int]]
@@ -167,8 +167,13 @@ async def _sessions_delete(client: ApiClient, args: argparse.Namespace) -> int:
 
 
 async def _turn(client: ApiClient, args: argparse.Namespace) -> int:
+    answers = [approval(call, allow=True, thread_id=args.thread) for call in args.approve]
+    answers += [approval(call, allow=False, reason=args.reason, thread_id=args.thread) for call in args.deny]
+    if args.message is None and not answers:
+        print("error: give a message, or answer pending tool calls with --approve / --deny", file=sys.stderr)
+        return 2
     printer = TurnPrinter(sys.stdout, raw=args.json)
-    request = turn_stream_request(args.session_id, args.message)
+    request = turn_stream_request(args.session_id, args.message, answers)
     return await follow_cancelling_on_interrupt(client, args.session_id, request, printer)
 
 
@@ -293,7 +298,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "through the API, shows the cancelled terminal state and exits 130.",
     )
     turn.add_argument("session_id")
-    turn.add_argument("message")
+    turn.add_argument("message", nargs="?", help="the user message (optional when answering tool calls)")
+    turn.add_argument(
+        "--approve", action="append", default=[], metavar="TOOL_CALL_ID", help="allow a pending tool call"
+    )
+    turn.add_argument(
+        "--deny", action="append", default=[], metavar="TOOL_CALL_ID", help="refuse a pending tool call"
+    )
+    turn.add_argument("--reason", help="why, told to the model with --deny")
+    turn.add_argument("--thread", default="main", help="thread of the pending tool calls (default main)")
     turn.add_argument("--json", action="store_true", help="print each event as a JSON line")
     turn.set_defaults(func=_run(_turn))
 

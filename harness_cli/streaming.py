@@ -9,7 +9,7 @@ JSON, which cannot follow a live `text/event-stream`. So the request those gener
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -19,6 +19,8 @@ from httpx_sse import aconnect_sse
 from generated.client import AuthenticatedClient, Client
 from generated.client.api.agent_harness import create_turn, subscribe_turn
 from generated.client.models import (
+    ApprovalAllow,
+    ApprovalDeny,
     CreateTurnRequest,
     McpAuthRequiredEvent,
     McpInitializeEvent,
@@ -34,6 +36,8 @@ from generated.client.models import (
     TurnCreatedEvent,
     TurnDoneEvent,
     UserMessage,
+    UserToolApprovalEvent,
+    UserToolResponseEvent,
 )
 from generated.client.types import UNSET, Response, Unset
 from harness_cli.api import error_of
@@ -97,8 +101,29 @@ class Frame:
             return None
 
 
-def turn_stream_request(session_id: str, message: str) -> StreamRequest:
-    body = CreateTurnRequest(input_=[UserMessage(type_="user.message", content=message)], stream=True)
+TurnInput = UserMessage | UserToolApprovalEvent | UserToolResponseEvent
+
+
+def approval(
+    tool_call_id: str, *, allow: bool, reason: str | None = None, thread_id: str = "main"
+) -> TurnInput:
+    """A `user.tool_approval` input item: the answer to a `tool.approval_required` call."""
+    decision: ApprovalAllow | ApprovalDeny = (
+        ApprovalAllow(status="allow") if allow else ApprovalDeny(status="deny", reason=reason or UNSET)
+    )
+    return UserToolApprovalEvent(
+        type_="user.tool_approval", thread_id=thread_id, tool_call_id=tool_call_id, approval=decision
+    )
+
+
+def turn_stream_request(
+    session_id: str, message: str | None, answers: Sequence[TurnInput] = ()
+) -> StreamRequest:
+    """createTurn's request, streamed: the answers to pending tool calls first, then the message."""
+    items: list[TurnInput] = [*answers]
+    if message is not None:
+        items.append(UserMessage(type_="user.message", content=message))
+    body = CreateTurnRequest(input_=items, stream=True)
     return create_turn._get_kwargs(session_id=session_id, body=body), create_turn._build_response
 
 

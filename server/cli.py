@@ -13,7 +13,6 @@ import uvicorn
 from harness_cli import commands as client_commands
 from server import logs, metrics
 from server.config import get_settings
-from server.runtime import running
 from server.shutdown import ServerWithShutdown, ShutdownSignal
 
 log = logging.getLogger("server.cli")  # not `__main__` under `python -m server.cli`
@@ -47,6 +46,8 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 async def _run_executor(args: argparse.Namespace) -> None:
+    from server.runtime import running  # here, so client commands start without the executor's imports
+
     settings = get_settings()
     if settings.redis_url is None:
         raise SystemExit("agent-harness executor needs HARNESS_REDIS_URL: the Redis its API replicas use")
