@@ -72,18 +72,25 @@ class Toolbox:
         self._clients: dict[str, Client] = {}
         self._stack = AsyncExitStack()
 
-    async def __aenter__(self) -> Toolbox:
+    async def open(self) -> None:
+        """Connect every server and list its tools (bounded by the connect timeout)."""
         try:
             async with asyncio.timeout(self.settings.mcp_connect_timeout_seconds):
                 for server in self.servers:
                     await self._open(server)
         except BaseException:
-            await self._stack.aclose()
+            await self.close()
             raise
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+
+    async def __aenter__(self) -> Toolbox:
+        await self.open()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._stack.aclose()
+        await self.close()
 
     def _transport(self, server: dict[str, Any]) -> Any:
         if server.get("command"):
