@@ -286,6 +286,44 @@ def test_enable_tools_limits_what_the_model_is_offered(
     assert mcp_server.LOG.of("sleep") == []
 
 
+@pytest.mark.parametrize(
+    ("selection", "offered"),
+    [
+        ({"enable_tools": ["@read-only"]}, ["add", "sleep"]),
+        ({"enable_tools": ["@all"], "disable_tools": ["sleep"]}, ["add", "dangerous"]),
+        ({"enable_tools": ["dangerous", "add"], "disable_tools": ["@read-only"]}, ["dangerous"]),
+    ],
+)
+def test_the_gateways_tool_selectors_pick_by_name_and_annotation(
+    client: httpx.Client,
+    model_server: tuple[AppThread, Recorder],
+    tools_server: AppThread,
+    recorder: Recorder,
+    selection: dict[str, list[str]],
+    offered: list[str],
+) -> None:
+    session_id = register(
+        client, "picky", openai_model(model_server, "echo"), mcp_servers=[mcp(tools_server, **selection)]
+    )
+    run_turn(client, session_id, say("hi"))
+    assert sorted(t["function"]["name"] for t in recorder.bodies()[0]["tools"]) == sorted(offered)
+
+
+def test_destructive_tools_need_approval_when_the_agent_says_so(
+    client: httpx.Client, tools_server: AppThread
+) -> None:
+    session_id = register(
+        client,
+        "cautious",
+        RISKY,
+        mcp_servers=[mcp(tools_server, type="inline", require_approval_for_tools=["@destructive"])],
+    )
+    frames = run_turn(client, session_id, say("clean up"))
+    [action] = state_of(frames)["required_actions"]
+    assert len(action["tool_calls"]) == 1  # `dangerous` waits; the read-only `add` ran
+    assert [r["content"] for r in of_type(frames, "tool.response")] == ["3"]
+
+
 def test_cancelling_a_running_tool_call_cancels_the_mcp_request(
     client: httpx.Client, tools_server: AppThread
 ) -> None:

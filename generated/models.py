@@ -130,11 +130,23 @@ class EnableTool(RootModel[str]):
     root: Annotated[str, Field(min_length=1)]
 
 
+class DisableTool(RootModel[str]):
+    root: Annotated[str, Field(min_length=1)]
+
+
 class RequireApprovalForTool(RootModel[str]):
     root: Annotated[str, Field(min_length=1)]
 
 
 class AgentMcpServer1(BaseModel):
+    """
+    An MCP server the agent's tools come from. Tool selectors are tool names or tags: `@all`; `@read-only` (tools annotated `readOnlyHint`); for approvals also `@write` (tools not read-only) and `@destructive` (not read-only, `destructiveHint` not false).
+    """
+
+    type: Annotated[
+        Literal["inline"] | None,
+        Field(description="Servers are given inline (the gateway's registry is not served here)."),
+    ] = "inline"
     name: Annotated[str, Field(max_length=255, min_length=1)]
     url: Annotated[
         str,
@@ -162,22 +174,30 @@ class AgentMcpServer1(BaseModel):
     ] = None
     args: Annotated[list[Arg] | None, Field(max_length=64, validate_default=True)] = []
     enable_tools: Annotated[
-        list[EnableTool] | None,
-        Field(
-            description="Tools offered to the model (`@all` = every tool the server lists).",
-            validate_default=True,
-        ),
+        list[EnableTool] | None, Field(description="Tools offered to the model.", validate_default=True)
     ] = ["@all"]
+    disable_tools: Annotated[
+        list[DisableTool] | None,
+        Field(description="Tools withheld even when `enable_tools` selects them.", validate_default=True),
+    ] = []
     require_approval_for_tools: Annotated[
         list[RequireApprovalForTool] | None,
         Field(
-            description="Tools whose calls pause the turn for a human's `user.tool_approval` (`@all` = every enabled tool).",
+            description="Tools whose calls pause the turn for a human's `user.tool_approval`.",
             validate_default=True,
         ),
     ] = []
 
 
 class AgentMcpServer2(BaseModel):
+    """
+    An MCP server the agent's tools come from. Tool selectors are tool names or tags: `@all`; `@read-only` (tools annotated `readOnlyHint`); for approvals also `@write` (tools not read-only) and `@destructive` (not read-only, `destructiveHint` not false).
+    """
+
+    type: Annotated[
+        Literal["inline"] | None,
+        Field(description="Servers are given inline (the gateway's registry is not served here)."),
+    ] = "inline"
     name: Annotated[str, Field(max_length=255, min_length=1)]
     url: Annotated[
         str | None,
@@ -205,16 +225,16 @@ class AgentMcpServer2(BaseModel):
     ]
     args: Annotated[list[Arg] | None, Field(max_length=64, validate_default=True)] = []
     enable_tools: Annotated[
-        list[EnableTool] | None,
-        Field(
-            description="Tools offered to the model (`@all` = every tool the server lists).",
-            validate_default=True,
-        ),
+        list[EnableTool] | None, Field(description="Tools offered to the model.", validate_default=True)
     ] = ["@all"]
+    disable_tools: Annotated[
+        list[DisableTool] | None,
+        Field(description="Tools withheld even when `enable_tools` selects them.", validate_default=True),
+    ] = []
     require_approval_for_tools: Annotated[
         list[RequireApprovalForTool] | None,
         Field(
-            description="Tools whose calls pause the turn for a human's `user.tool_approval` (`@all` = every enabled tool).",
+            description="Tools whose calls pause the turn for a human's `user.tool_approval`.",
             validate_default=True,
         ),
     ] = []

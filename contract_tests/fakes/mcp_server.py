@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from mcp.server.mcpserver import MCPServer
+from mcp_types import ToolAnnotations
 
 
 @dataclass
@@ -43,12 +44,12 @@ LOG = CallLog()
 def build() -> MCPServer:
     mcp = MCPServer("harness-test-tools")
 
-    @mcp.tool()
+    @mcp.tool(annotations=ToolAnnotations(read_only_hint=True))
     def add(a: int, b: int) -> int:
         """Add two integers."""
         return a + b
 
-    @mcp.tool()
+    @mcp.tool(annotations=ToolAnnotations(read_only_hint=True))
     async def sleep(seconds: float) -> str:
         """Sleep, then say so: a slow tool for cancellation tests."""
         LOG.note("sleep", "started")
@@ -60,7 +61,7 @@ def build() -> MCPServer:
         LOG.note("sleep", "finished")
         return f"slept {seconds}s"
 
-    @mcp.tool()
+    @mcp.tool(annotations=ToolAnnotations(destructive_hint=True))
     def dangerous(target: str) -> str:
         """A tool that must be approved by a human before it runs."""
         LOG.note("dangerous", f"ran on {target}")

@@ -21,8 +21,6 @@ from server.store.redis import Store, store_errors
 from server.timestamps import now_iso
 
 AUTO, NONE = "auto", "none"
-# One source for the id shape would be the spec; connexion checks path ids, this checks the one body
-# field that may hold a turn id, using the pattern the spec declares for `TurnIdString`.
 _START_TURN_ATTEMPTS = 8
 _EXECUTOR_POLL_SECONDS = 0.1
 

@@ -91,7 +91,7 @@ class TurnRun:
         try:
             try:
                 async with asyncio.timeout(self._config.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)):
-                    await toolbox.__aenter__()
+                    await toolbox.open()
                     opened = True
                     state = await self._loop(toolbox)
             except TimeoutError:
@@ -299,7 +299,7 @@ class TurnRun:
 
 async def _close_quietly(toolbox: Toolbox) -> None:
     try:
-        await toolbox.__aexit__(None, None, None)
+        await toolbox.close()
     except Exception:
         log.warning("closing the MCP servers of a turn failed", exc_info=True)
 

@@ -20,6 +20,7 @@ import httpx2
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, TextContent
+from mcp_types import Tool as McpTool
 
 from server.config import Settings
 from server.executor.providers.base import ToolSpec
@@ -40,8 +41,14 @@ class Tool:
     needs_approval: bool
 
 
-def _selected(name: str, selection: list[str]) -> bool:
-    return ALL in selection or name in selection
+def _selected(tool: McpTool, selection: list[str]) -> bool:
+    """Whether a selector list (names and the gateway's tags) picks the tool. Tags read the MCP
+    annotations with the spec's defaults: not read-only, and destructive unless said otherwise."""
+    hints = tool.annotations
+    read_only = bool(hints and hints.read_only_hint)
+    destructive = not read_only and not (hints and hints.destructive_hint is False)
+    tags = {ALL: True, "@read-only": read_only, "@write": not read_only, "@destructive": destructive}
+    return tool.name in selection or any(tags.get(item, False) for item in selection)
 
 
 def _result_text(result: CallToolResult) -> str:
@@ -65,18 +72,25 @@ class Toolbox:
         self._clients: dict[str, Client] = {}
         self._stack = AsyncExitStack()
 
-    async def __aenter__(self) -> Toolbox:
+    async def open(self) -> None:
+        """Connect every server and list its tools (bounded by the connect timeout)."""
         try:
             async with asyncio.timeout(self.settings.mcp_connect_timeout_seconds):
                 for server in self.servers:
                     await self._open(server)
         except BaseException:
-            await self._stack.aclose()
+            await self.close()
             raise
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+
+    async def __aenter__(self) -> Toolbox:
+        await self.open()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._stack.aclose()
+        await self.close()
 
     def _transport(self, server: dict[str, Any]) -> Any:
         if server.get("command"):
@@ -124,9 +138,10 @@ class Toolbox:
             raise ToolboxError(f"MCP server {name!r} is unusable: {type(exc).__name__}: {exc}") from exc
         self._clients[name] = client
         enabled = server.get("enable_tools") or [ALL]
+        disabled = server.get("disable_tools") or []
         approval = server.get("require_approval_for_tools") or []
         for tool in listed:
-            if not _selected(tool.name, enabled):
+            if not _selected(tool, enabled) or _selected(tool, disabled):
                 continue
             if tool.name in self.tools:
                 raise ToolboxError(
@@ -134,7 +149,7 @@ class Toolbox:
                     f"{name!r}; narrow one server's enable_tools"
                 )
             spec = ToolSpec(tool.name, tool.description or "", tool.input_schema or _EMPTY_SCHEMA)
-            self.tools[tool.name] = Tool(spec, name, _selected(tool.name, approval))
+            self.tools[tool.name] = Tool(spec, name, _selected(tool, approval))
 
     def specs(self) -> list[ToolSpec]:
         return [tool.spec for tool in self.tools.values()]
