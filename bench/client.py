@@ -141,9 +141,12 @@ class ClientPool:
         """The API for the `index`th request or stream: clients and API replicas taken in turn."""
         return HarnessApi(self.clients[index % len(self.clients)], base_urls[index % len(base_urls)])
 
+    async def aclose(self) -> None:
+        for client in self.clients:
+            await client.aclose()
+
     async def __aenter__(self) -> ClientPool:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for client in self.clients:
-            await client.aclose()
+        await self.aclose()

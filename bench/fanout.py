@@ -21,7 +21,7 @@ from bench.client import ClientPool
 from bench.config import TENANT, LoadSizes
 from bench.deployment import Deployment
 from bench.figures import Outcome, median_rate, metered
-from bench.streams import FrameCounter
+from bench.streams import FrameCounter, describe_error
 from server.store import keys
 from server.store.redis import StreamEntry, xrange
 
@@ -55,7 +55,7 @@ async def _production_seconds(redis: Redis, turn_ids: list[str]) -> float:
 
 def _anomaly(counter: FrameCounter, expected: int) -> str | None:
     if counter.error is not None:
-        return f"stream failed: {str(counter.error)[:120] or type(counter.error).__name__}"
+        return f"stream failed: {describe_error(counter.error)}"
     if not counter.done:
         return "ended without turn.done"
     if counter.frames != expected:

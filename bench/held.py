@@ -20,7 +20,7 @@ from bench.deployment import Deployment
 from bench.figures import Outcome, metered
 from bench.processes import ServerProcess
 from bench.stats import Summary
-from bench.streams import TurnStream
+from bench.streams import TurnStream, describe_error
 from bench.workers import run_workers
 
 OPEN_TIMEOUT = 60.0
@@ -34,8 +34,14 @@ def _rss(processes: list[ServerProcess]) -> int:
 
 
 class HeldStreams:
-    def __init__(self, pool: ClientPool, deployment: Deployment, sizes: LoadSizes) -> None:
-        self.pool = pool
+    """`streams` holds the open streams, `requests` the short requests (create session, cancel): a
+    cancel queued for a connection that only a cancelled stream would free never runs."""
+
+    def __init__(
+        self, streams: ClientPool, requests: ClientPool, deployment: Deployment, sizes: LoadSizes
+    ) -> None:
+        self.stream_pool = streams
+        self.request_pool = requests
         self.deployment = deployment
         self.sizes = sizes
         self.text = "abc " * held_chunks(sizes)
@@ -45,10 +51,10 @@ class HeldStreams:
         self.cancel_seconds: list[float] = []
 
     async def _open(self, worker: int, index: int) -> None:
-        api = self.pool.api(index, self.deployment.base_urls)
-        session_id = await api.create_session(HELD)
+        session_id = await self.request_pool.api(worker, self.deployment.base_urls).create_session(HELD)
         stream = TurnStream(session_id)
         self.streams.append(stream)
+        api = self.stream_pool.api(index, self.deployment.base_urls)
         url = api.turns_url(session_id)
         self.tasks.append(asyncio.create_task(stream.read(api.http, url, turn_body(self.text, stream=True))))
         # The next stream opens once this one has its first event (turn.created: the turn runs):
@@ -63,7 +69,7 @@ class HeldStreams:
         results = await run_workers(self.sizes.held_streams, self.sizes.setup_concurrency, self._open)
         for result in results:
             if isinstance(result, Exception):
-                self.setup_errors[f"{type(result).__name__}: {str(result)[:120]}"] += 1
+                self.setup_errors[describe_error(result)] += 1
         return time.perf_counter() - start
 
     def deltas(self) -> int:
@@ -82,7 +88,7 @@ class HeldStreams:
 
         async def cancel(worker: int, index: int) -> int:
             stream = self.streams[index]
-            api = self.pool.api(index, self.deployment.base_urls)
+            api = self.request_pool.api(worker, self.deployment.base_urls)
             start = time.perf_counter()
             status = await api.cancel(stream.session_id)
             self.cancel_seconds.append(time.perf_counter() - start)
@@ -92,7 +98,7 @@ class HeldStreams:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(END_TIMEOUT):
                 await asyncio.gather(*(s.ended.wait() for s in self.streams))
-        return Counter(str(r) for r in results if r != 200)
+        return Counter(describe_error(r) if isinstance(r, Exception) else str(r) for r in results if r != 200)
 
     async def close(self) -> None:
         for task in self.tasks:
@@ -105,8 +111,8 @@ async def held_streams(deployment: Deployment, redis: Redis, sizes: LoadSizes) -
     outcome = Outcome(f"{target} streaming sessions held for {sizes.hold_seconds:g} s")
     apis, executors = deployment.named("api") + deployment.named("serve"), deployment.named("executor")
     api_rss, executor_rss = _rss(apis), _rss(executors)
-    async with ClientPool(target + sizes.setup_concurrency) as pool:
-        held = HeldStreams(pool, deployment, sizes)
+    async with ClientPool(target) as streams, ClientPool(sizes.setup_concurrency) as requests:
+        held = HeldStreams(streams, requests, deployment, sizes)
         try:
             meter = deployment.cpu_meter()
             meter.start()
@@ -134,7 +140,10 @@ async def held_streams(deployment: Deployment, redis: Redis, sizes: LoadSizes) -
     outcome.add("held.errors", "  held-stream errors (failed, ended or stalled)", errors, "count")
     per_stream = max(1, live)
     outcome.add(
-        "held.api_rss", "  API RSS growth per held stream (KiB)", api_growth / 1024 / per_stream, "bytes"
+        "held.api_rss",
+        "  API RSS growth per held stream (KiB, rough)",
+        api_growth / 1024 / per_stream,
+        "bytes",
     )
     outcome.notes += [
         f"opened in {setup:.1f} s ({sizes.setup_concurrency} setups in flight; {cpu_text(setup_cpu)}); "

@@ -11,6 +11,7 @@ from bench.client import ClientPool
 from bench.config import LoadSizes
 from bench.deployment import Deployment
 from bench.figures import Outcome, median_rate, metered
+from bench.streams import describe_error
 from bench.workers import failures, run_workers
 
 WARMUP = 50
@@ -36,7 +37,7 @@ async def sessions_rate(deployment: Deployment, redis: Redis, sizes: LoadSizes) 
                 errors += len(failed)
                 rates.append((len(results) - len(failed)) / elapsed)
                 if failed:
-                    outcome.notes.append(f"first failure: {failed[0]!r}")
+                    outcome.notes.append(f"first failure: {describe_error(failed[0])}")
             return rates, errors
 
         rates, errors = await metered(outcome, deployment, rounds)

@@ -18,9 +18,14 @@ CREATED = "turn.created"
 MODEL_PREFIX = "model."
 
 
+def describe_error(exc: BaseException) -> str:
+    """Type and message (httpx's timeouts have no message), short enough for a report line."""
+    return f"{type(exc).__name__}: {str(exc)[:160]}".rstrip(": ")
+
+
 def _status_error(response: httpx.Response, body: bytes) -> RuntimeError:
     request = response.request
-    return RuntimeError(f"{request.method} {request.url} -> {response.status_code}: {body[:300]!r}")
+    return RuntimeError(f"{response.status_code} from {request.method} {request.url.path}: {body[:300]!r}")
 
 
 @dataclass

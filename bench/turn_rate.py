@@ -15,8 +15,8 @@ from bench.config import LoadSizes
 from bench.deployment import Deployment
 from bench.figures import Outcome, median_rate, metered
 from bench.stats import Summary
-from bench.streams import TurnStream
-from bench.workers import failures, run_workers
+from bench.streams import TurnStream, describe_error
+from bench.workers import run_workers
 
 WARMUP = 10
 EXPECTED_STATE = "done/-"
@@ -31,9 +31,9 @@ def _anomalies(streams: list[TurnStream | Exception]) -> Counter[str]:
     found: Counter[str] = Counter()
     for stream in streams:
         if isinstance(stream, Exception):
-            found[type(stream).__name__] += 1
+            found[describe_error(stream)] += 1
         elif stream.error is not None:
-            found[f"stream failed: {str(stream.error)[:120]}"] += 1
+            found[f"stream failed: {describe_error(stream.error)}"] += 1
         elif stream.final_state != EXPECTED_STATE:
             found[f"turn ended {stream.final_state or 'without turn.done'}"] += 1
     return found
@@ -119,5 +119,4 @@ async def turn_rate(deployment: Deployment, redis: Redis, sizes: LoadSizes) -> O
     found = _anomalies(streams)
     outcome.add("turns.errors", "  turn errors under load", sum(found.values()), "count")
     _note_anomalies(outcome, found)
-    outcome.notes += [f"failed before streaming: {e!r}" for e in failures(streams)[:1]]
     return outcome
