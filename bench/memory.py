@@ -166,7 +166,7 @@ async def memory(deployment: Deployment, redis: Redis, sizes: LoadSizes) -> Outc
     )
     outcome.add(
         "memory.event",
-        f"Redis per stored event, a {text}-char delta (B, used_memory Δ)",
+        f"Redis per stored event, an {text}-char delta (B, used_memory Δ)",
         _per(m3.used - m2.used, extra) + text,
         "bytes",
     )
