@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sse_starlette import ServerSentEvent
 
 from bench.config import FULL_LOAD, QUICK_LOAD, with_env_overrides
+from bench.document import BEGIN, END, replace_between_markers
 from bench.figures import Figure
 from bench.streams import FrameCounter
 from bench.table import Table
@@ -69,3 +72,13 @@ def test_markdown_keeps_the_indent_of_subordinate_rows() -> None:
     table = Table(["figure", "a"])
     table.add("  errors", "0")
     assert table.markdown()[-1] == "| &emsp;errors | 0 |"
+
+
+def test_update_doc_replaces_only_between_the_markers(tmp_path: Path) -> None:
+    doc = tmp_path / "BENCHMARKS.md"
+    doc.write_text(f"intro\n{BEGIN}\nold table\n{END}\nreading\n")
+    replace_between_markers(doc, ["| new |", "| table |"])
+    assert doc.read_text() == f"intro\n{BEGIN}\n| new |\n| table |\n{END}\nreading\n"
+    doc.write_text("no markers")
+    with pytest.raises(SystemExit):
+        replace_between_markers(doc, ["x"])
