@@ -43,8 +43,8 @@ spec-check: install
 	$(BIN)/openapi-spec-validator $(SPEC)
 
 lint: install
-	$(BIN)/ruff check server harness_cli contract_tests tests
-	$(BIN)/ruff format --check server harness_cli contract_tests tests
+	$(BIN)/ruff check server harness_cli contract_tests tests bench
+	$(BIN)/ruff format --check server harness_cli contract_tests tests bench
 
 typecheck: install
 	$(BIN)/mypy
@@ -73,8 +73,11 @@ fuzz: install
 	$(BIN)/schemathesis run $(SPEC) --url $(FUZZ_URL) --checks all -H 'Authorization: Bearer $(FUZZ_TOKEN)' \
 		--max-examples $(FUZZ_EXAMPLES) --phases examples,coverage,fuzzing,stateful --no-color
 
+# Every group at full size (minutes); e.g. `make bench BENCH_ARGS="load --quick"` for one group, small.
+# `BENCH_ARGS="--update-doc BENCHMARKS.md"` rewrites the figures in BENCHMARKS.md from this run.
+BENCH_ARGS ?=
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,20 +1,35 @@
-"""`python -m bench`: see bench/__init__.py."""
+"""`python -m bench [cancel] [load] [--quick] [--markdown] ...`: see bench/__init__.py."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
 import sys
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from redis.asyncio import Redis
 
-from bench.client import new_http_client
+from bench.cancel_group import cancel_group
+from bench.cancel_scenarios import ScenarioResult
 from bench.config import BenchConfig
-from bench.deployment import deployed
-from bench.processes import ServerProcess
-from bench.redis_floor import describe_machine, measure_floor
-from bench.report import detail_lines, machine_lines, table_lines
-from bench.scenarios import ScenarioResult, idle_cancels, loaded_cancels
+from bench.document import replace_between_markers
+from bench.load import SCENARIOS, TopologyRun, load_details, load_group, load_table
+from bench.processes import ServerProcess, raise_fd_limit
+from bench.redis_floor import Machine, RedisFloor, describe_machine, measure_floor
+from bench.report import (
+    cancel_details,
+    cancel_table,
+    detail_markdown,
+    detail_text,
+    floor_facts,
+    machine_facts,
+)
+
+GROUPS = ("cancel", "load")
+# Beyond the streams themselves: the servers' Redis connections, logs, the bench's other sockets.
+FD_HEADROOM = 1024
 
 
 def progress(message: str) -> None:
@@ -25,47 +40,135 @@ def emit(lines: list[str]) -> None:
     print("\n".join(lines), flush=True)
 
 
-async def _scenarios(redis: Redis, config: BenchConfig, logs: list[ServerProcess]) -> list[ScenarioResult]:
-    results: list[ScenarioResult] = []
-    background = config.background_sessions
-    async with new_http_client() as http:
-        async with deployed(redis, config.server_redis_url, http, separate_executor=True) as deployment:
-            logs += deployment.processes
-            progress(f"separate executor: {config.iterations} cancels, idle")
-            results.append(await idle_cancels("executor in another process", deployment, config))
-            progress(f"separate executor: {config.iterations} cancels under {background} streams")
-            results += await loaded_cancels(
-                f"executor in another process, {background} streaming", deployment, config
-            )
-        async with deployed(redis, config.server_redis_url, http, separate_executor=False) as deployment:
-            logs += deployment.processes
-            progress(f"in-process executor: {config.iterations} cancels, idle")
-            results.append(await idle_cancels("executor in the API process", deployment, config))
-    return results
+def _folded(lines: list[str]) -> list[str]:
+    return ["", "<details><summary>Per-scenario detail</summary>", "", *lines, "", "</details>"]
 
 
-async def run(config: BenchConfig) -> None:
+@dataclass
+class Results:
+    machine: Machine
+    floor: RedisFloor
+    config: BenchConfig
+    cancel: list[ScenarioResult] = field(default_factory=list)
+    load: list[TopologyRun] = field(default_factory=list)
+
+    def _size(self) -> str:
+        return "--quick sizes" if self.config.quick else "full sizes"
+
+    def text(self) -> list[str]:
+        lines = [
+            *machine_facts(self.machine, self.config.redis_url, self.config.server_redis_url),
+            *floor_facts(self.floor),
+        ]
+        if self.cancel:
+            lines += ["", f"cancel latency, ms ({self._size()})"]
+            lines += cancel_table(self.cancel, self.floor).text() + detail_text(cancel_details(self.cancel))
+        if self.load:
+            lines += ["", f"load and memory ({self._size()})"]
+            lines += load_table(self.load).text() + detail_text(load_details(self.load))
+        return lines
+
+    def markdown(self) -> list[str]:
+        lines = [
+            "Machine of this run:",
+            "",
+            *(
+                f"- {fact}"
+                for fact in machine_facts(self.machine, self.config.redis_url, self.config.server_redis_url)
+            ),
+            *(f"- {fact}" for fact in floor_facts(self.floor)),
+        ]
+        if self.load:
+            lines += ["", f"### Load and memory ({self._size()})", "", *load_table(self.load).markdown()]
+            lines += _folded(detail_markdown(load_details(self.load)))
+        if self.cancel:
+            lines += ["", f"### Cancel latency, ms ({self._size()})", ""]
+            lines += cancel_table(self.cancel, self.floor).markdown()
+            lines += _folded(detail_markdown(cancel_details(self.cancel)))
+        return lines
+
+
+async def run(config: BenchConfig, groups: list[str], scenarios: list[str]) -> Results:
     redis = Redis.from_url(config.redis_url, decode_responses=True)
     logs: list[ServerProcess] = []
     try:
         machine = await describe_machine(redis)
-        progress(f"Redis round trips: {config.rtt_samples} PING, {config.rtt_samples} EVALSHA")
-        floor = await measure_floor(redis, config.rtt_samples)
-        emit(machine_lines(machine, floor, config.redis_url, config.server_redis_url))
-        results = await _scenarios(redis, config, logs)
-        emit(table_lines(results, floor) + detail_lines(results))
+        progress(f"Redis round trips: {config.cancel.rtt_samples} PING, {config.cancel.rtt_samples} EVALSHA")
+        results = Results(machine, await measure_floor(redis, config.cancel.rtt_samples), config)
+        if "load" in groups:
+            results.load = await load_group(redis, config, scenarios, logs, progress)
+        if "cancel" in groups:
+            results.cancel = await cancel_group(redis, config, logs, progress)
+        return results
     finally:
         await redis.aclose()
         if logs:
-            emit(["server logs: " + ", ".join(f"{p.name} {p.log}" for p in logs)])
+            progress("server logs: " + ", ".join(f"{p.name} {p.log}" for p in logs))
 
 
-async def main() -> None:
+def _counts(raw: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in raw.split(",") if part.strip())
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Cancel latency, load and memory figures; the servers run as subprocesses.",
+    )
+    parser.add_argument("groups", nargs="*", metavar="GROUP", help=f"of {', '.join(GROUPS)} (default: all)")
+    parser.add_argument("--quick", action="store_true", help="smoke-test sizes: seconds, not minutes")
+    parser.add_argument("--markdown", action="store_true", help="print the report as Markdown")
+    parser.add_argument(
+        "--update-doc",
+        type=Path,
+        metavar="PATH",
+        help="also write the Markdown report into PATH between its markers",
+    )
+    parser.add_argument(
+        "--executors",
+        type=_counts,
+        default=(1, 2),
+        metavar="N,M",
+        help="load group: executor processes per topology, compared in order (default 1,2)",
+    )
+    parser.add_argument(
+        "--apis", type=int, default=1, help="load group: API replicas per topology (default 1)"
+    )
+    parser.add_argument(
+        "--only",
+        type=lambda raw: [s for s in raw.split(",") if s],
+        default=list(SCENARIOS),
+        metavar="NAME,...",
+        help=f"load scenarios to run, of {','.join(SCENARIOS)}",
+    )
+    args = parser.parse_args(argv)
+    if unknown := set(args.groups) - set(GROUPS):
+        parser.error(f"unknown group(s): {', '.join(sorted(unknown))}")
+    if unknown := set(args.only) - set(SCENARIOS):
+        parser.error(f"unknown load scenario(s): {', '.join(sorted(unknown))}")
+    if not args.executors or min(args.executors) < 0 or args.apis < 1:
+        parser.error("--executors needs counts >= 0 (0: the executor inside the API) and --apis >= 1")
+    args.groups = list(dict.fromkeys(args.groups)) or list(GROUPS)
+    args.only = [name for name in SCENARIOS if name in args.only]
+    return args
+
+
+async def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     task = asyncio.current_task()
     assert task is not None
     # SIGTERM unwinds like Ctrl-C: the `finally` blocks stop the servers.
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-    await run(BenchConfig.from_env())
+    config = BenchConfig.from_env(quick=args.quick, executor_counts=args.executors, api_replicas=args.apis)
+    streams = config.load.held_streams + config.load.fanout_turns * config.load.fanout_subscribers
+    limit = raise_fd_limit(2 * streams + FD_HEADROOM)
+    if limit < 2 * streams + FD_HEADROOM:
+        progress(f"open-file limit is {limit}: held streams beyond it will count as errors")
+    results = await run(config, args.groups, args.only)
+    emit(results.markdown() if args.markdown else results.text())
+    if args.update_doc:
+        replace_between_markers(args.update_doc, results.markdown())
+        progress(f"wrote the report into {args.update_doc}")
 
 
 if __name__ == "__main__":

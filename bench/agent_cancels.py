@@ -40,7 +40,7 @@ class StageResult:
 
 async def _until(condition: Callable[[], object]) -> None:
     async with asyncio.timeout(_STAGE_SECONDS):
-        while not condition():
+        while not condition():  # noqa: ASYNC110 - the state is set on another thread
             await asyncio.sleep(_POLL)
 
 

@@ -6,20 +6,28 @@ import asyncio
 import time
 
 from bench.cancels import CancelRun, concurrent_cancels, start_running_turn
-from bench.client import HarnessApi, Subscription
+from bench.client import ClientPool, Subscription
 
 
 class BackgroundLoad:
-    def __init__(self, api: HarnessApi, agent: str, text: str) -> None:
-        self.api = api
+    """Each stream on a small client of its own (see ClientPool); the cancels on another."""
+
+    def __init__(self, base_urls: list[str], agent: str, text: str) -> None:
+        self.base_urls = base_urls
+        self.streams: ClientPool | None = None
+        self.requests: ClientPool | None = None
         self.agent = agent
         self.text = text
         self.subscriptions: list[Subscription] = []
         self._mark: tuple[float, int] = (0.0, 0)
 
     async def start(self, sessions: int) -> None:
+        self.streams, self.requests = ClientPool(sessions), ClientPool(sessions)
         started = await asyncio.gather(
-            *(start_running_turn(self.api, self.agent, self.text) for _ in range(sessions)),
+            *(
+                start_running_turn(self.streams.api(i, self.base_urls), self.agent, self.text)
+                for i in range(sessions)
+            ),
             return_exceptions=True,
         )
         self.subscriptions = [s for s in started if isinstance(s, Subscription)]
@@ -43,7 +51,12 @@ class BackgroundLoad:
         return (self.deltas() - count) / max(1e-9, time.perf_counter() - since)
 
     async def cancel_all(self) -> CancelRun:
-        return await concurrent_cancels(self.api, self.subscriptions)
+        assert self.requests is not None, "start() first"
+        apis = [self.requests.api(i, self.base_urls) for i in range(len(self.subscriptions))]
+        return await concurrent_cancels(apis, self.subscriptions)
 
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self.subscriptions))
+        for pool in (self.streams, self.requests):
+            if pool is not None:
+                await pool.aclose()

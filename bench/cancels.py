@@ -101,8 +101,10 @@ async def cancel_floor(api: HarnessApi, agent: str, count: int) -> Summary:
     return Summary.of(timings)
 
 
-async def concurrent_cancels(api: HarnessApi, subscriptions: list[Subscription]) -> CancelRun:
+async def concurrent_cancels(apis: list[HarnessApi], subscriptions: list[Subscription]) -> CancelRun:
+    """All at once, the cancel of `subscriptions[i]` sent through `apis[i]`."""
     run = CancelRun()
-    for sample in await asyncio.gather(*(timed_cancel(api, s) for s in subscriptions)):
+    cancels = (timed_cancel(api, s) for api, s in zip(apis, subscriptions, strict=True))
+    for sample in await asyncio.gather(*cancels):
         run.add(sample)
     return run

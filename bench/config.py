@@ -1,9 +1,12 @@
-"""Knobs of one bench run, read from `BENCH_*` environment variables."""
+"""Knobs of one bench run: the command line picks groups, size and topologies; `BENCH_*` environment
+variables override single sizes (e.g. `BENCH_HELD_STREAMS=2000`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -13,29 +16,119 @@ EXECUTOR_ID = "benchx"
 IN_PROCESS_EXECUTOR_ID = "benchi"
 SLOW_AGENT = "bench-slow"
 STREAM_AGENT = "bench-stream"
-# redis-py 8's asyncio pool defaults to 100 connections and fails the 101st ("Too many
-# connections", which the API answers as 400 store_unavailable). Each open SSE stream holds one
-# (XREAD BLOCK), so the servers get a bigger pool through the URL; BENCH_SERVER_MAX_CONNECTIONS=0
-# leaves the URL alone and shows the failure.
-DEFAULT_SERVER_MAX_CONNECTIONS = 1000
+# The server pools up to 10,000 Redis connections itself (each open SSE stream holds one in XREAD
+# BLOCK). BENCH_SERVER_MAX_CONNECTIONS=n adds `max_connections=n` to the servers' URL, to see
+# what a smaller pool does; 0 leaves the URL alone.
+DEFAULT_SERVER_MAX_CONNECTIONS = 0
 
 
-def _int(name: str, default: int) -> int:
+def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+@dataclass(frozen=True)
+class CancelSizes:
+    iterations: int
+    warmup: int
+    background: int
+    rtt_samples: int
+
+
+@dataclass(frozen=True)
+class LoadSizes:
+    """Every count of the load group; `rounds` repeats each throughput figure (the median is shown)."""
+
+    rounds: int
+    sessions: int
+    session_concurrency: int
+    latency_turns: int
+    turns: int
+    turn_concurrency: int
+    fanout_turns: int
+    fanout_subscribers: int
+    fanout_chunks: int
+    fanout_delay_ms: int
+    held_streams: int
+    held_delay_ms: int
+    hold_seconds: float
+    setup_concurrency: int
+    memory_sessions: int
+    memory_short_turns: int
+    memory_turns: int
+    memory_chunks: int
+
+
+FULL_CANCEL = CancelSizes(iterations=200, warmup=10, background=100, rtt_samples=1000)
+QUICK_CANCEL = CancelSizes(iterations=10, warmup=2, background=10, rtt_samples=100)
+
+FULL_LOAD = LoadSizes(
+    rounds=3,
+    sessions=2000,
+    session_concurrency=32,
+    latency_turns=300,
+    turns=1000,
+    turn_concurrency=32,
+    fanout_turns=10,
+    fanout_subscribers=20,
+    fanout_chunks=2000,
+    fanout_delay_ms=0,
+    held_streams=1000,
+    held_delay_ms=1000,
+    hold_seconds=10.0,
+    setup_concurrency=50,
+    memory_sessions=5000,
+    memory_short_turns=1000,
+    memory_turns=20,
+    memory_chunks=2000,
+)
+QUICK_LOAD = LoadSizes(
+    rounds=1,
+    sessions=100,
+    session_concurrency=8,
+    latency_turns=20,
+    turns=40,
+    turn_concurrency=8,
+    fanout_turns=2,
+    fanout_subscribers=4,
+    fanout_chunks=200,
+    fanout_delay_ms=0,
+    held_streams=40,
+    held_delay_ms=200,
+    hold_seconds=1.0,
+    setup_concurrency=20,
+    memory_sessions=200,
+    memory_short_turns=50,
+    memory_turns=4,
+    memory_chunks=200,
+)
+
+
+Sizes = TypeVar("Sizes", CancelSizes, LoadSizes)
+
+
+def with_env_overrides(sizes: Sizes, prefix: str = "BENCH_") -> Sizes:
+    """`sizes` with each field replaced by `BENCH_<FIELD>` when that variable is set."""
+    changes: dict[str, Any] = {}
+    for field in dataclasses.fields(sizes):
+        raw = os.environ.get(prefix + field.name.upper())
+        if raw is not None:
+            changes[field.name] = float(raw) if isinstance(getattr(sizes, field.name), float) else int(raw)
+    return dataclasses.replace(sizes, **changes)
 
 
 @dataclass(frozen=True)
 class BenchConfig:
     redis_url: str
-    iterations: int
-    warmup: int
-    background_sessions: int
-    rtt_samples: int
+    cancel: CancelSizes
+    load: LoadSizes
     server_max_connections: int
+    executor_counts: tuple[int, ...] = (1, 2)
+    api_replicas: int = 1
+    quick: bool = False
 
     @property
     def server_redis_url(self) -> str:
-        """`redis_url` as the servers get it: with `max_connections` unless the URL sets it already."""
+        """`redis_url` as the servers get it: with `max_connections` when asked for and not set."""
         parts = urlsplit(self.redis_url)
         if not self.server_max_connections or "max_connections" in parse_qs(parts.query):
             return self.redis_url
@@ -43,12 +136,15 @@ class BenchConfig:
         return urlunsplit(parts._replace(query=query))
 
     @classmethod
-    def from_env(cls) -> BenchConfig:
+    def from_env(
+        cls, *, quick: bool = False, executor_counts: tuple[int, ...] = (1, 2), api_replicas: int = 1
+    ) -> BenchConfig:
         return cls(
             redis_url=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
-            iterations=_int("BENCH_ITERATIONS", 200),
-            warmup=_int("BENCH_WARMUP", 10),
-            background_sessions=_int("BENCH_BACKGROUND", 100),
-            rtt_samples=_int("BENCH_RTT_SAMPLES", 1000),
-            server_max_connections=_int("BENCH_SERVER_MAX_CONNECTIONS", DEFAULT_SERVER_MAX_CONNECTIONS),
+            cancel=with_env_overrides(QUICK_CANCEL if quick else FULL_CANCEL),
+            load=with_env_overrides(QUICK_LOAD if quick else FULL_LOAD),
+            server_max_connections=_env_int("BENCH_SERVER_MAX_CONNECTIONS", DEFAULT_SERVER_MAX_CONNECTIONS),
+            executor_counts=executor_counts,
+            api_replicas=api_replicas,
+            quick=quick,
         )

@@ -9,6 +9,20 @@ from pathlib import Path
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 SELF = "bench"
+OTHERS = "other processes"
+_MACHINE = "machine"
+
+
+def _machine_busy_seconds() -> float | None:
+    """CPU time the whole machine spent busy (not idle or waiting on I/O), all cores."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return None
+    ticks = [int(f) for f in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+    # guest time is already counted in user and nice.
+    return (sum(ticks[:8]) - idle) / _TICKS
 
 
 def _cpu_seconds(pid: int) -> float | None:
@@ -37,6 +51,9 @@ class CpuMeter:
 
     def _snapshot(self) -> dict[str, float]:
         now = {SELF: _own_cpu_seconds()}
+        busy = _machine_busy_seconds()
+        if busy is not None:
+            now[_MACHINE] = busy
         for name, pid in self.pids.items():
             seconds = _cpu_seconds(pid)
             if seconds is not None:
@@ -48,11 +65,20 @@ class CpuMeter:
         self._wall = time.perf_counter()
 
     def percent(self) -> dict[str, float]:
-        """CPU use since `start()`, in percent of one core."""
+        """CPU use since `start()`, in percent of one core; `other processes` is the rest of the
+        machine's busy time (other people's work on a shared machine: noise in the figures)."""
         wall = time.perf_counter() - self._wall
         end = self._snapshot()
-        return {
-            name: 100 * (end[name] - self._start[name]) / wall
-            for name in self._start
-            if name in end and wall > 0
-        }
+        if wall <= 0:
+            return {}
+        used = {name: 100 * (end[name] - self._start[name]) / wall for name in self._start if name in end}
+        machine = used.pop(_MACHINE, None)
+        if machine is not None:
+            used[OTHERS] = max(0.0, machine - sum(used.values()))
+        return used
+
+
+def cpu_text(percent: dict[str, float]) -> str:
+    """`CpuMeter.percent()` as one line, the other processes last."""
+    ordered = sorted(percent.items(), key=lambda item: (item[0] == OTHERS, item[0]))
+    return "CPU (% of one core): " + ", ".join(f"{name} {value:.0f}%" for name, value in ordered)

@@ -1,10 +1,11 @@
-"""The two topologies under test, started on a flushed Redis DB and stopped on the way out."""
+"""The topologies under test (API replicas, executors in their own processes or in the API's), each
+started on a flushed Redis DB with the bench's agents registered, and stopped on the way out."""
 
 from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -29,13 +30,40 @@ from bench.redis_floor import redis_pid
 # spec caps `chunks` at 10000 (100000 is refused with 400), so the long turn streams for 200 s.
 SLOW_PARAMS = (1000, 50)
 STREAM_PARAMS = (10000, 20)
+CANCEL_AGENTS = {SLOW_AGENT: SLOW_PARAMS, STREAM_AGENT: STREAM_PARAMS}
+
+
+@dataclass(frozen=True)
+class Topology:
+    executors: int
+    """Executor processes (`agent-harness executor`); 0 runs the executor inside the API process."""
+    api_replicas: int = 1
+
+    @property
+    def label(self) -> str:
+        apis = f"{self.api_replicas} API" if self.api_replicas > 1 else "API"
+        if self.executors == 0:
+            return f"{apis} with its in-process executor"
+        return f"{apis} + {self.executors} executor{'s' if self.executors > 1 else ''}"
 
 
 @dataclass
 class Deployment:
-    api: HarnessApi
+    topology: Topology
+    apis: list[HarnessApi]
     processes: list[ServerProcess]
     redis_pid: int | None
+
+    @property
+    def api(self) -> HarnessApi:
+        return self.apis[0]
+
+    @property
+    def base_urls(self) -> list[str]:
+        return [api.base_url for api in self.apis]
+
+    def named(self, prefix: str) -> list[ServerProcess]:
+        return [p for p in self.processes if p.name.startswith(prefix)]
 
     def cpu_meter(self) -> CpuMeter:
         pids = {p.name: p.pid for p in self.processes if p.pid is not None}
@@ -48,34 +76,58 @@ class Deployment:
             process.check_alive()
 
 
-def _processes(redis_url: str, separate_executor: bool) -> tuple[list[ServerProcess], int, str]:
-    """The processes to start, the API's port, and the executor id that must register."""
-    if separate_executor:
-        api, port = api_process(redis_url, EXECUTOR_ID, with_executor=False)
-        return [api, executor_process(redis_url, EXECUTOR_ID)], port, EXECUTOR_ID
-    serve, port = api_process(redis_url, IN_PROCESS_EXECUTOR_ID, with_executor=True)
-    return [serve], port, IN_PROCESS_EXECUTOR_ID
+def _numbered(name: str, index: int, count: int) -> str:
+    return name if count == 1 else f"{name}{index + 1}"
 
 
-async def _register_agents(api: HarnessApi) -> None:
-    await api.register_agent(SLOW_AGENT, *SLOW_PARAMS)
-    await api.register_agent(STREAM_AGENT, *STREAM_PARAMS)
+def _processes(
+    redis_url: str, topology: Topology
+) -> tuple[list[ServerProcess], list[int], list[tuple[str, ServerProcess]]]:
+    """The processes to start (API replicas first), the replicas' ports, and the executor ids that
+    must register before the deployment is ready, each with the process that runs it."""
+    in_process = topology.executors == 0
+    apis: list[ServerProcess] = []
+    ports: list[int] = []
+    for index in range(topology.api_replicas):
+        # With in-process executors each replica runs its own, under its own id.
+        executor_id = _numbered(IN_PROCESS_EXECUTOR_ID, index, topology.api_replicas)
+        name = _numbered("serve" if in_process else "api", index, topology.api_replicas)
+        process, port = api_process(redis_url, executor_id, with_executor=in_process, name=name)
+        apis.append(process)
+        ports.append(port)
+    if in_process:
+        ids = [_numbered(IN_PROCESS_EXECUTOR_ID, i, topology.api_replicas) for i in range(len(apis))]
+        return apis, ports, list(zip(ids, apis, strict=True))
+    ids = [_numbered(EXECUTOR_ID, i, topology.executors) for i in range(topology.executors)]
+    executors = [
+        executor_process(redis_url, executor_id, _numbered("executor", i, topology.executors))
+        for i, executor_id in enumerate(ids)
+    ]
+    return apis + executors, ports, list(zip(ids, executors, strict=True))
 
 
 @asynccontextmanager
 async def deployed(
-    redis: Redis, redis_url: str, http: httpx.AsyncClient, *, separate_executor: bool
+    redis: Redis,
+    redis_url: str,
+    http: httpx.AsyncClient,
+    topology: Topology,
+    agents: Mapping[str, tuple[int, int]] = CANCEL_AGENTS,
 ) -> AsyncIterator[Deployment]:
+    """`agents`: name → (chunks, delay_ms) of a `scripted/echo` agent to register."""
     await redis.flushdb()
-    processes, port, executor_id = _processes(redis_url, separate_executor)
+    processes, ports, registrations = _processes(redis_url, topology)
     try:
         for process in processes:
             process.start()
-        await wait_ready(processes[0], port)
-        await wait_registered(processes[-1], redis, executor_id)
-        api = HarnessApi(http, base_url(port))
-        await _register_agents(api)
-        yield Deployment(api, processes, await redis_pid(redis))
+        for process, port in zip(processes, ports, strict=False):
+            await wait_ready(process, port)
+        for executor_id, runner in registrations:
+            await wait_registered(runner, redis, executor_id)
+        apis = [HarnessApi(http, base_url(port)) for port in ports]
+        for name, (chunks, delay_ms) in agents.items():
+            await apis[0].register_agent(name, chunks, delay_ms)
+        yield Deployment(topology, apis, processes, await redis_pid(redis))
     except BaseException:
         logs = ", ".join(f"{p.name} {p.log}" for p in processes)
         print(f"[bench] stopping the servers early; their logs: {logs}", file=sys.stderr, flush=True)

@@ -10,6 +10,7 @@ import asyncio
 import atexit
 import ctypes
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -84,6 +85,18 @@ class ServerProcess:
             self.popen.kill()
             self.popen.wait(_STOP_SECONDS)
 
+    def rss_bytes(self) -> int | None:
+        """Resident memory now (Linux /proc), or None once the process is gone."""
+        if self.pid is None:
+            return None
+        try:
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return None
+
     def log_tail(self, chars: int = 3000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
 
@@ -92,17 +105,31 @@ def _env(redis_url: str, executor_id: str) -> dict[str, str]:
     return {"HARNESS_REDIS_URL": redis_url, "HARNESS_EXECUTOR_ID": executor_id}
 
 
-def api_process(redis_url: str, executor_id: str, *, with_executor: bool) -> tuple[ServerProcess, int]:
+def api_process(
+    redis_url: str, executor_id: str, *, with_executor: bool, name: str | None = None
+) -> tuple[ServerProcess, int]:
     port = free_port()
     args = ["serve", "--port", str(port), "--log-level", "warning"]
     if not with_executor:
         args.append("--no-executor")
-    name = "serve" if with_executor else "api"
+    name = name or ("serve" if with_executor else "api")
     return ServerProcess(name, args, _env(redis_url, executor_id)), port
 
 
-def executor_process(redis_url: str, executor_id: str) -> ServerProcess:
-    return ServerProcess("executor", ["executor", "--log-level", "info"], _env(redis_url, executor_id))
+def executor_process(redis_url: str, executor_id: str, name: str = "executor") -> ServerProcess:
+    return ServerProcess(name, ["executor", "--log-level", "info"], _env(redis_url, executor_id))
+
+
+def raise_fd_limit(needed: int) -> int:
+    """Raise this process's open-file limit (the servers inherit it) towards `needed`, within the
+    hard limit: a held SSE stream costs a socket here, and one socket plus one Redis connection in
+    the API. Returns the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    return soft
 
 
 def base_url(port: int) -> str:

@@ -29,6 +29,8 @@ class RedisFloor:
 class Machine:
     cpus: int
     cpu_model: str
+    ram_gib: float
+    kernel: str
     python: str
     redis_version: str
     load_average: tuple[float, float, float]
@@ -62,11 +64,23 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def _ram_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    return 0.0
+
+
 async def describe_machine(redis: Redis) -> Machine:
     info = await redis.info("server")
     return Machine(
         cpus=os.cpu_count() or 0,
         cpu_model=_cpu_model(),
+        ram_gib=_ram_gib(),
+        kernel=f"{platform.system()} {platform.release()}",
         python=platform.python_version(),
         redis_version=str(info.get("redis_version", "unknown")),
         load_average=os.getloadavg(),

@@ -1,4 +1,4 @@
-"""The scenarios: sequential cancels on an idle deployment, under streaming load, and the load's own
+"""The cancel scenarios: sequential cancels on an idle deployment, under streaming load, and the load's own
 mass cancel. Each runs with a CPU meter and this process's loop-lag probe."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from bench.background import BackgroundLoad
 from bench.cancels import CancelRun, cancel_floor, sequential_cancels
-from bench.config import SLOW_AGENT, STREAM_AGENT, BenchConfig
+from bench.config import SLOW_AGENT, STREAM_AGENT, CancelSizes
 from bench.deployment import STREAM_PARAMS, Deployment
 from bench.lag import LoopLag
 from bench.stats import Summary
@@ -18,12 +18,7 @@ SLOW_TEXT = "bench " * 40
 # One character per chunk: 10k deltas at 20 ms, longer than the loaded scenario lasts.
 STREAM_TEXT = "streaming " * 1000
 SETTLE_SECONDS = 2.0
-# httpcore 1.0.9 re-counts every pooled connection for each idle one on every request start and end
-# (encode/httpcore#1035): with ~200 connections the bench's own client is a large share of this row.
-MASS_CANCEL_NOTE = (
-    "includes bench-side time: httpcore's pool bookkeeping is quadratic in its ~200 connections "
-    "here (encode/httpcore#1035); see the loop lag"
-)
+MASS_CANCEL_NOTE = "includes bench-side time: a hundred requests sent and answered at once; see the loop lag"
 
 
 @dataclass
@@ -49,7 +44,7 @@ async def measured(
     return ScenarioResult(name, run, meter.percent(), lag_summary)
 
 
-async def _floor_note(deployment: Deployment, config: BenchConfig) -> str:
+async def _floor_note(deployment: Deployment, config: CancelSizes) -> str:
     floor = await cancel_floor(deployment.api, SLOW_AGENT, config.iterations)
     return (
         f"same endpoint with nothing running (no executor involved): p50 {floor.p50:.1f} ms, "
@@ -57,7 +52,7 @@ async def _floor_note(deployment: Deployment, config: BenchConfig) -> str:
     )
 
 
-async def idle_cancels(name: str, deployment: Deployment, config: BenchConfig) -> ScenarioResult:
+async def idle_cancels(name: str, deployment: Deployment, config: CancelSizes) -> ScenarioResult:
     api = deployment.api
     await sequential_cancels(api, SLOW_AGENT, SLOW_TEXT, config.warmup)
     floor = await _floor_note(deployment, config)
@@ -76,10 +71,10 @@ def _load_note(load: BackgroundLoad, sessions: int) -> str:
     )
 
 
-async def loaded_cancels(name: str, deployment: Deployment, config: BenchConfig) -> list[ScenarioResult]:
+async def loaded_cancels(name: str, deployment: Deployment, config: CancelSizes) -> list[ScenarioResult]:
     """Cancels while `background_sessions` turns stream; then the background turns cancelled at once."""
-    api, sessions = deployment.api, config.background_sessions
-    load = BackgroundLoad(api, STREAM_AGENT, STREAM_TEXT)
+    api, sessions = deployment.api, config.background
+    load = BackgroundLoad(deployment.base_urls, STREAM_AGENT, STREAM_TEXT)
     try:
         await load.start(sessions)
         await asyncio.sleep(SETTLE_SECONDS)

@@ -1,0 +1,84 @@
+"""bench/: the parts whose mistakes would silently skew the figures (no timing here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sse_starlette import ServerSentEvent
+
+from bench.config import FULL_LOAD, QUICK_LOAD, with_env_overrides
+from bench.document import BEGIN, END, replace_between_markers
+from bench.figures import Figure
+from bench.streams import FrameCounter
+from bench.table import Table
+
+
+def _frames(count: int) -> bytes:
+    """Frames as the server writes them: sse-starlette's encoding, a ping comment in between."""
+    body = b"".join(
+        ServerSentEvent(data=f'{{"id":"x","n":{n}}}', event="model.message.delta", id=str(n)).encode()
+        for n in range(1, count)
+    )
+    ping = ServerSentEvent(comment="ping - 2026-01-01").encode()
+    done = ServerSentEvent(data='{"state":{"status":"done"}}', event="turn.done", id=str(count)).encode()
+    return body + ping + done
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 7, 16, 1000])
+def test_frame_counter_counts_frames_split_anywhere(size: int) -> None:
+    stream = _frames(50)
+    counter = FrameCounter()
+    for start in range(0, len(stream), size):
+        counter.feed(stream[start : start + size])
+    assert counter.frames == 50
+    assert counter.done
+
+
+def test_frame_counter_without_turn_done() -> None:
+    counter = FrameCounter()
+    counter.feed(_frames(3).split(b"event: turn.done")[0])
+    assert counter.frames == 3
+    assert not counter.done
+
+
+def test_table_renders_text_and_markdown() -> None:
+    table = Table(["figure", "a", "b"])
+    table.add("sessions / s", "1,200", "2|3")
+    text = table.text()
+    assert text[1].startswith("figure") and text[3].endswith("2|3")
+    assert len({len(line) for line in text}) == 1
+    assert table.markdown() == ["| figure | a | b |", "|---|---:|---:|", "| sessions / s | 1,200 | 2\\|3 |"]
+    with pytest.raises(ValueError):
+        table.add("too few")
+
+
+def test_figure_formatting() -> None:
+    assert Figure("k", "l", 12345.6, "rate").formatted() == "12,346"
+    assert Figure("k", "l", 5.25, "ms").formatted() == "5.2"
+    assert Figure("k", "l", 3.0, "count").formatted() == "3"
+    assert Figure("k", "l", float("nan"), "bytes").formatted() == "n/a"
+
+
+def test_sizes_take_env_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BENCH_HELD_STREAMS", "2000")
+    monkeypatch.setenv("BENCH_HOLD_SECONDS", "2.5")
+    sizes = with_env_overrides(FULL_LOAD)
+    assert (sizes.held_streams, sizes.hold_seconds, sizes.sessions) == (2000, 2.5, FULL_LOAD.sessions)
+    assert QUICK_LOAD.held_streams < FULL_LOAD.held_streams
+
+
+def test_markdown_keeps_the_indent_of_subordinate_rows() -> None:
+    table = Table(["figure", "a"])
+    table.add("  errors", "0")
+    assert table.markdown()[-1] == "| &emsp;errors | 0 |"
+
+
+def test_update_doc_replaces_only_between_the_markers(tmp_path: Path) -> None:
+    doc = tmp_path / "BENCHMARKS.md"
+    doc.write_text(f"intro\n{BEGIN}\nold table\n{END}\nreading\n")
+    replace_between_markers(doc, ["| new |", "| table |"])
+    assert doc.read_text() == f"intro\n{BEGIN}\n| new |\n| table |\n{END}\nreading\n"
+    doc.write_text("no markers")
+    with pytest.raises(SystemExit):
+        replace_between_markers(doc, ["x"])
