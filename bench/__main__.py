@@ -11,6 +11,8 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
+from bench import agent_cancels
+from bench.agent_cancels import StageResult
 from bench.cancel_group import cancel_group
 from bench.cancel_scenarios import ScenarioResult
 from bench.config import BenchConfig
@@ -27,7 +29,7 @@ from bench.report import (
     machine_facts,
 )
 
-GROUPS = ("cancel", "load")
+GROUPS = ("cancel", "load", "agent")
 # Beyond the streams themselves: the servers' Redis connections, logs, the bench's other sockets.
 FD_HEADROOM = 1024
 
@@ -51,6 +53,7 @@ class Results:
     config: BenchConfig
     cancel: list[ScenarioResult] = field(default_factory=list)
     load: list[TopologyRun] = field(default_factory=list)
+    agent: list[StageResult] = field(default_factory=list)
 
     def _size(self) -> str:
         return "--quick sizes" if self.config.quick else "full sizes"
@@ -66,6 +69,12 @@ class Results:
         if self.load:
             lines += ["", f"load and memory ({self._size()})"]
             lines += load_table(self.load).text() + detail_text(load_details(self.load))
+        if self.agent:
+            lines += [
+                "",
+                f"agent loop: cancelling its slow stages ({self._size()})",
+                *agent_cancels.table(self.agent),
+            ]
         return lines
 
     def markdown(self) -> list[str]:
@@ -85,6 +94,9 @@ class Results:
             lines += ["", f"### Cancel latency, ms ({self._size()})", ""]
             lines += cancel_table(self.cancel, self.floor).markdown()
             lines += _folded(detail_markdown(cancel_details(self.cancel)))
+        if self.agent:
+            lines += ["", f"### Cancelling the agent loop's slow stages ({self._size()})", ""]
+            lines += agent_cancels.table(self.agent)
         return lines
 
 
@@ -99,6 +111,10 @@ async def run(config: BenchConfig, groups: list[str], scenarios: list[str]) -> R
             results.load = await load_group(redis, config, scenarios, logs, progress)
         if "cancel" in groups:
             results.cancel = await cancel_group(redis, config, logs, progress)
+        if "agent" in groups:
+            samples = agent_cancels.QUICK_SAMPLES if config.quick else agent_cancels.SAMPLES
+            progress(f"agent loop: {samples} cancels of a slow model stream, {samples} of a slow tool call")
+            results.agent = await agent_cancels.run(config.server_redis_url, samples)
         return results
     finally:
         await redis.aclose()

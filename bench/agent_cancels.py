@@ -11,7 +11,6 @@ sample starts a turn, waits until the stage is under way, then times:
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from contract_tests.fakes.openai_server import Recorder
 from contract_tests.harness import AppThread
 
 KEY_ENV = "BENCH_MODEL_KEY"
+SAMPLES, QUICK_SAMPLES = 30, 3
 _POLL = 0.002
 _STAGE_SECONDS = 20
 
@@ -145,9 +145,3 @@ def table(results: list[StageResult]) -> list[str]:
 
 def _ms(summary: Summary) -> str:
     return f"{summary.p50:.1f} / {summary.p99:.1f} / {summary.max:.1f} ms"
-
-
-if __name__ == "__main__":
-    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-    count = int(os.environ.get("BENCH_AGENT_SAMPLES", "30"))
-    print("\n".join(table(asyncio.run(run(url, count)))))

@@ -34,7 +34,18 @@ TOY_SIZES = {
 def test_bench_runs_every_scenario(redis_url: str) -> None:
     env = {**os.environ, **TOY_SIZES, "BENCH_REDIS_URL": redis_url}
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "load", "cancel", "--quick", "--executors", "1", "--markdown"],
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "load",
+            "cancel",
+            "agent",
+            "--quick",
+            "--executors",
+            "1",
+            "--markdown",
+        ],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -51,5 +62,7 @@ def test_bench_runs_every_scenario(redis_url: str) -> None:
     for line in error_rows:
         assert line.rstrip(" |").endswith("| 0"), f"errors reported: {line}"
     assert "| executor in the API process |" in report
+    assert "| slow model stream (openai-compatible) | 3 |" in report
+    assert "| slow MCP tool call (streamable HTTP) | 3 |" in report
     details = [line for line in report.splitlines() if line.startswith("- **API + 1 executor, ")]
     assert len(details) == len(SCENARIOS), report

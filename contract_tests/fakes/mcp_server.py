@@ -42,7 +42,7 @@ LOG = CallLog()
 
 
 def build() -> MCPServer:
-    mcp = MCPServer("harness-test-tools")
+    mcp = MCPServer("harness-test-tools", log_level="WARNING")
 
     @mcp.tool(annotations=ToolAnnotations(read_only_hint=True))
     def add(a: int, b: int) -> int:
