@@ -75,3 +75,9 @@ def test_content_parts_are_flattened_to_text() -> None:
     conversation = Conversation()
     conversation.add_user([{"type": "text", "text": "a"}, {"type": "text", "text": "b"}])
     assert conversation.messages == [{"role": "user", "content": "ab"}]
+
+
+def test_an_empty_message_of_a_turn_cancelled_before_its_first_chunk_is_left_out() -> None:
+    conversation = Conversation()
+    replay(conversation, _turn({"type": "model.message", "content": ""}))
+    assert conversation.messages == [{"role": "user", "content": "hi"}]

@@ -46,7 +46,10 @@ class Conversation:
     def add_assistant(self, message: dict[str, Any]) -> None:
         self._settle()
         calls = [c for c in message.get("tool_calls") or [] if c.get("id")]
-        entry: dict[str, Any] = {"role": "assistant", "content": text_of(message.get("content")) or None}
+        text = text_of(message.get("content"))
+        if not text and not calls:
+            return  # cancelled before its first chunk: providers refuse an empty assistant message
+        entry: dict[str, Any] = {"role": "assistant", "content": text or None}
         if calls:
             entry["tool_calls"] = [
                 {
