@@ -16,6 +16,7 @@ from contract_tests.fakes import mcp_server, openai_server
 from contract_tests.fakes.openai_server import Recorder
 from contract_tests.harness import AppThread, ServerThread, wait_until
 from contract_tests.sse import BackgroundStream, Frame, read_frames
+from server.store import keys
 
 KEY_ENV = "HARNESS_TEST_MODEL_KEY"
 KEY = "sk-test-not-a-real-key"
@@ -169,6 +170,36 @@ def test_a_turn_sees_the_history_of_the_turns_before_it(
         {"role": "assistant", "content": "first message"},
         {"role": "user", "content": "second message"},
     ]
+
+
+def test_ended_turns_keep_a_history_digest_that_later_turns_read_instead_of_their_logs(
+    client: httpx.Client, flush_redis: Any, model_server: tuple[AppThread, Recorder], recorder: Recorder
+) -> None:
+    session_id = register(client, "digest", openai_model(model_server, "echo"))
+    first = run_turn(client, session_id, say("one"))[0].data["turn_id"]
+    second = run_turn(client, session_id, say("two"))[0].data["turn_id"]
+    run_turn(client, session_id, say("three"))
+    for turn_id in (first, second):
+        assert flush_redis.hget(keys.turn("truefoundry", turn_id), "history")
+        flush_redis.delete(keys.turn_events("truefoundry", turn_id))  # the digest alone must do
+
+    run_turn(client, session_id, say("four"))
+    assert [m["content"] for m in recorder.bodies()[-1]["messages"]] == [
+        "one",
+        "one",
+        "two",
+        "two",
+        "three",
+        "three",
+        "four",
+    ]
+
+    forked = client.post(
+        f"/agents/sessions/{session_id}/turns",
+        json={"input": say("again"), "previous_turn_id": first},
+    )
+    assert forked.status_code == 200, forked.text
+    assert [m["content"] for m in recorder.bodies()[-1]["messages"]] == ["one", "one", "again"]
 
 
 def test_cancelling_a_slow_model_stream_closes_the_provider_connection_and_keeps_the_partial_output(

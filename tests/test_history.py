@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.executor.history import NOT_RUN, Conversation, PendingCall, replay
+from server.executor.history import NOT_RUN, Conversation, PendingCall, digest, replay
 
 
 def _call(call_id: str, name: str = "add", arguments: str = '{"a": 1}') -> dict[str, Any]:
@@ -81,3 +81,26 @@ def test_an_empty_message_of_a_turn_cancelled_before_its_first_chunk_is_left_out
     conversation = Conversation()
     replay(conversation, _turn({"type": "model.message", "content": ""}))
     assert conversation.messages == [{"role": "user", "content": "hi"}]
+
+
+def test_a_turns_digest_replays_exactly_as_its_events_do() -> None:
+    turn = _turn(
+        {
+            "type": "model.message",
+            "id": "m1",
+            "content": "calling",
+            "usage": {"input_tokens": 3},
+            "tool_calls": [{**_call("c1"), "index": 0, "tool_info": {"type": "mcp", "name": "add"}}],
+        },
+        {"type": "tool.response", "id": "r1", "tool_call_id": "c1", "content": "2"},
+        {"type": "model.message", "id": "m2", "content": "", "tool_calls": [_call("c2", arguments='{"a"')]},
+    )
+    turn[0]["input"].append(
+        {"type": "user.tool_approval", "tool_call_id": "c0", "approval": {"status": "allow"}}
+    )
+    from_events, from_digest = Conversation(), Conversation()
+    replay(from_events, turn)
+    replay(from_digest, digest(turn))
+    assert from_digest == from_events
+    assert from_events.outstanding == [PendingCall("c2", "add", "{}")]
+    assert all(e["type"] != "turn.done" and "usage" not in e for e in digest(turn))

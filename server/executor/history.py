@@ -4,6 +4,10 @@ Nothing about a session lives in an executor's memory: the history is the chain 
 `previous_turn_id`s, each turn contributing its input (`turn.created`), its merged model messages
 and its tool results. Any executor can therefore run the next turn of any session.
 
+Reading it costs two round trips however long the session: one script walks the chain, and each
+ended turn keeps a digest of its contribution (made once, from its log, by the first turn that
+needs it), so a session's earlier logs are not re-read and re-merged before every turn.
+
 The Chat Completions shape needs a result for every tool call before the next message. Calls left
 without one (a turn cancelled mid-tool, or approvals dropped by a cancel) get a stand-in result
 when something follows them; the calls of the last message are returned as `outstanding`, for the
@@ -20,7 +24,7 @@ from server.domain import events
 from server.executor.providers.base import text_of
 from server.store import events as event_log
 from server.store import keys
-from server.store.redis import Store
+from server.store.redis import Store, StreamEntry
 
 # Bound on the turns read back: a very long session sends the model its most recent turns.
 MAX_TURNS = 200
@@ -83,21 +87,34 @@ def _json_or_empty(call: dict[str, Any]) -> str:
     return arguments or "{}"
 
 
-async def _chain(store: Store, tenant: str, last_turn_id: str | None) -> list[str]:
-    chain: list[str] = []
-    cursor = last_turn_id
-    while cursor and len(chain) < MAX_TURNS:
-        doc = cast(str | None, await store.redis.hget(keys.turn(tenant, cursor), "doc"))
-        if doc is None:
-            break  # older turns expired with their retention
-        chain.append(cursor)
-        cursor = json.loads(doc).get("previous_turn_id")
-    chain.reverse()
-    return chain
+def digest(turn_events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of one turn's persisted (merged) events, just what `replay` reads: the turn's history digest,
+    stored beside it once it ended so later turns need not re-read and re-merge its log."""
+    kept: list[dict[str, Any]] = []
+    for event in turn_events:
+        match event.get("type"):
+            case "turn.created":
+                items = [i for i in event.get("input") or [] if i.get("type") == "user.message"]
+                kept.append({"type": "turn.created", "input": items})
+            case "model.message":
+                calls = [
+                    {"id": c.get("id"), "function": c.get("function") or {}}
+                    for c in event.get("tool_calls") or []
+                ]
+                kept.append({"type": "model.message", "content": event.get("content"), "tool_calls": calls})
+            case "tool.response":
+                kept.append(
+                    {
+                        "type": "tool.response",
+                        "tool_call_id": event["tool_call_id"],
+                        "content": event.get("content", ""),
+                    }
+                )
+    return kept
 
 
 def replay(conversation: Conversation, turn_events: list[dict[str, Any]]) -> None:
-    """Add one turn's persisted (merged) events to the conversation."""
+    """Add one turn's persisted (merged) events, or its digest, to the conversation."""
     for event in turn_events:
         match event.get("type"):
             case "turn.created":
@@ -110,10 +127,53 @@ def replay(conversation: Conversation, turn_events: list[dict[str, Any]]) -> Non
                 conversation.add_tool_result(event["tool_call_id"], event.get("content", ""))
 
 
+@dataclass(frozen=True)
+class _Link:
+    turn_id: str
+    status: str
+    digest: str  # "" until the turn's digest is made
+
+
+async def _chain(store: Store, tenant: str, last_turn_id: str) -> list[_Link]:
+    """The turns up to `last_turn_id`, oldest first, at most MAX_TURNS (older ones may have expired)."""
+    flat = cast(
+        list[str],
+        await store.scripts.history_chain(
+            keys=[keys.turn(tenant, last_turn_id)], args=[last_turn_id, keys.turn_prefix(tenant), MAX_TURNS]
+        ),
+    )
+    links = [_Link(*flat[i : i + 3]) for i in range(0, len(flat), 3)]
+    links.reverse()
+    return links
+
+
+async def _digests(store: Store, tenant: str, chain: list[_Link]) -> list[list[dict[str, Any]]]:
+    """Each turn's digest: stored ones as they are; the others (usually just the parent, which
+    ended since) derived from their logs in one pipelined read and stored for the next turn."""
+    missing = [link for link in chain if not link.digest]
+    derived: dict[str, list[dict[str, Any]]] = {}
+    if missing:
+        async with store.redis.pipeline(transaction=False) as pipe:
+            for link in missing:
+                pipe.xrange(keys.turn_events(tenant, link.turn_id))
+            logs = cast(list[list[StreamEntry]], await pipe.execute())
+        async with store.redis.pipeline(transaction=False) as pipe:
+            for link, entries in zip(missing, logs, strict=True):
+                turn_digest = digest(events.persisted(event_log.decode(entries), lifecycle=True))
+                derived[link.turn_id] = turn_digest
+                if link.status != "running":
+                    await store.scripts.save_history(
+                        keys=[keys.turn(tenant, link.turn_id)], args=[json.dumps(turn_digest)], client=pipe
+                    )
+            await pipe.execute()
+    return [derived[link.turn_id] if link.turn_id in derived else json.loads(link.digest) for link in chain]
+
+
 async def load(store: Store, tenant: str, last_turn_id: str | None) -> Conversation:
     """The conversation up to and including `last_turn_id` (None: a new root turn)."""
     conversation = Conversation()
-    for turn_id in await _chain(store, tenant, last_turn_id):
-        logged = await event_log.read_all(store.redis, tenant, turn_id)
-        replay(conversation, events.persisted(logged, lifecycle=True))
+    if last_turn_id is None:
+        return conversation
+    for turn_digest in await _digests(store, tenant, await _chain(store, tenant, last_turn_id)):
+        replay(conversation, turn_digest)
     return conversation

@@ -17,7 +17,7 @@ from server.store import keys
 from server.store.redis import StreamEntry, xrange, xread
 
 
-def _decode(entries: list[StreamEntry]) -> list[dict[str, Any]]:
+def decode(entries: list[StreamEntry]) -> list[dict[str, Any]]:
     return [json.loads(fields["e"]) for _, fields in entries]
 
 
@@ -28,11 +28,11 @@ async def read_range(
     entries = await xrange(
         redis, keys.turn_events(tenant, turn_id), f"({keys.event_stream_id(after)}", count=count
     )
-    return _decode(entries)
+    return decode(entries)
 
 
 async def read_all(redis: Redis, tenant: str, turn_id: str) -> list[dict[str, Any]]:
-    return _decode(await xrange(redis, keys.turn_events(tenant, turn_id)))
+    return decode(await xrange(redis, keys.turn_events(tenant, turn_id)))
 
 
 async def exists(redis: Redis, tenant: str, turn_id: str) -> bool:
@@ -53,4 +53,4 @@ async def follow(
             continue
         entries = reply[0][1]
         last = entries[-1][0]
-        yield _decode(entries)
+        yield decode(entries)

@@ -7,7 +7,8 @@ Layout (all strings; `{t}` tenant, `{s}` session id, `{u}` turn id, `{e}` execut
     ah:{t}:session:{s}                  hash   doc, owner, manifest, updated_at, last_turn, running, deleted
     ah:{t}:agent-sessions:{name}        zset   session ids of an agent (score 0: ULID order = creation order)
     ah:{t}:agent-sessions:{name}:by:{o} zset   the same, for one owner subject id
-    ah:{t}:turn:{u}                     hash   doc, status, state, seq, executor, cancel
+    ah:{t}:turn:{u}                     hash   doc, status, state, seq, executor, cancel, pending,
+                                               history (its part of the conversation, once ended)
     ah:{t}:turn:{u}:events              stream entry id `0-<sequence_number>`, field `e` = event JSON
     ah:executors                        zset   executor id -> liveness expiry (Redis TIME, ms)
     ah:leases                           zset   `{t}/{u}` of every running turn -> lease expiry (ms)
@@ -45,8 +46,13 @@ def agent_sessions_of(tenant: str, agent_name: str, owner: str) -> str:
     return f"{agent_sessions(tenant, agent_name)}:by:{owner}"
 
 
+def turn_prefix(tenant: str) -> str:
+    """What a turn hash's key is before the turn id: the history script walks a chain with it."""
+    return f"{PREFIX}:{tenant}:turn:"
+
+
 def turn(tenant: str, turn_id: str) -> str:
-    return f"{PREFIX}:{tenant}:turn:{turn_id}"
+    return f"{turn_prefix(tenant)}{turn_id}"
 
 
 def turn_events(tenant: str, turn_id: str) -> str:

@@ -174,6 +174,42 @@ redis.call('EXPIRE', KEYS[1], ARGV[1])
 return {'ok', redis.call('HGET', KEYS[1], 'running') or ''}
 """
 
+# HISTORY_CHAIN: a turn's ancestry in one round trip instead of one per turn (a session's
+# history is read before every model turn, so the walk would grow with the session's length).
+# It builds each parent's key from the prefix: keys a script did not receive as KEYS are fine on
+# the standalone Redis of each zone (the harness does not run on Redis Cluster).
+# KEYS: 1 the newest turn's hash
+# ARGV: 1 that turn's id, 2 the turn key prefix, 3 the most turns to return
+# Returns: newest first, three items per turn: id, status, history digest ("" when not made yet);
+#          the walk stops at a root turn or at a turn that expired.
+HISTORY_CHAIN = """
+local out = {}
+local id, key = ARGV[1], KEYS[1]
+for _ = 1, tonumber(ARGV[3]) do
+  local f = redis.call('HMGET', key, 'doc', 'status', 'history')
+  if not f[1] then break end
+  out[#out + 1] = id
+  out[#out + 1] = f[2] or ''
+  out[#out + 1] = f[3] or ''
+  local prev = cjson.decode(f[1])['previous_turn_id']
+  if type(prev) ~= 'string' then break end
+  id, key = prev, ARGV[2] .. prev
+end
+return out
+"""
+
+# SAVE_HISTORY: keep a finished turn's history digest beside it. Only an ended turn's log is
+# final (nothing follows `turn.done`); a turn that expired meanwhile is not recreated without its
+# TTL. HSETNX: two executors deriving it at once store the same value once.
+# KEYS: 1 turn hash
+# ARGV: 1 digest JSON
+# Returns: 1 when stored, 0 otherwise.
+SAVE_HISTORY = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or status == 'running' then return 0 end
+return redis.call('HSETNX', KEYS[1], 'history', ARGV[1])
+"""
+
 # CREATE_AGENT: register a name only if it is free, with its index entry, so two creates of one
 # name cannot both succeed (the loser gets 409).
 # KEYS: 1 agent hash, 2 agents index zset
@@ -211,5 +247,7 @@ class Scripts:
         self.by_clock: AsyncScript = redis.register_script(BY_CLOCK)
         self.request_cancel: AsyncScript = redis.register_script(REQUEST_CANCEL)
         self.delete_session: AsyncScript = redis.register_script(DELETE_SESSION)
+        self.history_chain: AsyncScript = redis.register_script(HISTORY_CHAIN)
+        self.save_history: AsyncScript = redis.register_script(SAVE_HISTORY)
         self.create_agent: AsyncScript = redis.register_script(CREATE_AGENT)
         self.replace_agent: AsyncScript = redis.register_script(REPLACE_AGENT)
