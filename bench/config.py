@@ -42,6 +42,8 @@ class LoadSizes:
     sessions: int
     session_concurrency: int
     latency_turns: int
+    history_turns: int
+    """Turns a session runs before its deep-history latencies are timed (the executor reads up to 200)."""
     turns: int
     turn_concurrency: int
     fanout_turns: int
@@ -66,6 +68,7 @@ FULL_LOAD = LoadSizes(
     sessions=2000,
     session_concurrency=32,
     latency_turns=300,
+    history_turns=200,
     turns=1000,
     turn_concurrency=32,
     fanout_turns=10,
@@ -86,6 +89,7 @@ QUICK_LOAD = LoadSizes(
     sessions=100,
     session_concurrency=8,
     latency_turns=20,
+    history_turns=20,
     turns=40,
     turn_concurrency=8,
     fanout_turns=2,

@@ -1,6 +1,6 @@
 """Turns with a zero-delay `scripted/echo` agent, each a streamed create-turn read to `turn.done`:
 first-event latencies one turn at a time, then turns per second with `turn_concurrency` sessions
-each running one turn after another."""
+each running one turn after another (their history grows by one turn each time)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bench.streams import TurnStream, describe_error
 from bench.workers import run_workers
 
 WARMUP = 10
+DEEP_SAMPLES = 50
 EXPECTED_STATE = "done/-"
 
 
@@ -52,26 +53,42 @@ def _note_anomalies(outcome: Outcome, found: Counter[str]) -> None:
 
 
 async def turn_latency(deployment: Deployment, redis: Redis, sizes: LoadSizes) -> Outcome:
-    """One turn at a time in one session: no queueing anywhere, the floor of each latency."""
+    """One turn at a time, each the first of its own session: no queueing anywhere and no history
+    to read, the floor of each latency. Then the same after `history_turns` turns in one session,
+    since every turn reads its session's history before its model call."""
     outcome = Outcome("create turn, one at a time")
     async with ClientPool(1) as pool:
         api = pool.api(0, deployment.base_urls)
-        session_id = await api.create_session(ECHO)
-        for _ in range(WARMUP):
+        sessions = [await api.create_session(ECHO) for _ in range(WARMUP + sizes.latency_turns)]
+        for session_id in sessions[:WARMUP]:
             await streamed_turn(api, session_id)
 
         async def sequential() -> list[TurnStream | Exception]:
-            return await run_workers(sizes.latency_turns, 1, lambda _w, _i: streamed_turn(api, session_id))
+            return await run_workers(
+                sizes.latency_turns, 1, lambda _w, i: streamed_turn(api, sessions[WARMUP + i])
+            )
 
         streams = await metered(outcome, deployment, sequential)
+        deep_session = await api.create_session(ECHO)
+        await run_workers(sizes.history_turns, 1, lambda _w, _i: streamed_turn(api, deep_session))
+        deep = await run_workers(DEEP_SAMPLES, 1, lambda _w, _i: streamed_turn(api, deep_session))
     ok = _ok(streams)
     outcome.add_latency("latency.created", "create turn → turn.created", _since_sent(ok, "created_at"))
     outcome.add_latency("latency.model", "create turn → first model event", _since_sent(ok, "model_at"))
+    deep_model = _since_sent(_ok(deep), "model_at")
+    outcome.add(
+        "latency.model.deep",
+        f"  same, after {sizes.history_turns} turns in the session, p50 (ms)",
+        deep_model.p50,
+        "ms",
+    )
     done = _since_sent(ok, "done_at")
     outcome.notes.append(
-        f"{len(streams)} turns; create turn → turn.done p50 {done.p50:.1f} ms, p99 {done.p99:.1f} ms"
+        f"{len(streams)} turns, each a new session's first; create turn → turn.done p50 {done.p50:.1f} ms, "
+        f"p99 {done.p99:.1f} ms; {DEEP_SAMPLES} turns after {sizes.history_turns} in one session: "
+        f"→ first model event p50 {deep_model.p50:.1f} ms, p99 {deep_model.p99:.1f} ms"
     )
-    found = _anomalies(streams)
+    found = _anomalies(streams) + _anomalies(deep)
     outcome.add("latency.errors", "  one-at-a-time turn errors", sum(found.values()), "count")
     _note_anomalies(outcome, found)
     return outcome
