@@ -14,7 +14,7 @@ from generated.client import AuthenticatedClient
 from harness_cli.api import ApiError
 from harness_cli.follow import follow
 from harness_cli.render import TurnPrinter
-from harness_cli.streaming import turn_stream_request
+from harness_cli.streaming import EVENT_MODELS, turn_stream_request
 
 SESSION = "01arz3ndektsv4rrffq69g5fav.g"
 TURN = "01arz3ndektsv4rrffq69g5faw.g.ab12cd"
@@ -105,3 +105,11 @@ async def test_a_stream_that_keeps_dropping_before_the_turn_is_known_fails() -> 
         await follow(
             client_with(handler), SESSION, turn_stream_request(SESSION, "x"), TurnPrinter(io.StringIO())
         )
+
+
+def test_the_clients_event_models_are_the_specs_discriminator_mapping(spec: dict[str, Any]) -> None:
+    """streaming.py names the generated model of each event type; the spec is where that is decided."""
+    union = spec["components"]["schemas"]["TurnStreamingEvent"]
+    wanted = {kind: ref.rsplit("/", 1)[-1] for kind, ref in union["discriminator"]["mapping"].items()}
+    assert {kind: model.__name__ for kind, model in EVENT_MODELS.items()} == wanted
+    assert len(wanted) == len(union["oneOf"])
