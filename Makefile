@@ -6,7 +6,7 @@ SPEC := spec/agent-harness.yaml
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
-FUZZ_URL ?= http://$(HOST):$(PORT)/truefoundry
+FUZZ_URL ?= http://$(HOST):$(PORT)
 FUZZ_TOKEN ?= fuzzer
 FUZZ_EXAMPLES ?= 200
 
@@ -68,10 +68,11 @@ test: install lint typecheck spec-check check-generated
 run: install
 	$(BIN)/agent-harness serve --host $(HOST) --port $(PORT) --agents examples/agents
 
-# A longer schemathesis run over HTTP against a live server (start it with `make run`).
+# The conformance kit at length against a live server (start it with `make run`): the scenarios, then
+# schemathesis with FUZZ_EXAMPLES examples per operation and phase instead of the kit's 20.
 fuzz: install
-	$(BIN)/schemathesis run $(SPEC) --url $(FUZZ_URL) --checks all -H 'Authorization: Bearer $(FUZZ_TOKEN)' \
-		--max-examples $(FUZZ_EXAMPLES) --phases examples,coverage,fuzzing,stateful --no-color
+	$(BIN)/agent-harness conformance --base-url '$(FUZZ_URL)' --token '$(FUZZ_TOKEN)' \
+		$(if $(TENANT),--tenant '$(TENANT)') --max-examples $(FUZZ_EXAMPLES)
 
 # Every group at full size (minutes); e.g. `make bench BENCH_ARGS="load --quick"` for one group, small.
 # `BENCH_ARGS="--update-doc BENCHMARKS.md"` rewrites the figures in BENCHMARKS.md from this run.

@@ -6,16 +6,23 @@ import argparse
 import asyncio
 import logging
 import signal
+import socket
 from pathlib import Path
 
 import uvicorn
 
 from harness_cli import commands as client_commands
-from server import logs, metrics
+from server import heap, logs, metrics
 from server.config import get_settings
 from server.shutdown import ServerWithShutdown, ShutdownSignal
 
 log = logging.getLogger("server.cli")  # not `__main__` under `python -m server.cli`
+
+
+class _ApiServer(ServerWithShutdown):
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        heap.freeze_startup_heap()  # once the app's lifespan startup has built all it keeps
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -42,7 +49,7 @@ def _serve(args: argparse.Namespace) -> None:
         # cancel_timeout_seconds); the in-process executor's drain runs within the same period.
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
     )
-    ServerWithShutdown(config, shutdown).run()
+    _ApiServer(config, shutdown).run()
 
 
 async def _run_executor(args: argparse.Namespace) -> None:
@@ -59,6 +66,7 @@ async def _run_executor(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     try:
         async with running(settings, with_executor=True) as runtime:
+            heap.freeze_startup_heap()
 
             def on_signal() -> None:
                 # The first signal drains (see Worker.stop); a second ends the grace period at once.
