@@ -236,6 +236,33 @@ def test_cancelling_a_slow_model_stream_closes_the_provider_connection_and_keeps
     assert state["metrics"]["total_output_tokens"] >= 5
 
 
+def test_model_calls_reuse_the_providers_connection_and_a_cancelled_stream_drops_its_own(
+    client: httpx.Client,
+    model_server: tuple[AppThread, Recorder],
+    recorder: Recorder,
+    tools_server: AppThread,
+) -> None:
+    session_id = register(
+        client, "reuser", openai_model(model_server, "call-add"), mcp_servers=[mcp(tools_server)]
+    )
+    run_turn(client, session_id, say("what is 2 + 3?"))  # model, tool, model
+    run_turn(client, session_id, say("and again?"))
+    assert len(set(recorder.peers())) == 1, recorder.peers()
+
+    slow = register(client, "slow-reuser", openai_model(model_server, "slow"))
+    stream = BackgroundStream(client, f"/agents/sessions/{slow}/turns", {"input": say("go")}).start()
+    wait_until(lambda: recorder.slow and recorder.slow[-1].sent >= 2, 15, "the slow stream flows")
+    assert client.post(f"/agents/sessions/{slow}/cancel").status_code == 200
+    stream.join()
+    wait_until(lambda: recorder.slow[-1].hung_up_at is not None, 5, "the provider sees the hang-up")
+    before = len(recorder.peers())
+    run_turn(client, session_id, say("once more"))
+    peers = recorder.peers()
+    pooled, cancelled_on, after = peers[0], peers[before - 1], peers[before]
+    assert cancelled_on == pooled  # the slow call had taken the pooled connection,
+    assert after != cancelled_on  # which the cancel closed rather than returned to the pool
+
+
 # --- tools from MCP servers ------------------------------------------------------------------------
 
 

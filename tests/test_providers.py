@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from server.executor.providers import SCRIPTED, provider_for
+from server.executor.providers import SCRIPTED, Providers
 from server.executor.providers.base import ModelChunk, ModelRequest, ProviderConfigError, Usage
 from server.executor.providers.openai_compatible import OpenAICompatible
 from server.executor.providers.scripted import ScriptedEcho, ScriptedScript
@@ -94,20 +94,22 @@ async def test_stream_can_be_cancelled_while_it_waits() -> None:
     assert time.monotonic() - started < 5
 
 
-def test_provider_for_finds_the_scripted_models() -> None:
-    assert isinstance(provider_for({"name": "scripted/echo"}), ScriptedEcho)
-    assert isinstance(provider_for({"name": "scripted/script"}), ScriptedScript)
+def test_providers_finds_the_scripted_models() -> None:
+    assert isinstance(Providers().for_model({"name": "scripted/echo"}), ScriptedEcho)
+    assert isinstance(Providers().for_model({"name": "scripted/script"}), ScriptedScript)
 
 
-def test_provider_for_builds_an_openai_compatible_client_for_the_named_model() -> None:
-    provider = provider_for({"name": "openai-compatible/openai-main/gpt-4o", "base_url": "http://h/v1"})
+def test_providers_builds_an_openai_compatible_client_for_the_named_model() -> None:
+    provider = Providers().for_model(
+        {"name": "openai-compatible/openai-main/gpt-4o", "base_url": "http://h/v1"}
+    )
     assert isinstance(provider, OpenAICompatible)
     assert (provider.model, provider.base_url) == ("openai-main/gpt-4o", "http://h/v1")
 
 
 def test_the_api_key_comes_from_the_named_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HARNESS_TEST_KEY", "sk-test")
-    provider = provider_for({"name": "openai-compatible/m", "api_key_env": "HARNESS_TEST_KEY"})
+    provider = Providers().for_model({"name": "openai-compatible/m", "api_key_env": "HARNESS_TEST_KEY"})
     assert isinstance(provider, OpenAICompatible)
     assert provider.api_key == "sk-test"
 
@@ -115,13 +117,13 @@ def test_the_api_key_comes_from_the_named_variable(monkeypatch: pytest.MonkeyPat
 def test_an_unset_key_variable_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HARNESS_TEST_KEY", raising=False)
     with pytest.raises(ProviderConfigError, match="HARNESS_TEST_KEY"):
-        provider_for({"name": "openai-compatible/m", "api_key_env": "HARNESS_TEST_KEY"})
+        Providers().for_model({"name": "openai-compatible/m", "api_key_env": "HARNESS_TEST_KEY"})
 
 
 @pytest.mark.parametrize("model", ["openai/gpt-4o", "scripted/other", "", "scripted", "openai-compatible/"])
-def test_provider_for_refuses_unknown_models(model: str) -> None:
+def test_providers_refuses_unknown_models(model: str) -> None:
     with pytest.raises(LookupError):
-        provider_for({"name": model})
+        Providers().for_model({"name": model})
 
 
 def _script_request(script: list[dict[str, Any]], messages: list[dict[str, Any]]) -> ModelRequest:
@@ -176,7 +178,7 @@ def test_the_spec_accepts_every_model_name_the_executor_can_run(spec: dict[str, 
 def test_the_spec_refuses_model_names_the_executor_cannot_run(spec: dict[str, Any], name: str) -> None:
     # An agent naming a model without a provider must fail at registration (400), not mid-turn.
     with pytest.raises(LookupError):
-        provider_for({"name": name})
+        Providers().for_model({"name": name})
     assert not _model_name_validator(spec).is_valid({"name": name})
 
 

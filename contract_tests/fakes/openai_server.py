@@ -46,6 +46,11 @@ class Recorder:
         with self.lock:
             return [r["body"] for r in self.requests]
 
+    def peers(self) -> list[Any]:
+        """The client address (host, port) of each request: a repeated port is a reused connection."""
+        with self.lock:
+            return [r["peer"] for r in self.requests]
+
 
 def _chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> str:
     body = {
@@ -127,7 +132,7 @@ def create_app(recorder: Recorder) -> Starlette:
     async def completions(request: Request) -> StreamingResponse:
         body = await request.json()
         with recorder.lock:
-            recorder.requests.append({"headers": dict(request.headers), "body": body})
+            recorder.requests.append({"headers": dict(request.headers), "body": body, "peer": request.client})
         model, messages = body["model"], body["messages"]
         stream: AsyncIterator[str]
         if model == "slow":

@@ -35,7 +35,7 @@ from server.domain.execution import TurnEnded, TurnJob
 from server.domain.turn_state import CancelReason, TerminalState
 from server.executor import history
 from server.executor.history import Conversation, PendingCall
-from server.executor.providers import provider_for
+from server.executor.providers import Providers
 from server.executor.providers.base import ModelProvider, ModelRequest, ProviderConfigError, Usage
 from server.executor.toolbox import Toolbox, ToolboxError
 from server.ids import new_ulid
@@ -58,10 +58,11 @@ class IterationLimit(Exception):
 class TurnRun:
     """One execution of a turn; keeps its token counts so a cancelled turn still reports them."""
 
-    def __init__(self, store: Store, job: TurnJob, settings: Settings) -> None:
+    def __init__(self, store: Store, job: TurnJob, settings: Settings, providers: Providers) -> None:
         self.store = store
         self.job = job
         self.settings = settings
+        self.providers = providers
         self.input_tokens = 0
         self.output_tokens = 0
         self.cache_read_tokens = 0
@@ -146,7 +147,7 @@ class TurnRun:
             await self._answer_outstanding(conversation, toolbox)
 
         model = self.job.manifest.get("model") or {}
-        provider = provider_for(model)
+        provider = self.providers.for_model(model)
         limit = self._config.get("iteration_limit", DEFAULT_ITERATION_LIMIT)
         for _ in range(limit):
             message = await self._model_call(provider, model, conversation, toolbox)
@@ -304,7 +305,9 @@ async def _close_quietly(toolbox: Toolbox) -> None:
         log.warning("closing the MCP servers of a turn failed", exc_info=True)
 
 
-async def run_turn(store: Store, settings: Settings, tenant: str, turn_id: str, *, stopping: bool) -> None:
+async def run_turn(
+    store: Store, settings: Settings, providers: Providers, tenant: str, turn_id: str, *, stopping: bool
+) -> None:
     """Load a turn and run it to its terminal state (cancelled at once if a cancel came first)."""
 
     async def cancel(reason: CancelReason) -> None:
@@ -325,4 +328,4 @@ async def run_turn(store: Store, settings: Settings, tenant: str, turn_id: str, 
         # The cancel was recorded before this executor started the turn (or it is shutting down).
         await cancel(CancelReason(job.cancel_requested or CancelReason.ABANDONED.value))
         return
-    await TurnRun(store, job, settings).execute()
+    await TurnRun(store, job, settings, providers).execute()

@@ -29,6 +29,7 @@ from server.config import Settings
 from server.domain import execution, turn_state
 from server.domain.turn_state import CancelReason, TerminalState
 from server.executor.loop import run_turn
+from server.executor.providers import Providers
 from server.store import executors, keys
 from server.store.redis import Store, StreamEntry
 from server.timestamps import now_iso
@@ -44,6 +45,7 @@ class Worker:
         self.store = store
         self.settings = settings
         self.executor_id = settings.executor_id
+        self.providers = Providers()
         self._inbox = keys.executor_inbox(self.executor_id)
         self._turns: dict[str, asyncio.Task[None]] = {}
         self._tenants: dict[str, str] = {}
@@ -117,6 +119,7 @@ class Worker:
                 task.cancel(CancelReason.ABANDONED.value)
             log.warning("abandoning turn %s: the shutdown grace period is over", turn_id)
         await asyncio.gather(*self._turns.values(), return_exceptions=True)
+        await self.providers.aclose()
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -262,7 +265,9 @@ class Worker:
 
     async def _run(self, tenant: str, turn_id: str) -> None:
         try:
-            await run_turn(self.store, self.settings, tenant, turn_id, stopping=self._stopping)
+            await run_turn(
+                self.store, self.settings, self.providers, tenant, turn_id, stopping=self._stopping
+            )
         except (RedisError, OSError):
             # The lease lapses without heartbeats for this turn, and a reaper finalises it.
             metrics.REDIS_ERRORS.labels("executor").inc()

@@ -6,17 +6,26 @@ from typing import Any
 
 from server.executor.providers.base import ModelProvider
 from server.executor.providers.openai_compatible import PREFIX as OPENAI_COMPATIBLE
-from server.executor.providers.openai_compatible import OpenAICompatible
+from server.executor.providers.openai_compatible import OpenAIClients, OpenAICompatible
 from server.executor.providers.scripted import ScriptedEcho, ScriptedScript
 
 SCRIPTED: dict[str, ModelProvider] = {"scripted/echo": ScriptedEcho(), "scripted/script": ScriptedScript()}
 
 
-def provider_for(model: dict[str, Any]) -> ModelProvider:
-    """The provider for an agent's `model` block (name, base_url, api_key_env, params)."""
-    name = str(model.get("name", ""))
-    if name in SCRIPTED:
-        return SCRIPTED[name]
-    if name.startswith(OPENAI_COMPATIBLE) and len(name) > len(OPENAI_COMPATIBLE):
-        return OpenAICompatible(model)
-    raise LookupError(f"no model provider for {name!r}")
+class Providers:
+    """The model providers of one executor, with the HTTP clients they keep open between turns."""
+
+    def __init__(self) -> None:
+        self._openai = OpenAIClients()
+
+    def for_model(self, model: dict[str, Any]) -> ModelProvider:
+        """The provider for an agent's `model` block (name, base_url, api_key_env, params)."""
+        name = str(model.get("name", ""))
+        if name in SCRIPTED:
+            return SCRIPTED[name]
+        if name.startswith(OPENAI_COMPATIBLE) and len(name) > len(OPENAI_COMPATIBLE):
+            return OpenAICompatible(model, self._openai)
+        raise LookupError(f"no model provider for {name!r}")
+
+    async def aclose(self) -> None:
+        await self._openai.aclose()

@@ -3,8 +3,10 @@ Ollama, llama.cpp server) through the official `openai` SDK, streaming, with too
 
 The API key is read on the executor from the environment variable the manifest names; the
 manifest (stored in Redis, returned by the API) only ever holds that variable's name.
-A cancelled turn leaves the `async with` blocks below, which close the streaming response and the
-client: the HTTP request to the provider is aborted, not read to the end.
+A cancelled turn leaves the `async with stream` block below, which closes the streaming response:
+the HTTP request to the provider is aborted, not read to the end, and its connection is dropped
+(httpx never returns a connection with an unread response to the pool). Finished calls leave theirs
+in the pool, for the executor's next call to the same endpoint.
 """
 
 from __future__ import annotations
@@ -31,8 +33,29 @@ SCRIPTED_PARAMS = frozenset({"chunks", "delay_ms", "ignore_cancel_ms", "script"}
 NO_KEY = "no-key"
 
 
+class OpenAIClients:
+    """One SDK client per (base URL, key) for an executor's life, so successive model calls (each
+    iteration of the loop, each turn) reuse warm connections instead of paying a TCP and TLS
+    handshake to the provider every time."""
+
+    def __init__(self) -> None:
+        self._clients: dict[tuple[str, str], AsyncOpenAI] = {}
+
+    def get(self, base_url: str, api_key: str) -> AsyncOpenAI:
+        client = self._clients.get((base_url, api_key))
+        if client is None:
+            client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=1)
+            self._clients[(base_url, api_key)] = client
+        return client
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.close()
+
+
 class OpenAICompatible:
-    def __init__(self, model: dict[str, Any]) -> None:
+    def __init__(self, model: dict[str, Any], clients: OpenAIClients) -> None:
         self.model = str(model["name"]).removeprefix(PREFIX)
         self.base_url = model.get("base_url") or DEFAULT_BASE_URL
         key_env = model.get("api_key_env")
@@ -42,6 +65,7 @@ class OpenAICompatible:
                 f"the agent's model.api_key_env names {key_env!r}, which is not set on this executor"
             )
         self.api_key = key
+        self._clients = clients
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
         messages = list(request.messages)
@@ -50,40 +74,40 @@ class OpenAICompatible:
         extra = {k: v for k, v in request.params.items() if k not in SCRIPTED_PARAMS}
         # Typed loosely: these dicts are the wire shapes the SDK's TypedDicts describe.
         tools: Any = [t.as_openai() for t in request.tools] if request.tools else omit
-        async with AsyncOpenAI(base_url=self.base_url, api_key=self.api_key, max_retries=1) as client:
-            stream = await client.chat.completions.create(
-                model=self.model,
-                messages=cast(Any, messages),
-                stream=True,
-                stream_options={"include_usage": True},
-                extra_body=extra or None,
-                tools=tools,
-            )
-            async with stream:
-                async for chunk in stream:
-                    if chunk.usage is not None:
-                        cached = chunk.usage.prompt_tokens_details
-                        yield ModelChunk(
-                            usage=Usage(
-                                input_tokens=chunk.usage.prompt_tokens,
-                                output_tokens=chunk.usage.completion_tokens,
-                                cache_read_tokens=cached.cached_tokens if cached else None,
-                            )
+        client = self._clients.get(self.base_url, self.api_key)
+        stream = await client.chat.completions.create(
+            model=self.model,
+            messages=cast(Any, messages),
+            stream=True,
+            stream_options={"include_usage": True},
+            extra_body=extra or None,
+            tools=tools,
+        )
+        async with stream:
+            async for chunk in stream:
+                if chunk.usage is not None:
+                    cached = chunk.usage.prompt_tokens_details
+                    yield ModelChunk(
+                        usage=Usage(
+                            input_tokens=chunk.usage.prompt_tokens,
+                            output_tokens=chunk.usage.completion_tokens,
+                            cache_read_tokens=cached.cached_tokens if cached else None,
                         )
-                    for choice in chunk.choices:
-                        delta = choice.delta
-                        calls = [
-                            ToolCallChunk(
-                                index=call.index,
-                                id=call.id,
-                                name=call.function.name if call.function else None,
-                                arguments=(call.function.arguments or "") if call.function else "",
-                            )
-                            for call in delta.tool_calls or []
-                        ]
-                        if delta.content or calls or choice.finish_reason:
-                            yield ModelChunk(
-                                content=delta.content or "",
-                                tool_calls=calls,
-                                finish_reason=choice.finish_reason,
-                            )
+                    )
+                for choice in chunk.choices:
+                    delta = choice.delta
+                    calls = [
+                        ToolCallChunk(
+                            index=call.index,
+                            id=call.id,
+                            name=call.function.name if call.function else None,
+                            arguments=(call.function.arguments or "") if call.function else "",
+                        )
+                        for call in delta.tool_calls or []
+                    ]
+                    if delta.content or calls or choice.finish_reason:
+                        yield ModelChunk(
+                            content=delta.content or "",
+                            tool_calls=calls,
+                            finish_reason=choice.finish_reason,
+                        )
