@@ -238,6 +238,7 @@ async def test_a_draining_executor_gets_no_new_turn_and_is_not_registered_again(
                 "executor",
                 "",
                 "0",
+                "",
             ],
         )
         assert result == ["draining"]

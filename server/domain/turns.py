@@ -178,6 +178,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     keys.EXECUTOR_GROUP,
                     parent.pending_raw,
                     "1" if resumes else "0",
+                    parent.turn_id or "",
                 ],
             )
         match result:

@@ -7,8 +7,8 @@ Layout (all strings; `{t}` tenant, `{s}` session id, `{u}` turn id, `{e}` execut
     ah:{t}:session:{s}                  hash   doc, owner, manifest, updated_at, last_turn, running, deleted
     ah:{t}:agent-sessions:{name}        zset   session ids of an agent (score 0: ULID order = creation order)
     ah:{t}:agent-sessions:{name}:by:{o} zset   the same, for one owner subject id
-    ah:{t}:turn:{u}                     hash   doc, status, state, seq, executor, cancel, pending,
-                                               history (its part of the conversation, once ended)
+    ah:{t}:turn:{u}                     hash   doc, status, state, seq, executor, prev (parent turn id),
+                                               cancel, pending, history (its part of the conversation)
     ah:{t}:turn:{u}:events              stream entry id `0-<sequence_number>`, field `e` = event JSON
     ah:executors                        zset   executor id -> liveness expiry (Redis TIME, ms)
     ah:leases                           zset   `{t}/{u}` of every running turn -> lease expiry (ms)

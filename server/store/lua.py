@@ -30,7 +30,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 # ARGV: 1 turn id, 2 turn doc JSON, 3 turn.created event JSON (sequence_number 1),
 #       4 expected last_turn ("" for none), 5 now (ISO), 6 executor id, 7 tenant,
 #       8 session retention seconds, 9 lease member, 10 lease ms, 11 executor consumer group,
-#       12 the parent's pending JSON as checked ("" for none), 13 "1" to consume it
+#       12 the parent's pending JSON as checked ("" for none), 13 "1" to consume it,
+#       14 the parent turn id ("" for a root turn)
 # Returns: {"ok"} | {"missing"} | {"deleted"} | {"busy", running_turn_id} | {"moved", last_turn}
 #          | {"stale"} (the parent's pending approvals changed) | {"draining"}
 START_TURN = (
@@ -48,7 +49,7 @@ if ARGV[13] == '1' then redis.call('HDEL', KEYS[6], 'pending') end
 redis.call('HSET', KEYS[1], 'running', ARGV[1], 'last_turn', ARGV[1], 'updated_at', ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[8])
 redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', 'running', 'state', '{"status":"running"}',
-           'seq', 1, 'executor', ARGV[6])
+           'seq', 1, 'executor', ARGV[6], 'prev', ARGV[14])
 redis.call('XADD', KEYS[3], '0-1', 'e', ARGV[3])
 -- The executor's consumer group may be gone (a flushed or restarted Redis): recreate it, or the
 -- entry would wait for a group nobody reads. pcall: BUSYGROUP when it exists is the usual case.
@@ -176,8 +177,9 @@ return {'ok', redis.call('HGET', KEYS[1], 'running') or ''}
 
 # HISTORY_CHAIN: a turn's ancestry in one round trip instead of one per turn (a session's
 # history is read before every model turn, so the walk would grow with the session's length).
-# It builds each parent's key from the prefix: keys a script did not receive as KEYS are fine on
-# the standalone Redis of each zone (the harness does not run on Redis Cluster).
+# It follows each turn's `prev` (the parent START_TURN recorded) and builds the parent's key from
+# the prefix: keys a script did not receive as KEYS are fine on the standalone Redis of each zone
+# (the harness does not run on Redis Cluster).
 # KEYS: 1 the newest turn's hash
 # ARGV: 1 that turn's id, 2 the turn key prefix, 3 the most turns to return
 # Returns: newest first, three items per turn: id, status, history digest ("" when not made yet);
@@ -186,14 +188,13 @@ HISTORY_CHAIN = """
 local out = {}
 local id, key = ARGV[1], KEYS[1]
 for _ = 1, tonumber(ARGV[3]) do
-  local f = redis.call('HMGET', key, 'doc', 'status', 'history')
+  local f = redis.call('HMGET', key, 'status', 'history', 'prev')
   if not f[1] then break end
   out[#out + 1] = id
+  out[#out + 1] = f[1]
   out[#out + 1] = f[2] or ''
-  out[#out + 1] = f[3] or ''
-  local prev = cjson.decode(f[1])['previous_turn_id']
-  if type(prev) ~= 'string' then break end
-  id, key = prev, ARGV[2] .. prev
+  if not f[3] or f[3] == '' then break end
+  id, key = f[3], ARGV[2] .. f[3]
 end
 return out
 """
