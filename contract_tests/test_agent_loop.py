@@ -3,7 +3,9 @@ tests (loopback only), tools, approvals, and cancellation reaching every stage."
 
 from __future__ import annotations
 
+import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +21,7 @@ from contract_tests.sse import BackgroundStream, Frame, read_frames
 from server.store import keys
 
 KEY_ENV = "HARNESS_TEST_MODEL_KEY"
+CONNECT_TIMEOUT = 5
 KEY = "sk-test-not-a-real-key"
 
 
@@ -38,7 +41,12 @@ def tools_server() -> Iterator[AppThread]:
 @pytest.fixture(scope="module")
 def server(redis_url: str) -> Iterator[ServerThread]:
     """The harness, allowed to start this test suite's stdio MCP server."""
-    settings = settings_for(redis_url, cancel_timeout_seconds=5, mcp_stdio_commands=[sys.executable])
+    settings = settings_for(
+        redis_url,
+        cancel_timeout_seconds=5,
+        mcp_stdio_commands=[sys.executable],
+        mcp_connect_timeout_seconds=CONNECT_TIMEOUT,
+    )
     with ServerThread(settings) as running:
         yield running
 
@@ -435,6 +443,68 @@ def test_an_unreachable_mcp_server_ends_the_turn_in_error(client: httpx.Client) 
     assert state["status"] == "error" and "'gone'" in state["message"]
 
 
+class SilentServer:
+    """Accepts TCP connections and never answers: an MCP server that hangs while connecting."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/mcp"
+
+    def _accept(self) -> None:
+        with self.listener:
+            while True:
+                try:
+                    self.accepted.append(self.listener.accept()[0])
+                except OSError:
+                    return
+
+    def close(self) -> None:
+        self.listener.close()
+        for connection in self.accepted:
+            connection.close()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+def test_an_mcp_server_that_never_answers_ends_the_turn_in_error_after_the_connect_timeout(
+    client: httpx.Client, silent_server: SilentServer
+) -> None:
+    session_id = register(
+        client, "mute", script({"content": "hi"}), mcp_servers=[{"name": "mute", "url": silent_server.url}]
+    )
+    state = state_of(run_turn(client, session_id, say("hi")))
+    assert state["status"] == "error", state  # an unusable server, not the turn running out of time
+    assert f"within {CONNECT_TIMEOUT}s" in state["message"]
+
+
+def test_a_cancel_while_mcp_servers_connect_ends_the_turn_cancelled_at_once(
+    client: httpx.Client, tools_server: AppThread, silent_server: SilentServer
+) -> None:
+    servers = [mcp(tools_server), {"name": "mute", "url": silent_server.url}]
+    session_id = register(client, "connecting", script({"content": "hi"}), mcp_servers=servers)
+    stream = BackgroundStream(client, f"/agents/sessions/{session_id}/turns", {"input": say("hi")}).start()
+    wait_until(lambda: silent_server.accepted, 15, "the second server is being connected")
+
+    started = time.monotonic()
+    response = client.post(f"/agents/sessions/{session_id}/cancel")
+    answered = time.monotonic() - started
+
+    assert response.status_code == 200 and answered < 1.0
+    state = state_of(stream.join())
+    assert (state["status"], state["reason"]) == ("cancelled", "client-cancelled")
+    assert state["metrics"] is not None  # recorded by the executor, not by a reaper after the lease
+
+
 # --- human approval --------------------------------------------------------------------------------
 
 RISKY = script(
@@ -604,6 +674,27 @@ def test_a_dropped_call_reaches_the_next_model_call_as_not_run(
     assert messages[-2]["role"] == "tool" and messages[-2]["tool_call_id"] == call_id
     assert "not run" in messages[-2]["content"]
     assert messages[-1] == {"role": "user", "content": "hello again"}
+
+
+def test_a_turn_without_input_after_a_cancelled_tool_call_sends_a_valid_history(
+    client: httpx.Client,
+    model_server: tuple[AppThread, Recorder],
+    recorder: Recorder,
+    tools_server: AppThread,
+) -> None:
+    session_id = register(
+        client, "napper", openai_model(model_server, "call-sleep"), mcp_servers=[mcp(tools_server)]
+    )
+    stream = BackgroundStream(client, f"/agents/sessions/{session_id}/turns", {"input": say("nap")}).start()
+    wait_until(lambda: mcp_server.LOG.of("sleep") == ["started"], 15, "the tool runs")
+    assert client.post(f"/agents/sessions/{session_id}/cancel").status_code == 200
+    stream.join()
+
+    frames = read_frames(client, "POST", f"/agents/sessions/{session_id}/turns", json={"input": []})
+
+    assert state_of(frames)["status"] == "done"  # the fake provider refuses an unanswered tool call
+    messages = recorder.bodies()[-1]["messages"]
+    assert messages[-1]["role"] == "tool" and "no result was recorded" in messages[-1]["content"]
 
 
 # --- limits ----------------------------------------------------------------------------------------

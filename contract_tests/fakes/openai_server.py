@@ -6,7 +6,9 @@ The model name picks the behaviour:
   tool result, in which case it answers `result: <that result>`;
 - `slow`: streams `SLOW_CHUNKS` chunks `SLOW_DELAY` apart, and records when its client hung up.
 
-Every request is recorded (headers, body) so tests can check what the harness sent.
+Every request is recorded (headers, body) so tests can check what the harness sent. Like OpenAI's
+own API, a history that breaks the tool-call rules (an assistant's tool calls each answered by a
+`tool` message before anything else; no `tool` message without its call) is refused with 400.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 SLOW_CHUNKS = 400
@@ -128,12 +130,34 @@ async def _slow(model: str, record: SlowStream) -> AsyncIterator[str]:
             record.hung_up_at = time.monotonic()
 
 
+def history_error(messages: list[dict[str, Any]]) -> str | None:
+    """What OpenAI would refuse in the message sequence, or None."""
+    waiting: list[str] = []
+    for index, message in enumerate(messages):
+        role = message.get("role")
+        if role == "tool":
+            if message.get("tool_call_id") not in waiting:
+                return f"messages[{index}]: a tool message must answer a preceding assistant tool call"
+            waiting.remove(message["tool_call_id"])
+            continue
+        if waiting:
+            return f"messages[{index}]: tool calls {waiting} have no tool message before this one"
+        if role == "assistant":
+            waiting = [call["id"] for call in message.get("tool_calls") or []]
+    if waiting:
+        return f"the last assistant message's tool calls {waiting} have no tool messages"
+    return None
+
+
 def create_app(recorder: Recorder) -> Starlette:
-    async def completions(request: Request) -> StreamingResponse:
+    async def completions(request: Request) -> Response:
         body = await request.json()
         with recorder.lock:
             recorder.requests.append({"headers": dict(request.headers), "body": body, "peer": request.client})
         model, messages = body["model"], body["messages"]
+        if problem := history_error(messages):
+            error = {"message": problem, "type": "invalid_request_error", "param": "messages", "code": None}
+            return JSONResponse({"error": error}, status_code=400)
         stream: AsyncIterator[str]
         if model == "slow":
             record = SlowStream()

@@ -48,6 +48,12 @@ async def load_job(store: Store, tenant: str, turn_id: str) -> TurnJob | None:
     )
 
 
+async def recorded_cancel(store: Store, tenant: str, turn_id: str) -> CancelReason | None:
+    """The reason of the cancel a client recorded on the turn (REQUEST_CANCEL), if any."""
+    reason = cast(str | None, await store.redis.hget(keys.turn(tenant, turn_id), "cancel"))
+    return CancelReason(reason) if reason else None
+
+
 async def append(store: Store, tenant: str, turn_id: str, event_json: str) -> int:
     sequence: int = await store.scripts.append_event(
         keys=[keys.turn(tenant, turn_id), keys.turn_events(tenant, turn_id)], args=[event_json]

@@ -28,7 +28,12 @@ from server.store.redis import Store, StreamEntry
 
 # Bound on the turns read back: a very long session sends the model its most recent turns.
 MAX_TURNS = 200
-NOT_RUN = "error: this tool call was not run (its turn ended before the call could run)"
+# Said of a call whose turn ended (a cancel, dropped approvals) before any result was recorded: it
+# may never have started, or been interrupted part-way, so the model must not assume either.
+NOT_RUN = (
+    "error: no result was recorded for this tool call (its turn ended first); "
+    "it was not run, or not to the end"
+)
 
 
 @dataclass(frozen=True)
@@ -44,11 +49,11 @@ class Conversation:
     outstanding: list[PendingCall] = field(default_factory=list)
 
     def add_user(self, content: Any) -> None:
-        self._settle()
+        self.settle()
         self.messages.append({"role": "user", "content": text_of(content)})
 
     def add_assistant(self, message: dict[str, Any]) -> None:
-        self._settle()
+        self.settle()
         calls = [c for c in message.get("tool_calls") or [] if c.get("id")]
         text = text_of(message.get("content"))
         if not text and not calls:
@@ -72,7 +77,9 @@ class Conversation:
         self.outstanding = [call for call in self.outstanding if call.id != tool_call_id]
         self.messages.append({"role": "tool", "tool_call_id": tool_call_id, "content": content})
 
-    def _settle(self) -> None:
+    def settle(self) -> None:
+        """A stand-in result for every call still without one: Chat Completions refuses a message
+        after an assistant's tool calls until each has its result."""
         for call in list(self.outstanding):
             self.add_tool_result(call.id, NOT_RUN)
 

@@ -17,6 +17,7 @@ waiting for a server to hang up.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -88,12 +89,10 @@ class TurnRun:
     async def execute(self) -> TerminalState | None:
         """Run the turn and record its terminal state; None when another writer ended it first."""
         toolbox = Toolbox(self.job.manifest.get("mcp_servers") or [], self.settings)
-        opened = False
         try:
             try:
                 async with asyncio.timeout(self._config.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)):
                     await toolbox.open()
-                    opened = True
                     state = await self._loop(toolbox)
             except TimeoutError:
                 state = self._cancelled(CancelReason.SERVER_EXECUTION_TIMEOUT)
@@ -103,9 +102,7 @@ class TurnRun:
                 task = asyncio.current_task()
                 if task is not None:
                     task.uncancel()
-                state = self._cancelled(
-                    CancelReason(exc.args[0]) if exc.args else CancelReason.CLIENT_CANCELLED
-                )
+                state = self._cancelled(await self._cancel_reason(exc))
             except TurnEnded:
                 return None
             except (ToolboxError, ProviderConfigError, IterationLimit) as exc:
@@ -126,11 +123,23 @@ class TurnRun:
                 log.info("turn %s ended %s", self.job.turn_id, state.status)
             return state
         finally:
-            if opened:
-                await _close_quietly(toolbox)
+            await _close_quietly(toolbox)
 
     def _cancelled(self, reason: CancelReason) -> TerminalState:
         return turn_state.cancelled(now_iso(), reason, self.metrics())
+
+    async def _cancel_reason(self, exc: asyncio.CancelledError) -> CancelReason:
+        """Why the task was cancelled. The worker cancels with the reason as the message, but a
+        cancellation caught and re-raised by an SDK's anyio scope (an MCP connect, say) arrives
+        with that scope's message instead: then a client's cancel is the one recorded on the turn,
+        and anything else is the shutdown."""
+        with contextlib.suppress(IndexError, ValueError):
+            return CancelReason(exc.args[0])
+        try:
+            recorded = await execution.recorded_cancel(self.store, self.job.tenant, self.job.turn_id)
+        except Exception:
+            recorded = None
+        return recorded or CancelReason.ABANDONED
 
     async def _loop(self, toolbox: Toolbox) -> TerminalState:
         if toolbox.servers:
@@ -145,6 +154,7 @@ class TurnRun:
                 conversation.add_user(item.get("content"))
         if conversation.outstanding:
             await self._answer_outstanding(conversation, toolbox)
+        conversation.settle()  # calls left unanswered (approvals dropped, a turn with no input)
 
         model = self.job.manifest.get("model") or {}
         provider = self.providers.for_model(model)

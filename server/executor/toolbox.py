@@ -73,20 +73,28 @@ class Toolbox:
         self._stack = AsyncExitStack()
 
     async def open(self) -> None:
-        """Connect every server and list its tools (bounded by the connect timeout)."""
+        """Connect every server and list its tools (bounded by the connect timeout). On failure the
+        servers already connected stay open until `close()`: a cancelled turn records its terminal
+        state first and closes them after, rather than wait for a stdio server to exit."""
+        timeout = self.settings.mcp_connect_timeout_seconds
         try:
-            async with asyncio.timeout(self.settings.mcp_connect_timeout_seconds):
+            async with asyncio.timeout(timeout):
                 for server in self.servers:
                     await self._open(server)
-        except BaseException:
-            await self.close()
-            raise
+        except TimeoutError:
+            # Raised only for this deadline (the turn's own timeout surfaces as a cancellation here),
+            # and an unusable server is an error, not the turn running out of time.
+            raise ToolboxError(f"the agent's MCP servers did not all connect within {timeout:g}s") from None
 
     async def close(self) -> None:
         await self._stack.aclose()
 
     async def __aenter__(self) -> Toolbox:
-        await self.open()
+        try:
+            await self.open()
+        except BaseException:
+            await self.close()
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
