@@ -156,14 +156,22 @@ async def list_page(
 async def cancel(ctx: CallContext, session_id: str) -> bool:
     """Cancel the session's running turn and return once it is terminal; True when one was running.
     A last turn paused for approvals has its pending tool calls dropped (they never run)."""
-    record = await load(ctx, session_id)
-    if record.running:
-        await _cancel_turn(ctx, record.running)
-    elif record.last_turn:
-        # START_TURN checks `pending` unchanged, so a resume racing this cannot use dropped approvals.
-        async with store_errors():
-            await ctx.store.redis.hdel(keys.turn(ctx.tenant, record.last_turn), "pending")
-    return bool(record.running)
+    await load(ctx, session_id)
+    found = await _drop_pending(ctx, session_id, "")
+    if found is None:
+        return False
+    await _cancel_turn(ctx, found)
+    await _drop_pending(ctx, session_id, found)  # it may have paused for approvals as the cancel came
+    return True
+
+
+async def _drop_pending(ctx: CallContext, session_id: str, turn_id: str) -> str | None:
+    """DROP_PENDING; the running turn's id when one runs (and nothing was dropped)."""
+    async with store_errors():
+        result = await ctx.store.scripts.drop_pending(
+            keys=[keys.session(ctx.tenant, session_id)], args=[keys.turn_prefix(ctx.tenant), turn_id]
+        )
+    return str(result[1]) if result[0] == "running" else None
 
 
 async def _cancel_turn(ctx: CallContext, turn_id: str) -> None:

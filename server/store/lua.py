@@ -162,6 +162,22 @@ redis.call('HSETNX', KEYS[1], 'cancel', ARGV[1])
 return 1 + redis.call('PUBLISH', ARGV[2], ARGV[3])
 """
 
+# DROP_PENDING: a session cancel that finds no turn running drops the approvals its last turn waits
+# on, in the same step as reading `running`, so a resume turn cannot start between the check and the
+# drop and run the calls the cancel meant to drop (START_TURN consumes `pending` in its own step).
+# Given a turn id, only that turn's, if it is still the last: a turn that paused just before the
+# cancel reached it loses its approvals too, but a turn started after the cancel is left alone.
+# KEYS: 1 session hash
+# ARGV: 1 turn key prefix, 2 turn id ("" for the session's last turn)
+# Returns: {"running", turn id} (nothing dropped) | {"idle"}
+DROP_PENDING = """
+local running = redis.call('HGET', KEYS[1], 'running')
+if running then return {'running', running} end
+local last = redis.call('HGET', KEYS[1], 'last_turn')
+if last and (ARGV[2] == '' or ARGV[2] == last) then redis.call('HDEL', ARGV[1] .. last, 'pending') end
+return {'idle'}
+"""
+
 # DELETE_SESSION: mark the session unusable and report its running turn in the same step, so no
 # turn can start between the check and the mark (START_TURN refuses a deleted session).
 # KEYS: 1 session hash
@@ -248,6 +264,7 @@ class Scripts:
         self.by_clock: AsyncScript = redis.register_script(BY_CLOCK)
         self.request_cancel: AsyncScript = redis.register_script(REQUEST_CANCEL)
         self.delete_session: AsyncScript = redis.register_script(DELETE_SESSION)
+        self.drop_pending: AsyncScript = redis.register_script(DROP_PENDING)
         self.history_chain: AsyncScript = redis.register_script(HISTORY_CHAIN)
         self.save_history: AsyncScript = redis.register_script(SAVE_HISTORY)
         self.create_agent: AsyncScript = redis.register_script(CREATE_AGENT)

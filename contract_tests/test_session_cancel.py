@@ -1,0 +1,67 @@
+"""DROP_PENDING, the step a session cancel takes when it finds no turn running: it must drop the
+last turn's pending approvals in the same step as reading `running`, and leave a turn that started
+after the cancel alone."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import redis
+
+from server.store import keys
+from server.store.redis import Store
+
+TENANT, SESSION = "t", "s1.g"
+
+
+@pytest.fixture
+async def store(redis_url: str) -> AsyncIterator[Store]:
+    opened = await Store.open(redis_url, "g")
+    yield opened
+    await opened.close()
+
+
+async def drop(store: Store, turn_id: str = "") -> list[str]:
+    result = await store.scripts.drop_pending(
+        keys=[keys.session(TENANT, SESSION)], args=[keys.turn_prefix(TENANT), turn_id]
+    )
+    return list(result)
+
+
+def paused(flush_redis: redis.Redis, turn_id: str) -> None:
+    flush_redis.hset(keys.turn(TENANT, turn_id), mapping={"status": "done", "pending": '["call_1"]'})
+    flush_redis.hset(keys.session(TENANT, SESSION), "last_turn", turn_id)
+
+
+async def test_an_idle_sessions_last_turn_loses_its_pending_approvals(
+    store: Store, flush_redis: redis.Redis
+) -> None:
+    paused(flush_redis, "u1.g.ex")
+    assert await drop(store) == ["idle"]
+    assert flush_redis.hget(keys.turn(TENANT, "u1.g.ex"), "pending") is None
+
+
+async def test_a_running_turn_is_reported_and_nothing_is_dropped(
+    store: Store, flush_redis: redis.Redis
+) -> None:
+    paused(flush_redis, "u1.g.ex")
+    flush_redis.hset(keys.session(TENANT, SESSION), "running", "u2.g.ex")
+    assert await drop(store) == ["running", "u2.g.ex"]
+    assert flush_redis.hget(keys.turn(TENANT, "u1.g.ex"), "pending") == '["call_1"]'
+
+
+async def test_a_turn_that_paused_as_it_was_cancelled_loses_its_approvals(
+    store: Store, flush_redis: redis.Redis
+) -> None:
+    paused(flush_redis, "u2.g.ex")
+    assert await drop(store, "u2.g.ex") == ["idle"]
+    assert flush_redis.hget(keys.turn(TENANT, "u2.g.ex"), "pending") is None
+
+
+async def test_a_turn_started_after_the_cancel_keeps_its_approvals(
+    store: Store, flush_redis: redis.Redis
+) -> None:
+    paused(flush_redis, "u3.g.ex")  # the session moved on past the cancelled u2
+    assert await drop(store, "u2.g.ex") == ["idle"]
+    assert flush_redis.hget(keys.turn(TENANT, "u3.g.ex"), "pending") == '["call_1"]'
