@@ -9,6 +9,8 @@ PORT ?= 8080
 FUZZ_URL ?= http://$(HOST):$(PORT)
 FUZZ_TOKEN ?= fuzzer
 FUZZ_EXAMPLES ?= 200
+# `make run` accepts any token (development mode); clear this against a deployment that checks them.
+FUZZ_ARGS ?= --dev-mode
 
 .PHONY: install generate check-generated lint typecheck spec-check unit contract test run fuzz bench clean
 
@@ -72,7 +74,7 @@ run: install
 # schemathesis with FUZZ_EXAMPLES examples per operation and phase instead of the kit's 20.
 fuzz: install
 	$(BIN)/agent-harness conformance --base-url '$(FUZZ_URL)' --token '$(FUZZ_TOKEN)' \
-		$(if $(TENANT),--tenant '$(TENANT)') --max-examples $(FUZZ_EXAMPLES)
+		$(if $(TENANT),--tenant '$(TENANT)') --max-examples $(FUZZ_EXAMPLES) $(FUZZ_ARGS)
 
 # Every group at full size (minutes); e.g. `make bench BENCH_ARGS="load --quick"` for one group, small.
 # `BENCH_ARGS="--update-doc BENCHMARKS.md"` rewrites the figures in BENCHMARKS.md from this run.

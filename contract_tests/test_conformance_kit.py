@@ -47,7 +47,7 @@ def rows(output: str) -> dict[str, str]:
 
 
 def test_conformance_kit_passes_against_make_run(deployment: ApiProcess) -> None:
-    result = conformance(deployment, "--max-examples", "3")
+    result = conformance(deployment, "--max-examples", "3", "--dev-mode")
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     table = rows(result.stdout)
     for _, _, operation in operations():
@@ -73,8 +73,33 @@ def test_conformance_kit_passes_against_make_run(deployment: ApiProcess) -> None
     )
 
 
+def test_a_deployment_that_accepts_any_token_fails_unless_dev_mode_is_said(deployment: ApiProcess) -> None:
+    result = conformance(deployment, "--suite", "scenarios")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert rows(result.stdout)["a bearer token it never issued is refused"] == "FAIL"
+    assert "--dev-mode" in result.stdout
+
+
+def test_an_operation_that_only_ever_refuses_fails(redis_url: str, flush_redis: redis.Redis) -> None:
+    """Refusals the spec documents pass every schemathesis check; a deployment refusing all must not."""
+    checking = ApiProcess(
+        {"HARNESS_REDIS_URL": redis_url, "HARNESS_JWT_SECRET": "s3cret-for-the-conformance-test"},
+        with_executor=True,
+        agents=ROOT / "examples" / "agents",
+    )
+    checking.start()
+    try:
+        result = conformance(checking, "--suite", "schemathesis", "--max-examples", "2")
+    finally:
+        checking.stop()
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    table = rows(result.stdout)
+    assert table["listSessions"] == "FAIL (never 2xx)"  # every request got 401
+    assert table["getHealth"] == "pass"  # the probes need no token
+
+
 def test_conformance_kit_fails_when_a_scenario_fails(deployment: ApiProcess) -> None:
-    result = conformance(deployment, "--suite", "scenarios", "--slow-agent", "no-such-agent")
+    result = conformance(deployment, "--suite", "scenarios", "--slow-agent", "no-such-agent", "--dev-mode")
     assert result.returncode == 1, result.stdout + result.stderr
     table = rows(result.stdout)
     assert table["turn streams to turn.done (agent echo)"] == "pass"
@@ -85,7 +110,7 @@ def test_conformance_kit_fails_when_a_scenario_fails(deployment: ApiProcess) -> 
 
 
 def test_conformance_kit_can_bring_its_own_agents(deployment: ApiProcess, flush_redis: redis.Redis) -> None:
-    result = conformance(deployment, "--suite", "scenarios", "--register-agents")
+    result = conformance(deployment, "--suite", "scenarios", "--register-agents", "--dev-mode")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "registered agents conformance-echo-" in result.stdout
     # ...and deleted them afterwards: only the sample agents remain.

@@ -48,6 +48,12 @@ def register(
         "--request-timeout", type=float, default=30.0, help="seconds per schemathesis request (default 30)"
     )
     parser.add_argument(
+        "--dev-mode",
+        action="store_true",
+        help="the deployment accepts any bearer token on purpose (development mode): skip the checks "
+        "that it refuses invalid ones (without this flag, accepting one is a failure)",
+    )
+    parser.add_argument(
         "--zone",
         help="zone of the deployment's session ids (default: read from a session the scenarios make)",
     )

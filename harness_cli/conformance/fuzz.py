@@ -7,6 +7,7 @@ can be attributed to the operation that produced it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -48,12 +49,23 @@ class OperationTally:
     operation_id: str
     label: str  # "METHOD /path", as schemathesis names operations
     requests: int = 0
+    succeeded: int = 0  # requests answered 2xx, by schemathesis or the scenarios
     set_aside: int = 0  # failures the schema's `filter_failure` hook dropped (see schema.py)
     findings: dict[tuple[str, str, str], Finding] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
-        return self.requests > 0 and not self.findings
+        # Refusals the spec documents (401, 403, 404...) pass every check, so a deployment refusing
+        # everything would pass too: an operation must also have worked at least once.
+        return self.succeeded > 0 and not self.findings
+
+    @property
+    def result(self) -> str:
+        if self.passed:
+            return "pass"
+        if not self.requests:
+            return "FAIL (untested)"
+        return "FAIL" if self.findings else "FAIL (never 2xx)"
 
     def add(self, finding: Finding) -> None:
         # One entry per distinct problem: the same check failing the same way on many inputs is one.
@@ -73,6 +85,25 @@ def spec_operations(spec_path: str = str(SPEC_PATH)) -> tuple[tuple[str, str, st
                 tags = operation.get("tags") or [""]
                 found.append((operation["operationId"], f"{method.upper()} {path}", tags[0]))
     return tuple(found)
+
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    """`/v1/agents/sessions/{sessionId}` → a pattern taking any one segment for each parameter."""
+    return re.compile("[^/]+".join(re.escape(part) for part in re.split(r"\{[^/}]+\}", template)))
+
+
+@cache
+def _operation_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    routes = ((op, *label.split(" ", 1)) for op, label, _ in spec_operations())
+    return tuple((method, _path_pattern(path), op) for op, method, path in routes)
+
+
+def operation_of(method: str, path: str) -> str | None:
+    """The operationId a request is for, by its method and its path below the spec's server URL."""
+    for wanted, pattern, operation_id in _operation_patterns():
+        if method.upper() == wanted and pattern.fullmatch(path):
+            return operation_id
+    return None
 
 
 @dataclass
@@ -96,7 +127,7 @@ def run(options: FuzzOptions) -> dict[str, OperationTally]:
     for schema in (tenant_schema, probes_schema):
         _tally(from_schema(schema).execute(), tallies, loose)
     if loose:
-        tallies["(run)"] = OperationTally("(schemathesis run)", "(run)", requests=1)
+        tallies["(run)"] = OperationTally("(schemathesis run)", "(run)", requests=1, succeeded=1)
         for finding in loose:
             tallies["(run)"].add(finding)
     return tallies
@@ -142,8 +173,11 @@ def _scenario(event: events.ScenarioFinished, tallies: dict[str, OperationTally]
         tally = tallies.get(node.value.operation.label)
         if tally is None:
             continue
-        if case_id in recorder.interactions:
+        interaction = recorder.interactions.get(case_id)
+        if interaction is not None:
             tally.requests += 1
+            if interaction.response is not None and 200 <= interaction.response.status_code < 300:
+                tally.succeeded += 1
         tally.set_aside += recorder.filtered_failures.get(case_id, 0)
         for check in recorder.checks.get(case_id, []):
             if check.status in (Status.FAILURE, Status.ERROR) and check.failure_info is not None:

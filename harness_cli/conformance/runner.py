@@ -6,8 +6,11 @@ import argparse
 import asyncio
 import secrets
 import sys
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TextIO
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -17,7 +20,7 @@ from generated.client.models import AgentManifest, AgentModel, AgentModelParams,
 from harness_cli.api import ApiError, expect
 from harness_cli.conformance import fuzz
 from harness_cli.conformance.scenarios import Outcome, Scenarios
-from harness_cli.connection import Connection
+from harness_cli.connection import CALL_TIMEOUT, Connection
 
 # Checks skipped against a deployment in development mode, where any bearer token is an identity.
 DEV_MODE_SKIPPED_CHECKS = ("ignored_auth",)
@@ -37,13 +40,10 @@ class Report:
     def print(self, out: TextIO) -> None:
         if self.tallies:
             width = max(len(t.operation_id) for t in self.tallies.values())
-            print(f"\n{'OPERATION'.ljust(width)}  REQUESTS  FAILURES  RESULT", file=out)
+            print(f"\n{'OPERATION'.ljust(width)}  REQUESTS       2XX  FAILURES  RESULT", file=out)
             for t in self.tallies.values():
-                result = "pass" if t.passed else ("FAIL" if t.requests else "FAIL (untested)")
-                print(
-                    f"{t.operation_id.ljust(width)}  {t.requests:8d}  {len(t.findings):8d}  {result}",
-                    file=out,
-                )
+                counts = f"{t.requests:8d}  {t.succeeded:8d}  {len(t.findings):8d}"
+                print(f"{t.operation_id.ljust(width)}  {counts}  {t.result}", file=out)
         if self.outcomes:
             width = max(len(o.name) for o in self.outcomes)
             print(f"\n{'SCENARIO'.ljust(width)}  RESULT", file=out)
@@ -69,7 +69,9 @@ class Report:
 
 async def _accepts_any_token(connection: Connection) -> bool:
     """Development mode: a token no deployment could have issued is taken as an identity."""
-    probe = AuthenticatedClient(base_url=connection.api_url, token=f"not-a-token-{secrets.token_hex(8)}")
+    probe = AuthenticatedClient(
+        base_url=connection.api_url, token=f"not-a-token-{secrets.token_hex(8)}", timeout=CALL_TIMEOUT
+    )
     async with probe:
         response = await list_agents.asyncio_detailed(client=probe, limit=1)
     return response.status_code == 200
@@ -90,12 +92,35 @@ async def _register_agents(client: AuthenticatedClient, suffix: str) -> dict[str
 class Discovered:
     zone: str | None = None  # of the sessions the scenarios made
     accepts_any_token: bool = False
+    succeeded: Counter[str] = field(default_factory=Counter)
+    """2xx answers the scenarios got, by operationId."""
+
+
+def _count_successes(
+    connection: Connection, into: Counter[str]
+) -> Callable[[httpx.Response], Awaitable[None]]:
+    prefix = urlsplit(connection.api_url).path.rstrip("/")
+
+    async def hook(response: httpx.Response) -> None:
+        path = response.request.url.path
+        if response.is_success and path.startswith(prefix):
+            operation = fuzz.operation_of(response.request.method, path[len(prefix) :])
+            if operation is not None:
+                into[operation] += 1
+
+    return hook
 
 
 async def _behaviour(args: argparse.Namespace, connection: Connection, report: Report) -> Discovered:
     """The scenarios, and what the schemathesis run needs to know about the deployment."""
     found = Discovered()
-    client = AuthenticatedClient(base_url=connection.api_url, token=args.token)
+    # Bounded, so a deployment that accepts connections and never answers fails instead of hanging.
+    client = AuthenticatedClient(
+        base_url=connection.api_url,
+        token=args.token,
+        timeout=CALL_TIMEOUT,
+        httpx_args={"event_hooks": {"response": [_count_successes(connection, found.succeeded)]}},
+    )
     async with client:
         agent, slow_agent, own = args.agent, args.slow_agent, {}
         if args.register_agents:
@@ -132,13 +157,22 @@ def run(args: argparse.Namespace) -> int:
     except httpx.HTTPError as exc:
         print(f"error: {ApiError.transport(exc)}", file=sys.stderr)
         return 1
+    if found.accepts_any_token and not args.dev_mode:
+        report.outcomes.append(
+            Outcome(
+                "a bearer token it never issued is refused",
+                False,
+                "the deployment accepted a random bearer token; if it runs in development mode on "
+                "purpose, say so with --dev-mode",
+            )
+        )
     if args.suite in ("all", "schemathesis"):
         skipped: tuple[str, ...] = ()
-        if found.accepts_any_token:
+        if found.accepts_any_token and args.dev_mode:
             skipped = DEV_MODE_SKIPPED_CHECKS
             report.notes.append(
                 f"skipped the {', '.join(skipped)} check: the deployment accepts any bearer token "
-                "(development mode)"
+                "(--dev-mode)"
             )
         phases = ", ".join(fuzz.PHASES)
         print(f"schemathesis ({phases}): up to {args.max_examples} examples a phase", file=sys.stderr)
@@ -153,6 +187,8 @@ def run(args: argparse.Namespace) -> int:
                 skip_checks=skipped,
             )
         )
+        for tally in report.tallies.values():
+            tally.succeeded += found.succeeded[tally.operation_id]
         set_aside = sum(t.set_aside for t in report.tallies.values())
         if set_aside:
             report.notes.append(

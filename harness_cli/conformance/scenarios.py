@@ -34,6 +34,7 @@ from generated.client.models import (
     UserMessage,
 )
 from harness_cli.api import ApiError, expect
+from harness_cli.conformance.schema import event_schema_errors
 from harness_cli.streaming import Frame, StreamRequest, frames, subscribe_request, turn_stream_request
 
 ApiClient = AuthenticatedClient | Client
@@ -87,8 +88,8 @@ async def read_stream(client: ApiClient, request: StreamRequest, into: Streamed 
 
 
 def check_well_formed(streamed: Streamed, *, first: int = 1) -> None:
-    """Sequence numbers `first..n` with none missing, equal to each SSE `id:`; every event of a type
-    the spec names reads as its schema; exactly one `turn.done`, last."""
+    """Sequence numbers `first..n` with none missing, equal to each SSE `id:`; every event valid
+    against the spec's `TurnStreamingEvent` schema; exactly one `turn.done`, last."""
     ids = [frame.id for frame in streamed.frames]
     check(ids, "the stream carried no events")
     check(ids == list(range(first, first + len(ids))), f"sequence numbers are not {first}..n in order: {ids}")
@@ -99,7 +100,10 @@ def check_well_formed(streamed: Streamed, *, first: int = 1) -> None:
         check(
             frame.data.get("type") == frame.event, f"event {frame.id}: `event:` {frame.event!r} != data.type"
         )
-        check(frame.model is not None, f"event {frame.id} ({frame.event}) does not match its schema")
+        problems = event_schema_errors(frame.data)
+        check(
+            not problems, f"event {frame.id} ({frame.event}) does not match its schema: {'; '.join(problems)}"
+        )
     kinds = [frame.event for frame in streamed.frames]
     check(kinds[-1] == "turn.done", f"the stream ended with {kinds[-1]}, not turn.done")
     check(kinds.count("turn.done") == 1, "more than one turn.done")

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import schemathesis
+import yaml
+from jsonschema import Draft202012Validator
 from schemathesis.core.failures import Failure
 from schemathesis.openapi.checks import EnsureResourceAvailability
 
@@ -72,3 +75,24 @@ def _error_param(response: schemathesis.Response) -> str | None:
     except (ValueError, KeyError, TypeError):
         return None
     return param if isinstance(param, str) else None
+
+
+@cache
+def _event_validators(spec_path: Path = SPEC_PATH) -> dict[str, Draft202012Validator]:
+    """A validator per event type, by the spec's `TurnStreamingEvent` discriminator mapping (the
+    `oneOf` alone only says that no branch matched, not what is wrong)."""
+    components = yaml.safe_load(spec_path.read_text())["components"]
+    mapping = components["schemas"]["TurnStreamingEvent"]["discriminator"]["mapping"]
+    return {
+        kind: Draft202012Validator({"$ref": ref, "components": components}) for kind, ref in mapping.items()
+    }
+
+
+def event_schema_errors(event: Any) -> list[str]:
+    """How a streamed event departs from the spec's `TurnStreamingEvent` schema (empty: it matches)."""
+    kind = event.get("type") if isinstance(event, dict) else None
+    validator = _event_validators().get(kind) if isinstance(kind, str) else None
+    if validator is None:
+        return [f"type {kind!r} is not an event type the spec names"]
+    errors = sorted(validator.iter_errors(event), key=lambda e: list(e.absolute_path))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(event)'}: {e.message}" for e in errors]
