@@ -14,6 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
 
 from contract_tests.conftest import make_agent
 from contract_tests.fakes import mcp_server
@@ -131,6 +135,51 @@ def test_turn_streams_text_then_the_done_state_and_subscribe_resumes(
     assert {frame["event"] for frame in frames[:-1]} == {"model.message.delta"}
     assert frames[-1]["event"] == "turn.done"
     assert "".join(frame["data"].get("content", "") for frame in frames[:-1]) == "hello streaming world"
+
+    # After its last event there is nothing to replay: the command says how the turn ended.
+    at_end = cli(server, "subscribe", session_id, turn_id, "--after", str(frames[-1]["id"]))
+    assert at_end.returncode == 0, at_end.stderr
+    assert "resuming" not in at_end.stderr
+    assert (
+        at_end.stdout.splitlines()[0] == f"(no events after {frames[-1]['id']}: the turn had already ended)"
+    )
+    assert at_end.stdout.splitlines()[1].startswith("[turn.done] done")
+
+
+def test_bad_manifest_files_are_refused_with_a_message(server: ServerThread, tmp_path: Path) -> None:
+    broken, empty, binary = tmp_path / "broken.yaml", tmp_path / "empty.yaml", tmp_path / "binary.yaml"
+    broken.write_text("name: [unclosed\n")
+    empty.write_text("")
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    for path, says in [(broken, "not valid YAML"), (empty, "no agent manifest"), (binary, "cannot read it")]:
+        result = cli(server, "agents", "apply", "-f", str(path))
+        assert result.returncode == 1, (path, result.stderr)
+        assert result.stderr.startswith("error: ") and says in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_an_answer_that_is_not_the_error_envelope_is_reported_not_a_traceback() -> None:
+    async def proxy_error(request: Request) -> Response:
+        if request.url.path.endswith("/registry/agents"):
+            return HTMLResponse("<html>502 Bad Gateway</html>", status_code=500)
+        return Response(status_code=520)
+
+    app = Starlette(routes=[Route("/{path:path}", proxy_error, methods=["GET", "POST"])])
+    cases = [
+        (["agents", "list"], "error: HTTP 500: undocumented response: <html>502 Bad Gateway</html>"),
+        (["sessions", "get", "01arz3ndektsv4rrffq69g5fav.g"], "error: HTTP 520: undocumented response"),
+    ]
+    with AppThread(app) as proxy:
+        for args, says in cases:
+            result = subprocess.run(
+                [sys.executable, "-m", "server.cli", *args, "--base-url", proxy.root, "--token", "a"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert result.returncode == 1, result.stderr
+            assert result.stderr.startswith(says), result.stderr
+            assert "Traceback" not in result.stderr
 
 
 def test_api_errors_print_the_envelope_and_exit_non_zero(server: ServerThread) -> None:

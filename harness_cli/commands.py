@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ from generated.client.types import UNSET, Unset
 from harness_cli import conformance
 from harness_cli.api import ApiError, expect, expect_status
 from harness_cli.connection import Connection, connection_flags
-from harness_cli.follow import follow_cancelling_on_interrupt, follow_until_interrupt
+from harness_cli.follow import EXIT_INTERRUPTED, follow_cancelling_on_interrupt, follow_until_interrupt
 from harness_cli.render import TurnPrinter
 from harness_cli.streaming import approval, subscribe_request, turn_stream_request
 
@@ -56,16 +56,30 @@ Handler = Callable[[ApiClient, argparse.Namespace], Awaitable[int]]
 # --- agents ---
 
 
-def _manifests(paths: list[str]) -> Iterator[dict[str, Any]]:
-    """Every YAML document in the given files (`-` reads stdin)."""
+class InputError(Exception):
+    """Something wrong with what the user gave the command (a file, a flag), before any request."""
+
+
+def _manifests(paths: list[str]) -> list[dict[str, Any]]:
+    """Every YAML document in the given files (`-` reads stdin), read and checked before any is sent."""
+    found = []
     for path in paths:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text()
-        for document in yaml.safe_load_all(text):
+        try:
+            text = sys.stdin.read() if path == "-" else Path(path).read_text()
+            documents = list(yaml.safe_load_all(text))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read it ({exc})") from exc
+        except yaml.YAMLError as exc:
+            raise InputError(f"{path}: not valid YAML ({exc})") from exc
+        for document in documents:
             if document is None:
                 continue
             if not isinstance(document, dict):
-                raise ApiError(f"{path}: a manifest must be a mapping, got {type(document).__name__}")
-            yield document
+                raise InputError(f"{path}: a manifest must be a mapping, got {type(document).__name__}")
+            found.append(document)
+    if not found:
+        raise InputError(f"no agent manifest in {', '.join(paths)}")
+    return found
 
 
 async def _agents_apply(client: ApiClient, args: argparse.Namespace) -> int:
@@ -73,7 +87,7 @@ async def _agents_apply(client: ApiClient, args: argparse.Namespace) -> int:
         try:
             manifest = AgentManifest.from_dict(document)
         except (KeyError, TypeError, ValueError) as exc:
-            raise ApiError(f"not an agent manifest ({type(exc).__name__}: {exc})") from exc
+            raise InputError(f"not an agent manifest ({type(exc).__name__}: {exc})") from exc
         response = await create_agent.asyncio_detailed(client=client, body=manifest)
         if response.status_code == 409:  # the name is taken: apply means replace
             response = await replace_agent.asyncio_detailed(manifest.name, client=client, body=manifest)
@@ -222,22 +236,41 @@ def _next_page(token: str | Unset | None) -> None:
 def _run(handler: Handler) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         async def call() -> int:
-            async with Connection.from_args(args).client() as client:
-                return await handler(client, args)
+            last: list[httpx.Response] = []
+
+            async def remember(response: httpx.Response) -> None:
+                last[:] = [response]
+
+            async with Connection.from_args(args).client(on_response=remember) as client:
+                try:
+                    return await handler(client, args)
+                except (KeyError, TypeError, ValueError) as exc:
+                    # The generated client parses every documented status as the spec says; a body
+                    # that is not (a proxy's HTML page, an empty 500) fails there.
+                    if not last:
+                        raise
+                    raise ApiError.unexpected(last[0].status_code, _body(last[0])) from exc
 
         try:
             return asyncio.run(call())
-        except ApiError as exc:
+        except (ApiError, InputError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         except httpx.HTTPError as exc:
             print(f"error: {ApiError.transport(exc)}", file=sys.stderr)
             return 1
-        except OSError as exc:  # an unreadable manifest file
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
 
     return run
+
+
+def _body(response: httpx.Response) -> bytes:
+    try:
+        return response.content
+    except httpx.ResponseNotRead:
+        return b""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -262,7 +295,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     agents.add_parser("list", parents=[connection, json_flag, paging], help="list agents").set_defaults(
         func=_run(_agents_list)
     )
-    get = agents.add_parser("get", parents=[connection], help="show an agent as JSON")
+    get = agents.add_parser("get", parents=[connection, json_flag], help="show an agent as JSON")
     get.add_argument("name")
     get.set_defaults(func=_run(_agents_get))
     delete = agents.add_parser("delete", parents=[connection], help="delete an agent")
@@ -283,7 +316,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     listing.add_argument("--agent", required=True, help="agent name (the API lists one agent's sessions)")
     listing.add_argument("--order", choices=["asc", "desc"], help="by creation time (server default: desc)")
     listing.set_defaults(func=_run(_sessions_list))
-    show = sessions.add_parser("get", parents=[connection], help="show a session as JSON")
+    show = sessions.add_parser("get", parents=[connection, json_flag], help="show a session as JSON")
     show.add_argument("session_id")
     show.set_defaults(func=_run(_sessions_get))
     remove = sessions.add_parser("delete", parents=[connection], help="delete a session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
@@ -16,6 +17,7 @@ DEFAULT_TENANT = "truefoundry"
 # read limit because a turn may sit quietly between events for as long as its model takes.
 CALL_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 STREAM_TIMEOUT = httpx.Timeout(None, connect=10.0)
+ResponseHook = Callable[[httpx.Response], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,13 @@ class Connection:
         """The generated client's base URL: the spec's server is `{scheme}://{host}/{tenantName}`."""
         return f"{self.base_url.rstrip('/')}/{self.tenant}"
 
-    def client(self) -> AuthenticatedClient | Client:
+    def client(self, *, on_response: ResponseHook | None = None) -> AuthenticatedClient | Client:
+        httpx_args = {"event_hooks": {"response": [on_response]}} if on_response else {}
         if self.token:
-            return AuthenticatedClient(base_url=self.api_url, token=self.token, timeout=CALL_TIMEOUT)
-        return Client(base_url=self.api_url, timeout=CALL_TIMEOUT)
+            return AuthenticatedClient(
+                base_url=self.api_url, token=self.token, timeout=CALL_TIMEOUT, httpx_args=httpx_args
+            )
+        return Client(base_url=self.api_url, timeout=CALL_TIMEOUT, httpx_args=httpx_args)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Connection:

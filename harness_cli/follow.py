@@ -11,14 +11,15 @@ from typing import TextIO
 import httpx
 
 from generated.client import AuthenticatedClient, Client
-from generated.client.api.agent_harness import cancel_session
-from generated.client.models import CancelSessionResponse, TurnStateDone
+from generated.client.api.agent_harness import cancel_session, get_turn
+from generated.client.models import CancelSessionResponse, GetTurnResponse, TurnStateDone, TurnStateRunning
 from harness_cli.api import ApiError, expect
-from harness_cli.render import TurnPrinter
+from harness_cli.render import TerminalState, TurnPrinter
 from harness_cli.streaming import StreamRequest, frames, subscribe_request
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a process stopped by Ctrl-C
 RESUME_ATTEMPTS = 3
+CANCEL_SEND_SECONDS = 3.0  # after a second Ctrl-C, how long the pending cancel request may still take
 
 
 async def follow(
@@ -34,9 +35,11 @@ async def follow(
     request = first
     failures = 0
     while True:
+        received = 0
         try:
             async for frame in frames(client, request):
                 failures = 0
+                received += 1
                 printer.show(frame)
                 if on_frame is not None:
                     on_frame()
@@ -46,12 +49,27 @@ async def follow(
             if printer.turn_id is None or failures >= RESUME_ATTEMPTS:
                 raise ApiError.transport(exc) from exc
         else:
+            if not received and printer.turn_id is not None:
+                # A resume after the last event ends at once; say how the turn ended rather than retry.
+                ended = await _terminal_state(client, session_id, printer.turn_id)
+                if ended is not None:
+                    printer.already_ended(ended)
+                    return
             if printer.turn_id is None or failures >= RESUME_ATTEMPTS:
                 raise ApiError("the stream ended before the turn's turn.done")
         failures += 1
         print(f"(stream interrupted; resuming after event {printer.last_sequence_number})", file=sys.stderr)
         await asyncio.sleep(0.2 * failures)
         request = subscribe_request(session_id, printer.turn_id, last_event_id=printer.last_sequence_number)
+
+
+async def _terminal_state(
+    client: AuthenticatedClient | Client, session_id: str, turn_id: str
+) -> TerminalState | None:
+    state = expect(
+        await get_turn.asyncio_detailed(session_id, turn_id, client=client), GetTurnResponse
+    ).data.state
+    return None if isinstance(state, TurnStateRunning) else state
 
 
 def exit_code(printer: TurnPrinter) -> int:
@@ -105,7 +123,19 @@ async def follow_cancelling_on_interrupt(
     except asyncio.CancelledError:
         if interrupts < 2:
             raise
-        print("stopped waiting; the cancel request stands", file=notices, flush=True)
+        reader.uncancel()
+        if cancelling is None:
+            print(
+                "stopped before the server named the turn, so it was not cancelled (it may still run: "
+                "see `agent-harness sessions get`)",
+                file=notices,
+                flush=True,
+            )
+            return EXIT_INTERRUPTED
+        # Closing the client now could drop the cancel before it is sent: give it a moment.
+        await asyncio.wait([cancelling], timeout=CANCEL_SEND_SECONDS)
+        said = "was answered" if cancelling.done() else "was sent, not yet answered"
+        print(f"stopped waiting; the cancel request {said}", file=notices, flush=True)
         return EXIT_INTERRUPTED
     finally:
         loop.remove_signal_handler(signal.SIGINT)

@@ -93,6 +93,14 @@ class TurnPrinter:
             case _:
                 self._line(f"[{frame.event}]")
 
+    def already_ended(self, state: TerminalState) -> None:
+        """The stream had nothing after `last_sequence_number` because the turn had ended by then."""
+        self.state, self.finished = state, True
+        if self.raw:
+            return
+        self._line(f"(no events after {self.last_sequence_number}: the turn had already ended)")
+        self._terminal(state)
+
     # --- message content ---
 
     def _message(self, event: ModelMessageEvent) -> None:

@@ -73,7 +73,10 @@ async def _accepts_any_token(connection: Connection) -> bool:
         base_url=connection.api_url, token=f"not-a-token-{secrets.token_hex(8)}", timeout=CALL_TIMEOUT
     )
     async with probe:
-        response = await list_agents.asyncio_detailed(client=probe, limit=1)
+        try:
+            response = await list_agents.asyncio_detailed(client=probe, limit=1)
+        except (KeyError, TypeError, ValueError):
+            return False  # an answer that is not the spec's (a proxy's page): not a token accepted
     return response.status_code == 200
 
 
