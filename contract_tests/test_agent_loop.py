@@ -333,6 +333,23 @@ def test_the_model_calls_an_mcp_tool_and_answers_with_its_result(
     ]
 
 
+def test_a_tool_call_streamed_without_an_id_gets_one_and_its_result_pairs_with_it(
+    client: httpx.Client,
+    model_server: tuple[AppThread, Recorder],
+    recorder: Recorder,
+    tools_server: AppThread,
+) -> None:
+    session_id = register(
+        client, "anonymous", openai_model(model_server, "anon-add"), mcp_servers=[mcp(tools_server)]
+    )
+    frames = run_turn(client, session_id, say("what is 2 + 3?"))
+    state = state_of(frames)
+    assert state["status"] == "done" and state["output"]["content"] == "result: 5"
+    call_id = of_type(frames, "tool.response")[0]["tool_call_id"]
+    assert call_id.startswith("call_")
+    assert recorder.bodies()[-1]["messages"][-2]["tool_calls"][0]["id"] == call_id
+
+
 def test_enable_tools_limits_what_the_model_is_offered(
     client: httpx.Client,
     model_server: tuple[AppThread, Recorder],

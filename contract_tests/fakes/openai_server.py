@@ -3,7 +3,8 @@
 The model name picks the behaviour:
 - `echo`: streams the last user message back word by word;
 - `call-<tool>`: asks for `<tool>` (arguments split over two chunks) unless the last message is a
-  tool result, in which case it answers `result: <that result>`;
+  tool result, in which case it answers `result: <that result>`; `anon-<tool>` the same, but its
+  tool calls carry no id (as some compatible servers stream them);
 - `slow`: streams `SLOW_CHUNKS` chunks `SLOW_DELAY` apart, and records when its client hung up.
 
 Every request is recorded (headers, body) so tests can check what the harness sent. Like OpenAI's
@@ -96,7 +97,9 @@ async def _echo(model: str, messages: list[dict[str, Any]]) -> AsyncIterator[str
     yield _usage(model, 7, len(words))
 
 
-async def _call(model: str, tool: str, messages: list[dict[str, Any]]) -> AsyncIterator[str]:
+async def _call(
+    model: str, tool: str, messages: list[dict[str, Any]], *, with_id: bool = True
+) -> AsyncIterator[str]:
     last = messages[-1]
     if last["role"] == "tool":
         yield _chunk(model, {"role": "assistant", "content": f"result: {_text(last)}"})
@@ -105,7 +108,7 @@ async def _call(model: str, tool: str, messages: list[dict[str, Any]]) -> AsyncI
         return
     arguments = json.dumps(TOOL_ARGUMENTS.get(tool, {}))
     half = len(arguments) // 2
-    head = {"index": 0, "id": f"call_{tool}_{len(messages)}", "type": "function"}
+    head = {"index": 0, "type": "function", **({"id": f"call_{tool}_{len(messages)}"} if with_id else {})}
     yield _chunk(
         model, {"role": "assistant", "tool_calls": [{**head, "function": {"name": tool, "arguments": ""}}]}
     )
@@ -165,6 +168,8 @@ def create_app(recorder: Recorder) -> Starlette:
             stream = _slow(model, record)
         elif model.startswith("call-"):
             stream = _call(model, model.removeprefix("call-"), messages)
+        elif model.startswith("anon-"):
+            stream = _call(model, model.removeprefix("anon-"), messages, with_id=False)
         else:
             stream = _echo(model, messages)
 

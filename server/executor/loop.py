@@ -245,11 +245,18 @@ class TurnRun:
                 chunks += 1
             for piece in chunk.tool_calls:
                 chunks += 1
-                call = calls.setdefault(piece.index, {"id": "", "name": "", "arguments": ""})
                 out: dict[str, Any] = {"index": piece.index}
-                if piece.id:
+                call = calls.get(piece.index)
+                if call is None:
+                    # Some OpenAI-compatible servers send calls without ids; the result must name one.
+                    call = calls[piece.index] = {
+                        "id": piece.id or f"call_{new_ulid()}",
+                        "name": "",
+                        "arguments": "",
+                    }
+                    out["id"], out["type"] = call["id"], "function"
+                elif piece.id:
                     call["id"] = out["id"] = piece.id
-                    out["type"] = "function"
                 function: dict[str, str] = {}
                 if piece.name:
                     call["name"] += piece.name
