@@ -20,7 +20,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from generated.models import (
     InputTokensBreakdown,
@@ -44,6 +45,7 @@ from server.store.redis import Store
 from server.timestamps import now_iso
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_ITERATION_LIMIT = 100
 DEFAULT_TIMEOUT_SECONDS = 600
@@ -110,8 +112,7 @@ class TurnRun:
             except Exception as exc:
                 log.exception("turn %s failed", self.job.turn_id)
                 state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", self.metrics())
-            # A late cancel signal must not interrupt recording the terminal state.
-            if await asyncio.shield(
+            if await _to_the_end(
                 execution.finish(
                     self.store,
                     self.job.tenant,
@@ -133,8 +134,8 @@ class TurnRun:
         cancellation caught and re-raised by an SDK's anyio scope (an MCP connect, say) arrives
         with that scope's message instead: then a client's cancel is the one recorded on the turn,
         and anything else is the shutdown."""
-        with contextlib.suppress(IndexError, ValueError):
-            return CancelReason(exc.args[0])
+        if (reason := _reason_of(exc)) is not None:
+            return reason
         try:
             recorded = await execution.recorded_cancel(self.store, self.job.tenant, self.job.turn_id)
         except Exception:
@@ -315,6 +316,34 @@ class TurnRun:
         )
 
 
+def _reason_of(exc: asyncio.CancelledError) -> CancelReason | None:
+    """The reason the worker cancelled with (the cancellation's message), if it is one."""
+    with contextlib.suppress(IndexError, ValueError):
+        return CancelReason(exc.args[0])
+    return None
+
+
+async def _to_the_end(write: Coroutine[Any, Any, T]) -> T:
+    """Await a terminal-state write to its end even if this task is cancelled meanwhile (a repeated
+    signal, or the shutdown abandoning what still runs): cut short, it would leave the turn running
+    until its lease lapsed, and then be recorded `abandoned` though it had finished."""
+    inner = asyncio.ensure_future(write)
+    interrupted = 0
+    while True:
+        try:
+            result = await asyncio.shield(inner)
+            break
+        except asyncio.CancelledError:
+            if inner.cancelled():
+                raise
+            interrupted += 1  # the cancel is moot now: the turn is ending anyway
+    task = asyncio.current_task()
+    if interrupted and task is not None:
+        while task.cancelling():  # signals that came together were delivered as one
+            task.uncancel()
+    return result
+
+
 async def _close_quietly(toolbox: Toolbox) -> None:
     try:
         await toolbox.close()
@@ -329,14 +358,12 @@ async def run_turn(
 
     async def cancel(reason: CancelReason) -> None:
         state = turn_state.cancelled(now_iso(), reason, None)
-        await asyncio.shield(
-            execution.finish(store, tenant, turn_id, state, settings.event_retention_seconds)
-        )
+        await _to_the_end(execution.finish(store, tenant, turn_id, state, settings.event_retention_seconds))
 
     try:
         job = await execution.load_job(store, tenant, turn_id)
     except asyncio.CancelledError as exc:
-        await cancel(CancelReason(exc.args[0]) if exc.args else CancelReason.CLIENT_CANCELLED)
+        await cancel(_reason_of(exc) or CancelReason.CLIENT_CANCELLED)
         return
     if job is None:
         return
