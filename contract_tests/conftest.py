@@ -16,7 +16,8 @@ from contract_tests.harness import ServerThread, free_port
 from server.config import Settings
 from server.store.embedded import redis_server_binary
 
-TEST_REDIS_URL = os.environ.get("HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Not a HARNESS_* variable: those are the server's settings, which the tests never take from the caller.
+TEST_REDIS_URL = os.environ.get("AGENT_HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _answers(url: str) -> bool:
@@ -28,7 +29,7 @@ def _answers(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """The Redis at HARNESS_TEST_REDIS_URL or, when none answers, a redis-server of our own."""
+    """The Redis at AGENT_HARNESS_TEST_REDIS_URL or, when none answers, a redis-server of our own."""
     if _answers(TEST_REDIS_URL):
         yield TEST_REDIS_URL
         return

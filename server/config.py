@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     # cancels them (`abandoned`); an API replica lets in-flight requests finish this long.
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
 
+    # --- Agents' secrets, egress and who may register agents (SECURITY.md) ---
+
+    # --- Redis bounds and zones ---
+
+    # --- Streams: fan-out and caps ---
+
+    # --- Authentication ---
+
+    # --- Executors and housekeeping ---
+
+    # --- Deployment and observability ---
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
