@@ -81,4 +81,4 @@ async def wait_terminal(
                 "the executor can"
             )
         block_ms = max(1, int(min(remaining, lease_check_seconds) * 1000))
-        quiet = not await store.redis.xread({stream: keys.event_stream_id(int(seq or 0))}, block=block_ms)
+        quiet = not await store.blocking.xread({stream: keys.event_stream_id(int(seq or 0))}, block=block_ms)

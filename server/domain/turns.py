@@ -319,7 +319,7 @@ async def stream(
         )
         if status is not None and is_terminal(status) and after >= int(last or 0):
             return  # resuming after `turn.done`: nothing will ever follow
-        async for batch in event_log.follow(store.redis, tenant, turn_id, after, idle_ms):
+        async for batch in event_log.follow(store.blocking, tenant, turn_id, after, idle_ms):
             if not batch and not await event_log.exists(store.redis, tenant, turn_id):
                 return
             for event in batch:

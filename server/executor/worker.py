@@ -164,7 +164,7 @@ class Worker:
         channel = keys.executor_cancel_channel(self.executor_id)
         while True:
             try:
-                async with self.store.redis.pubsub() as pubsub:
+                async with self.store.blocking.pubsub() as pubsub:
                     await pubsub.subscribe(channel)
                     self._subscribed.set()
                     async for message in pubsub.listen():
@@ -183,7 +183,7 @@ class Worker:
             task.cancel(reason.value)
 
     async def _read(self, start: str, *, wait: bool = True) -> list[StreamEntry]:
-        reply = await self.store.redis.xreadgroup(
+        reply = await self.store.blocking.xreadgroup(
             keys.EXECUTOR_GROUP,
             self.executor_id,
             {self._inbox: start},

@@ -70,6 +70,10 @@ def connect(url: str) -> Redis:
 class Zone:
     name: str
     redis: Redis
+    """Ordinary commands: each is bounded, so a hung Redis becomes a prompt StoreUnavailable."""
+    blocking: Redis
+    """Commands that wait on purpose (XREAD/XREADGROUP BLOCK, pub/sub): their own pool, so they
+    never hold the connections ordinary requests need, with a read timeout above their block."""
     scripts: Scripts = field(init=False)
 
     def __post_init__(self) -> None:
@@ -95,11 +99,15 @@ class Store:
                 "its data is lost when the server stops",
                 url,
             )
-        return cls(Zone(zone_name, connect(url)), embedded)
+        return cls(Zone(zone_name, connect(url), connect(url)), embedded)
 
     @property
     def redis(self) -> Redis:
         return self.zone.redis
+
+    @property
+    def blocking(self) -> Redis:
+        return self.zone.blocking
 
     @property
     def scripts(self) -> Scripts:
@@ -113,6 +121,7 @@ class Store:
 
     async def close(self) -> None:
         await self.redis.aclose()
+        await self.zone.blocking.aclose()
         if self._embedded:
             await self._embedded.stop()
 
