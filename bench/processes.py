@@ -23,6 +23,7 @@ import httpx
 from redis.asyncio import Redis
 
 from bench.config import TENANT
+from server.store import keys
 
 _REPO = Path(__file__).resolve().parent.parent
 _PR_SET_PDEATHSIG = 1
@@ -153,7 +154,7 @@ async def wait_ready(process: ServerProcess, port: int) -> None:
 
 async def wait_registered(process: ServerProcess, redis: Redis, executor_id: str) -> None:
     deadline = time.monotonic() + _READY_SECONDS
-    while await redis.zscore("ah:executors", executor_id) is None:
+    while await redis.zscore(keys.executors(), executor_id) is None:
         process.check_alive()
         if time.monotonic() > deadline:
             raise TimeoutError(f"executor {executor_id} did not register; log {process.log}")

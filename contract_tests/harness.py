@@ -22,6 +22,7 @@ from starlette.types import ASGIApp
 
 from server.app import create_app
 from server.config import Settings
+from server.store import keys
 
 TENANT = "truefoundry"
 
@@ -191,7 +192,7 @@ class ExecutorProcess(Process):
             assert self.popen is not None
             if self.popen.poll() is not None:
                 raise RuntimeError(f"executor exited: {self.stderr_tail()}")
-            return client.zscore("ah:executors", self.executor_id) is not None
+            return client.zscore(keys.executors(), self.executor_id) is not None
 
         wait_until(registered, 30, f"executor {self.executor_id} has registered")
         client.close()

@@ -14,6 +14,7 @@ import redis
 
 from contract_tests.harness import ApiProcess, ExecutorProcess, wait_until
 from contract_tests.sse import BackgroundStream, Frame, read_frames
+from server.store import keys
 
 TTL_SECONDS = 2.0
 ENV = {
@@ -80,7 +81,7 @@ def clients(cluster: Cluster, flush_redis: redis.Redis) -> Iterator[tuple[httpx.
     cluster.ensure_executors()
     # The flush removed the executors' registrations: wait for their next heartbeat.
     wait_until(
-        lambda: set(flush_redis.zrange("ah:executors", 0, -1)) == set(cluster.executors),
+        lambda: set(flush_redis.zrange(keys.executors(), 0, -1)) == set(cluster.executors),
         10,
         "both executors are registered again",
     )

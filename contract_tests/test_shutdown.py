@@ -131,8 +131,8 @@ def test_sigterm_on_an_executor_drains_it(redis_url: str, flush_redis: redis.Red
             draining.terminate()
             signalled_wall, signalled = time.time(), time.monotonic()
             # It leaves the live set at once, long before its grace period ends.
-            wait_until(lambda: flush_redis.zscore("ah:executors", "exd") is None, 1.0, "exd unregistered")
-            wait_until(lambda: flush_redis.exists("ah:executor:exd:draining"), 1.0, "exd marked draining")
+            wait_until(lambda: flush_redis.zscore(keys.executors(), "exd") is None, 1.0, "exd unregistered")
+            wait_until(lambda: flush_redis.exists(keys.executor_draining("exd")), 1.0, "exd marked draining")
 
             # No other executor: a new turn is refused after HARNESS_EXECUTOR_WAIT_SECONDS.
             refused = client.post(
@@ -166,7 +166,7 @@ def test_sigterm_on_an_executor_drains_it(redis_url: str, flush_redis: redis.Red
                     client, "POST", f"/agents/sessions/{session_id}/turns/{turn['id']}/subscribe", json={}
                 )
                 assert_one_terminal_and_no_gaps(frames)
-            assert flush_redis.zcard("ah:leases") == 0
+            assert flush_redis.zcard(keys.leases()) == 0
     finally:
         for process in (api, draining, *([other] if other else [])):
             process.stop()
@@ -211,7 +211,7 @@ async def test_a_draining_executor_gets_no_new_turn_and_is_not_registered_again(
     try:
         session, turn = keys.session("t", "s1"), "u1.g.exq"
         flush_redis.hset(session, "doc", "{}")
-        await executors.heartbeat(store.scripts, "exq", 5, [])
+        await executors.heartbeat(store.scripts, "exq", 5, [], 60)
         await executors.begin_drain(store.redis, "exq", 60)
 
         result = await store.scripts.start_turn(
@@ -223,6 +223,8 @@ async def test_a_draining_executor_gets_no_new_turn_and_is_not_registered_again(
                 keys.leases(),
                 keys.turn("t", turn),  # a root turn: no parent, so no pending approvals to check
                 keys.executor_draining("exq"),
+                keys.agent_sessions("t", "bot"),
+                keys.agent_sessions_of("t", "bot", "alice"),
             ],
             args=[
                 turn,
@@ -239,16 +241,17 @@ async def test_a_draining_executor_gets_no_new_turn_and_is_not_registered_again(
                 "",
                 "0",
                 "",
+                keys.executor_cancel_channel("exq"),
             ],
         )
         assert result == ["draining"]
         assert not flush_redis.exists(keys.turn("t", turn), keys.executor_inbox("exq"), keys.leases())
         assert flush_redis.hget(session, "running") is None
 
-        await executors.heartbeat(store.scripts, "exq", 5, [])
+        await executors.heartbeat(store.scripts, "exq", 5, [], 60)
         assert flush_redis.zscore(keys.executors(), "exq") is None
         await executors.end_drain(store.redis, "exq")  # a new incarnation under the same id
-        await executors.heartbeat(store.scripts, "exq", 5, [])
+        await executors.heartbeat(store.scripts, "exq", 5, [], 60)
         assert flush_redis.zscore(keys.executors(), "exq") is not None
     finally:
         await store.close()

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
 
     # --- Executors and housekeeping ---
 
+    # A dead executor's inbox stream expires this long after its last heartbeat. An executor
+    # restarted under the same id within it still finds (and finalises) the turns it held, so keep
+    # it well above executor_ttl_seconds.
+    executor_inbox_retention_seconds: int = Field(default=24 * 3600, ge=1)
+
     # --- Deployment and observability ---
 
 

@@ -6,13 +6,20 @@ themselves, and an in-process executor would keep taking turns all that time, so
 reach the app at once: `ServerWithShutdown` forwards it to the runtime, which ends every open stream
 at a frame boundary and starts the executor's drain (see Runtime.begin_shutdown). A second signal
 cuts the executor's grace period short.
+
+SIGINT (Ctrl-C at a terminal) takes the same path. The terminal sends it to the whole foreground
+process group, so the embedded redis-server runs in a session of its own (server/store/embedded.py)
+and stays up until the drain has recorded every turn's end. uvicorn re-raises a captured signal once
+it has shut down; for SIGINT that is a KeyboardInterrupt traceback after a clean stop, so a served
+Ctrl-C is not re-raised and the process exits 0.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 import uvicorn
@@ -49,3 +56,10 @@ class ServerWithShutdown(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
         self.shutdown_signal.request()
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            # Reached only after a clean shutdown: the interrupt has been handled in full.
+            self._captured_signals = [s for s in self._captured_signals if s != signal.SIGINT]

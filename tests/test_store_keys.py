@@ -76,3 +76,61 @@ def test_event_stream_ids_round_trip_to_the_sequence_number(sequence_number: int
     stream_id = keys.event_stream_id(sequence_number)
     assert stream_id == f"0-{sequence_number}"
     assert keys.sequence_of(stream_id) == sequence_number
+
+
+# Every key (and channel) shared by all tenants, as a function of an executor id.
+GLOBAL_KEYS: dict[str, Callable[[str], str]] = {
+    "executors": lambda e: keys.executors(),
+    "leases": lambda e: keys.leases(),
+    "executor_inbox": keys.executor_inbox,
+    "executor_cancel_channel": keys.executor_cancel_channel,
+    "executor_draining": keys.executor_draining,
+}
+
+executor_ids = st.from_regex(r"^[a-z0-9]{1,32}$", fullmatch=True)
+any_id = st.text(min_size=1, max_size=40)
+
+
+@given(tenant=tenants, executor=executor_ids, name=any_id, owner=any_id, other=any_id)
+@settings(max_examples=300, deadline=None)
+def test_no_tenant_key_equals_or_prefixes_a_global_key(
+    tenant: str, executor: str, name: str, owner: str, other: str
+) -> None:
+    """Whatever the ids inside them, so a SCAN or a prefix of one kind never reaches the other."""
+    tenant_keys = [
+        keys.agent(tenant, name),
+        keys.agents(tenant),
+        keys.session(tenant, other),
+        keys.agent_sessions(tenant, name),
+        keys.agent_sessions_of(tenant, name, owner),
+        keys.turn_prefix(tenant),
+        keys.turn(tenant, other),
+        keys.turn_events(tenant, other),
+    ]
+    for global_key in (key_of(executor) for key_of in GLOBAL_KEYS.values()):
+        for tenant_key in tenant_keys:
+            assert not global_key.startswith(tenant_key), (global_key, tenant_key)
+            assert not tenant_key.startswith(global_key), (tenant_key, global_key)
+
+
+@pytest.mark.parametrize("tenant", ["executor", "executors", "leases", "_", "ah"])
+def test_tenants_named_like_global_keys_do_not_meet_them(tenant: str) -> None:
+    # `_` is no tenant (the name must start with a letter or digit); the others once collided.
+    global_keys = {key_of("ab12cd") for key_of in GLOBAL_KEYS.values()}
+    for key_of in TENANT_KEYS.values():
+        key = key_of(tenant)
+        assert key not in global_keys
+        assert not any(key.startswith(g) or g.startswith(key) for g in global_keys)
+    assert (TENANT.fullmatch(tenant) is None) is (tenant == "_")
+
+
+def test_global_keys_live_in_a_namespace_no_tenant_can_name() -> None:
+    namespace = keys.GLOBAL.removeprefix(f"{keys.PREFIX}:")
+    assert TENANT.fullmatch(namespace) is None
+    for key_of in GLOBAL_KEYS.values():
+        assert key_of("ab12cd").startswith(f"{keys.GLOBAL}:")
+
+
+def test_the_cancel_channel_parts_rebuild_every_channel() -> None:
+    prefix, suffix = keys.EXECUTOR_CANCEL_CHANNEL
+    assert f"{prefix}ab12cd{suffix}" == keys.executor_cancel_channel("ab12cd")

@@ -26,6 +26,8 @@ class SessionRecord:
     """A session as stored: its wire doc plus what only the server needs."""
 
     session: Session
+    owner: str
+    """The caller id of the creator, which names the owner's session index."""
     manifest: dict[str, Any]
     last_turn: str | None
     running: str | None
@@ -40,6 +42,7 @@ def _record(fields: dict[str, str]) -> SessionRecord:
     doc["updated_at"] = fields["updated_at"]
     return SessionRecord(
         session=Session.model_validate(doc),
+        owner=fields["owner"],
         manifest=json.loads(fields["manifest"]),
         last_turn=fields.get("last_turn") or None,
         running=fields.get("running") or None,
@@ -77,8 +80,14 @@ async def create(ctx: CallContext, agent_name: str) -> Session:
             },
         )
         pipe.expire(key, ctx.settings.session_retention_seconds)
-        pipe.zadd(keys.agent_sessions(ctx.tenant, agent.name), {session_id: 0})
-        pipe.zadd(keys.agent_sessions_of(ctx.tenant, agent.name, ctx.caller.id), {session_id: 0})
+        # An index outlives none of its sessions: each write that extends a session's life (this,
+        # START_TURN) extends the index's too, so an agent nobody uses leaves no index behind.
+        for index in (
+            keys.agent_sessions(ctx.tenant, agent.name),
+            keys.agent_sessions_of(ctx.tenant, agent.name, ctx.caller.id),
+        ):
+            pipe.zadd(index, {session_id: 0})
+            pipe.expire(index, ctx.settings.session_retention_seconds)
         await pipe.execute()
     return Session.model_validate({**doc, "updated_at": now})
 
@@ -117,7 +126,11 @@ async def list_page(
     end: datetime | None,
 ) -> tuple[list[Session], str | None]:
     """Keyset pagination over ULID-ordered ids: lexicographic order is creation order, so a page
-    token is just the last id returned, and time bounds become id bounds."""
+    token is just the last id returned, and time bounds become id bounds.
+
+    Index entries of sessions that expired or were deleted are skipped (and removed), reading on
+    until the page is full or the index ends, but at most `_LIST_SCAN_IDS` ids per request: past
+    that the page comes back short with a token to read on from."""
     await agents.get(ctx, agent_name, param="agent_name")
     index = (
         keys.agent_sessions(ctx.tenant, agent_name)
@@ -126,31 +139,61 @@ async def list_page(
     )
     low = f"[{ulid_floor(to_ms(start))}" if start else "-"
     high = f"[{ulid_ceiling(to_ms(end))}~" if end else "+"
-    if page_token:
-        after = page_token
-        if order == "desc":
-            high = f"({after}"
-        else:
-            low = f"({after}"
+    after = page_token
+    found: list[tuple[str, Session]] = []
+    scanned, ended = 0, False
     async with store_errors():
-        if order == "desc":
-            ids = cast(
-                list[str], await ctx.store.redis.zrevrangebylex(index, high, low, start=0, num=limit + 1)
-            )
-        else:
-            ids = cast(list[str], await ctx.store.redis.zrangebylex(index, low, high, start=0, num=limit + 1))
-        page = ids[:limit]
-        async with ctx.store.redis.pipeline(transaction=False) as pipe:
-            for session_id in page:
-                pipe.hgetall(keys.session(ctx.tenant, session_id))
-            rows: list[dict[str, str]] = await pipe.execute()
-        expired = [sid for sid, row in zip(page, rows, strict=True) if not row]
-        if expired:
-            # Retention removed these sessions; drop their index entries lazily.
-            await ctx.store.redis.zrem(index, *expired)
-    sessions = [_record(row).session for row in rows if row and not row.get("deleted")]
-    next_token = page[-1] if len(ids) > limit else None
-    return sessions, next_token
+        while len(found) <= limit and scanned < _LIST_SCAN_IDS:
+            chunk = min(max(limit + 1 - len(found), _LIST_CHUNK), _LIST_SCAN_IDS - scanned)
+            ids = await _index_range(ctx, index, order, low, high, after, chunk)
+            scanned += len(ids)
+            stale: list[str] = []
+            for session_id, session in zip(ids, await _listed(ctx, ids), strict=True):
+                if session is None:
+                    stale.append(session_id)
+                else:
+                    found.append((session_id, session))
+            if stale:
+                await ctx.store.redis.zrem(index, *stale)
+            if len(ids) < chunk:
+                ended = True
+                break
+            after = ids[-1]
+    if len(found) > limit:
+        return [session for _, session in found[:limit]], found[limit - 1][0]
+    # A short page: the index ended, or the scan budget ran out and more may follow the last id read.
+    return [session for _, session in found], None if ended else after
+
+
+# Ids read per round while filling a page, and at most per request (deleted or expired sessions'
+# entries are skipped, so a page may need more ids than it holds).
+_LIST_CHUNK = 32
+_LIST_SCAN_IDS = 1000
+
+
+async def _index_range(
+    ctx: CallContext, index: str, order: str, low: str, high: str, after: str | None, count: int
+) -> list[str]:
+    redis = ctx.store.redis
+    if order == "desc":
+        ids = await redis.zrevrangebylex(index, f"({after}" if after else high, low, start=0, num=count)
+    else:
+        ids = await redis.zrangebylex(index, f"({after}" if after else low, high, start=0, num=count)
+    return cast(list[str], ids)
+
+
+async def _listed(ctx: CallContext, ids: list[str]) -> list[Session | None]:
+    """The sessions as listed, None for one that expired or was deleted."""
+    async with ctx.store.redis.pipeline(transaction=False) as pipe:
+        for session_id in ids:
+            pipe.hmget(keys.session(ctx.tenant, session_id), ["doc", "updated_at", "deleted"])
+        rows = cast(list[list[str | None]], await pipe.execute())
+    return [
+        Session.model_validate({**json.loads(doc), "updated_at": updated_at})
+        if doc is not None and updated_at is not None and deleted is None
+        else None
+        for doc, updated_at, deleted in rows
+    ]
 
 
 async def cancel(ctx: CallContext, session_id: str) -> bool:
@@ -188,11 +231,15 @@ async def _cancel_turn(ctx: CallContext, turn_id: str) -> None:
 
 async def delete(ctx: CallContext, session_id: str) -> None:
     """Mark the session unusable (atomically with reading its running turn), then cancel that turn."""
-    await load(ctx, session_id)
+    record = await load(ctx, session_id)
     async with store_errors():
         result = await ctx.store.scripts.delete_session(
-            keys=[keys.session(ctx.tenant, session_id)],
-            args=[ctx.settings.session_retention_seconds, now_iso()],
+            keys=[
+                keys.session(ctx.tenant, session_id),
+                keys.agent_sessions(ctx.tenant, record.session.agent_name),
+                keys.agent_sessions_of(ctx.tenant, record.session.agent_name, record.owner),
+            ],
+            args=[ctx.settings.session_retention_seconds, now_iso(), session_id],
         )
     match result:
         case ["missing"]:

@@ -121,7 +121,12 @@ async def _await_executor(ctx: CallContext) -> str:
     deadline = asyncio.get_running_loop().time() + ctx.settings.executor_wait_seconds
     while True:
         async with store_errors():
-            executor = await executors.pick(ctx.store.scripts, local=ctx.local_executor)
+            executor = await executors.pick(
+                ctx.store.scripts,
+                ttl_seconds=ctx.settings.executor_ttl_seconds,
+                heartbeat_seconds=ctx.settings.heartbeat_seconds,
+                local=ctx.local_executor,
+            )
         if executor is not None:
             return executor
         if asyncio.get_running_loop().time() >= deadline:
@@ -163,6 +168,8 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     keys.leases(),
                     keys.turn(ctx.tenant, parent.turn_id or turn_id),
                     keys.executor_draining(executor),
+                    keys.agent_sessions(ctx.tenant, record.session.agent_name),
+                    keys.agent_sessions_of(ctx.tenant, record.session.agent_name, record.owner),
                 ],
                 args=[
                     turn_id,
@@ -179,6 +186,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     parent.pending_raw,
                     "1" if resumes else "0",
                     parent.turn_id or "",
+                    keys.executor_cancel_channel(executor),
                 ],
             )
         match result:
@@ -195,9 +203,10 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     f"turn {running!r} is still running in this session; cancel it or wait for it",
                     code="turn_running",
                 )
-            case ["draining"]:
+            case ["draining"] | ["gone"]:
                 # It began shutting down since we picked it (it was this process's own, or it had
-                # not yet left the live set): pick again among the others.
+                # not yet left the live set), or it died (nobody listens on its cancel channel):
+                # pick again among the others; no turn was created.
                 ctx = dataclasses.replace(ctx, local_executor=None)
                 executor = await _await_executor(ctx)
             case _:

@@ -148,7 +148,11 @@ class Worker:
     async def _beat(self) -> None:
         members = [keys.lease_member(self._tenants[t], t) for t in list(self._turns) if t in self._tenants]
         await executors.heartbeat(
-            self.store.scripts, self.executor_id, self.settings.executor_ttl_seconds, members
+            self.store.scripts,
+            self.executor_id,
+            self.settings.executor_ttl_seconds,
+            members,
+            self.settings.executor_inbox_retention_seconds,
         )
 
     async def _heartbeat(self) -> None:

