@@ -12,7 +12,8 @@ FUZZ_EXAMPLES ?= 200
 # `make run` accepts any token (development mode); clear this against a deployment that checks them.
 FUZZ_ARGS ?= --dev-mode
 
-.PHONY: install generate check-generated lint typecheck spec-check unit contract test run fuzz bench clean
+.PHONY: install generate check-generated lint typecheck spec-check unit contract test run fuzz bench clean \
+	docs-settings deploy-tools deploy-check k8s-render cluster-demo
 
 install: $(STAMP)
 
@@ -45,8 +46,9 @@ spec-check: install
 	$(BIN)/openapi-spec-validator $(SPEC)
 
 lint: install
-	$(BIN)/ruff check server harness_cli contract_tests tests bench
-	$(BIN)/ruff format --check server harness_cli contract_tests tests bench
+	$(BIN)/ruff check server harness_cli contract_tests tests bench deploy
+	$(BIN)/ruff format --check server harness_cli contract_tests tests bench deploy
+	$(BIN)/hadolint Dockerfile
 
 typecheck: install
 	$(BIN)/mypy
@@ -64,7 +66,9 @@ else
 	$(BIN)/pytest -q contract_tests
 endif
 
-test: install lint typecheck spec-check check-generated
+# deploy-tools first: the deploy kit's tests (tests/test_deploy_kit.py, contract_tests/test_cluster_demo.py)
+# need kubectl and nginx, and skip, saying so, only where they could not be installed.
+test: install deploy-tools lint typecheck spec-check check-generated
 	$(BIN)/pytest -q
 
 run: install
@@ -81,6 +85,55 @@ fuzz: install
 BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The README's settings table and .env.example, rewritten from server/config.py's Settings class
+# (tests/test_settings_reference.py fails while they disagree).
+docs-settings: install
+	$(BIN)/python -m server.settings_reference
+
+# `ensure_tool,COMMAND,DEBIAN_PACKAGE`: install the package when the command is missing and apt-get is
+# usable (root, as CI is); otherwise say how, and carry on (the tests needing it skip with that reason).
+define ensure_tool
+if ! command -v $(1) >/dev/null 2>&1 && ! test -x /usr/sbin/$(1); then \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "$(1) is missing: installing Debian's $(2)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq $(2) >/dev/null \
+			|| echo "could not install $(2): the checks that need $(1) will be skipped"; \
+	else echo "$(1) is missing: install Debian's $(2) (apt-get install $(2)); the checks that need it are skipped"; fi; \
+fi
+endef
+define require_tool
+command -v $(1) >/dev/null 2>&1 || test -x /usr/sbin/$(1) || { echo "$(1) is missing: install Debian's $(2) (apt-get install -y $(2))" >&2; exit 1; }
+endef
+
+# kubectl (its built-in `kubectl kustomize` renders deploy/kubernetes/; no helm binary is reachable)
+# and nginx (the cluster demo's proxy).
+deploy-tools:
+	@$(call ensure_tool,kubectl,kubernetes-client)
+	@$(call ensure_tool,nginx,nginx)
+
+# Every validation of the deploy kit: hadolint on the Dockerfile, the settings reference, the Compose
+# file against the Compose schema, every rendered Kubernetes object against the Kubernetes schemas,
+# the kit's command lines and variables against the CLI and Settings, and the topology run for real.
+deploy-check: install deploy-tools
+	@$(call require_tool,kubectl,kubernetes-client)
+	@$(call require_tool,nginx,nginx)
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/python -m server.settings_reference --check
+	$(BIN)/pytest -q tests/test_deploy_kit.py tests/test_settings_reference.py contract_tests/test_cluster_demo.py
+
+# Every object of one overlay (deploy/kubernetes/overlays/OVERLAY) in one YAML file.
+OVERLAY ?= production
+OUT ?= /dev/stdout
+k8s-render: deploy-tools
+	@$(call require_tool,kubectl,kubernetes-client)
+	@kubectl kustomize deploy/kubernetes/overlays/$(OVERLAY) > $(OUT)
+
+# deploy/compose.yaml's topology from local processes: redis-server, 2 API replicas, 2 executors and
+# nginx on deploy/nginx/nginx.conf, serving on http://127.0.0.1:$(PORT) until Ctrl-C.
+cluster-demo: install deploy-tools
+	@$(call require_tool,nginx,nginx)
+	$(BIN)/python -m deploy.cluster_demo --port $(PORT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import signal
 import socket
 from pathlib import Path
 
 import uvicorn
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from harness_cli import commands as client_commands
 from server import heap, logs, metrics
 from server.config import get_settings
+from server.settings_reference import env_name
 from server.shutdown import ServerWithShutdown, ShutdownSignal
 
 log = logging.getLogger("server.cli")  # not `__main__` under `python -m server.cli`
@@ -99,7 +103,32 @@ def _logging_options(command: argparse.ArgumentParser) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> None:
+def _settings_or_exit() -> None:
+    """Read the settings now, so a bad value stops the process with one line naming the variable."""
+    try:
+        get_settings()
+    except ValidationError as error:
+        raise SystemExit(f"agent-harness: {invalid_settings_message(error)}") from None
+    except SettingsError as error:  # a list or mapping that is not JSON, caught before validation
+        field = re.search(r'field "(\w+)"', str(error))
+        name = env_name(field.group(1)) if field else "a HARNESS_* variable"
+        raise SystemExit(
+            f"agent-harness: invalid settings: {name}: not valid JSON ({error.__cause__})"
+        ) from None
+
+
+def invalid_settings_message(error: ValidationError) -> str:
+    problems = []
+    for detail in error.errors():
+        field = str(detail["loc"][0]) if detail["loc"] else ""
+        # Secrets are named, never echoed.
+        value = "" if "secret" in field else f" (got {str(detail.get('input'))[:80]!r})"
+        problems.append(f"{env_name(field)}: {detail['msg']}{value}")
+    return "invalid settings: " + "; ".join(problems)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and flag (tests/test_deploy_kit.py checks the deploy kit's command lines here)."""
     parser = argparse.ArgumentParser(prog="agent-harness", description="Self-hosted Agent Harness server")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the API (with an in-process executor by default)")
@@ -128,7 +157,13 @@ def main(argv: list[str] | None = None) -> None:
     _logging_options(executor)
     executor.set_defaults(func=_executor)
     client_commands.register(commands)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.command in ("serve", "executor"):
+        _settings_or_exit()
     logs.configure(getattr(args, "log_format", "text"), getattr(args, "log_level", "warning"))
     status = args.func(args)
     if status:
