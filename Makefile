@@ -87,7 +87,7 @@ unit: install
 
 # Without BASE_URL: the contract tests against in-process servers. With BASE_URL (and TOKEN): the
 # conformance kit over HTTP against that deployment (TENANT, CONFORMANCE_ARGS pass through).
-contract: install browser
+contract: install $(if $(BASE_URL),,browser)
 ifdef BASE_URL
 	$(BIN)/agent-harness conformance --base-url '$(BASE_URL)' $(if $(TENANT),--tenant '$(TENANT)') \
 		$(if $(TOKEN),--token '$(TOKEN)') $(CONFORMANCE_ARGS)
