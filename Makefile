@@ -3,7 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SPEC := spec/agent-harness.yaml
-STAMP := $(VENV)/.installed
+# `make run` needs only what serving needs; the dev tools (generators, linters, test tools) come with
+# `make install` / `make install-dev` / `make test`. One stamp per set, so each installs once.
+RUN_STAMP := $(VENV)/.installed-run
+STAMP := $(VENV)/.installed-dev
+PIP_INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock
+# The browser test drives Debian's Chromium (never a browser download); installed once, as root.
+CHROMIUM := /usr/bin/chromium
+SWAGGER_UI_VERSION ?= 5.35.0
+SWAGGER_UI_DIR := server/static/swagger-ui
 HOST ?= 127.0.0.1
 PORT ?= 8080
 FUZZ_URL ?= http://$(HOST):$(PORT)
@@ -12,15 +20,38 @@ FUZZ_EXAMPLES ?= 200
 # `make run` accepts any token (development mode); clear this against a deployment that checks them.
 FUZZ_ARGS ?= --dev-mode
 
-.PHONY: install generate check-generated lint typecheck spec-check unit contract test run fuzz bench clean \
-	docs-settings deploy-tools deploy-check k8s-render cluster-demo
+.PHONY: install install-dev install-run browser vendor-swagger-ui generate check-generated lint typecheck \
+	spec-check unit contract test run fuzz bench clean docs-settings deploy-tools deploy-check k8s-render cluster-demo
 
-install: $(STAMP)
+install: install-dev
+install-dev: $(STAMP)
+install-run: $(RUN_STAMP)
+
+$(RUN_STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) -e .
+	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
-	touch $(STAMP)
+	$(PIP_INSTALL) -e '.[dev]'
+	touch $(RUN_STAMP) $(STAMP)
+
+browser: $(CHROMIUM)
+
+# Only where apt can install it (CI: Debian, as root); elsewhere the browser test is skipped.
+$(CHROMIUM):
+	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "no $(CHROMIUM) and no root apt-get to install it: the browser test will be skipped"; fi
+
+# Swagger UI for /docs/: the few files the page loads, from the npm package, pinned (see VENDORED).
+vendor-swagger-ui:
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack -q swagger-ui-dist@$(SWAGGER_UI_VERSION) >/dev/null && \
+	tar xzf swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz && cd package && \
+	cp swagger-ui.css swagger-ui-bundle.js swagger-ui-standalone-preset.js LICENSE NOTICE \
+		swagger-ui-bundle.js.LICENSE.txt swagger-ui-standalone-preset.js.LICENSE.txt $(CURDIR)/$(SWAGGER_UI_DIR)/ && \
+	rm -rf $$tmp && echo "vendored swagger-ui-dist $(SWAGGER_UI_VERSION): update $(SWAGGER_UI_DIR)/VENDORED"
 
 # spec/ -> generated/: pydantic models (server side) and a typed client package.
 generate: install
@@ -58,7 +89,7 @@ unit: install
 
 # Without BASE_URL: the contract tests against in-process servers. With BASE_URL (and TOKEN): the
 # conformance kit over HTTP against that deployment (TENANT, CONFORMANCE_ARGS pass through).
-contract: install
+contract: install $(if $(BASE_URL),,browser)
 ifdef BASE_URL
 	$(BIN)/agent-harness conformance --base-url '$(BASE_URL)' $(if $(TENANT),--tenant '$(TENANT)') \
 		$(if $(TOKEN),--token '$(TOKEN)') $(CONFORMANCE_ARGS)
@@ -68,10 +99,10 @@ endif
 
 # deploy-tools first: the deploy kit's tests (tests/test_deploy_kit.py, contract_tests/test_cluster_demo.py)
 # need kubectl and nginx, and skip, saying so, only where they could not be installed.
-test: install deploy-tools lint typecheck spec-check check-generated
+test: install deploy-tools browser lint typecheck spec-check check-generated
 	$(BIN)/pytest -q
 
-run: install
+run: install-run
 	$(BIN)/agent-harness serve --host $(HOST) --port $(PORT) --agents examples/agents
 
 # The conformance kit at length against a live server (start it with `make run`): the scenarios, then

@@ -314,3 +314,12 @@ def test_a_tool_call_waiting_for_approval_is_shown_then_approved(
     assert approved.returncode == 0, approved.stderr
     assert f"[tool.response] {call_id}: dropped prod" in approved.stdout.splitlines()
     assert "after approval: dropped prod" in approved.stdout
+
+
+def test_a_base_url_that_already_holds_the_tenant_is_pointed_out(server: ServerThread) -> None:
+    result = cli(server, "agents", "list", "--base-url", server.base_url)  # .../truefoundry
+    assert f"--base-url {server.base_url} already contains the tenant 'truefoundry'" in result.stderr
+    assert f"(--base-url {server.root})" in result.stderr
+    fine = cli(server, "agents", "list", "--base-url", server.root)
+    assert fine.returncode == 0, fine.stderr
+    assert "warning" not in fine.stderr

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -41,7 +43,22 @@ class Connection:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Connection:
-        return cls(base_url=args.base_url, tenant=args.tenant, token=args.token or None)
+        connection = cls(base_url=args.base_url, tenant=args.tenant, token=args.token or None)
+        hint = connection.base_url_hint()
+        if hint:
+            print(f"warning: {hint}", file=sys.stderr)
+        return connection
+
+    def base_url_hint(self) -> str | None:
+        """What is wrong with a base URL that already holds the tenant (or /v1): the paths are doubled."""
+        segments = urlsplit(self.base_url).path.strip("/").split("/")
+        if segments[-1] == self.tenant or segments[-2:] == [self.tenant, "v1"]:
+            root = self.base_url.rstrip("/").rsplit(f"/{self.tenant}", 1)[0]
+            return (
+                f"--base-url {self.base_url} already contains the tenant {self.tenant!r}, so requests "
+                f"would go to {self.api_url}/v1/...; give the server root instead (--base-url {root})"
+            )
+        return None
 
 
 def connection_flags() -> argparse.ArgumentParser:

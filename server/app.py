@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from server import agent_files, error_handlers, metrics
 from server.body_limit import BodyLimit
 from server.config import Settings, get_settings
+from server.docs_page import WithDocs
 from server.handlers import agents, health, sessions, turns
 from server.handlers.context import Bearer
 from server.openapi31 import VALIDATOR_MAP, accept_openapi_31, load_spec
@@ -94,7 +95,8 @@ def create_app(
         validator_map=VALIDATOR_MAP,
         security_map={"bearer": Bearer},
         resolver=Resolver(function_resolver=resolve),
-        swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/docs", spec_path="/openapi.json"),
+        # /docs and /openapi.json are served by server/docs_page.py (Swagger UI 5, for OpenAPI 3.1).
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
     )
     # Routes are `/v1/...`: the tenant segment of the spec's server URL is handled by TenantPrefix.
     spec = load_spec()
@@ -109,4 +111,5 @@ def create_app(
     stack[stack.index(ServerErrorMiddleware)] = functools.partial(
         ServerErrorMiddleware, handler=error_handlers.unhandled
     )
-    return RequestContext(WithMetrics(TenantPrefix(app)))
+    docs = WithDocs(TenantPrefix(app), spec, default_tenant=agents_tenant)
+    return RequestContext(WithMetrics(docs))

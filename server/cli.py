@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
 import logging
 import re
 import signal
@@ -16,6 +17,7 @@ from pydantic_settings import SettingsError
 
 from harness_cli import commands as client_commands
 from server import heap, logs, metrics
+from server.banner import Banner
 from server.config import get_settings
 from server.settings_reference import env_name
 from server.shutdown import ServerWithShutdown, ShutdownSignal
@@ -24,9 +26,23 @@ log = logging.getLogger("server.cli")  # not `__main__` under `python -m server.
 
 
 class _ApiServer(ServerWithShutdown):
+    def __init__(self, config: uvicorn.Config, shutdown: ShutdownSignal, tenant: str) -> None:
+        super().__init__(config, shutdown)
+        self.tenant = tenant
+
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         heap.freeze_startup_heap()  # once the app's lifespan startup has built all it keeps
+        if self.started:
+            self._banner().announce()
+
+    def _banner(self) -> Banner:
+        # The lifespan's state holds the runtime, whose verifier knows whether any key is configured.
+        runtime = getattr(self.lifespan, "state", {}).get("runtime")
+        development_mode = runtime.verifier.development_mode if runtime is not None else None
+        bound = [sock.getsockname() for server in self.servers for sock in server.sockets]
+        port = bound[0][1] if bound else self.config.port  # the real one, should --port be 0
+        return Banner.for_bind(self.config.host, port, self.tenant, development_mode)
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -53,7 +69,7 @@ def _serve(args: argparse.Namespace) -> None:
         # cancel_timeout_seconds); the in-process executor's drain runs within the same period.
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
     )
-    _ApiServer(config, shutdown).run()
+    _ApiServer(config, shutdown, args.agents_tenant).run()
 
 
 async def _run_executor(args: argparse.Namespace) -> None:
@@ -96,10 +112,11 @@ def _logging_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--log-level", default="info")
     command.add_argument(
         "--log-format",
-        choices=("json", "text"),
-        default="json",
+        choices=("auto", "json", "text"),
+        default=None,
         help="json: one object per line (timestamp, level, logger, message, request/turn context); "
-        "text: for reading in a terminal",
+        "text: short lines for reading in a terminal; auto: text when stderr is a terminal, else json "
+        "(default: HARNESS_LOG_FORMAT, else auto)",
     )
 
 
@@ -127,9 +144,17 @@ def invalid_settings_message(error: ValidationError) -> str:
     return "invalid settings: " + "; ".join(problems)
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("agent-harness")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every subcommand and flag (tests/test_deploy_kit.py checks the deploy kit's command lines here)."""
     parser = argparse.ArgumentParser(prog="agent-harness", description="Self-hosted Agent Harness server")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the API (with an in-process executor by default)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -164,7 +189,9 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command in ("serve", "executor"):
         _settings_or_exit()
-    logs.configure(getattr(args, "log_format", "text"), getattr(args, "log_level", "warning"))
+    # serve and executor choose (flag, else HARNESS_LOG_FORMAT); the client commands log warnings as text.
+    log_format = (args.log_format or get_settings().log_format) if hasattr(args, "log_format") else "text"
+    logs.configure(log_format, getattr(args, "log_level", "warning"))
     status = args.func(args)
     if status:
         raise SystemExit(status)

@@ -6,6 +6,7 @@ import secrets
 import string
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -135,6 +136,9 @@ class Settings(BaseSettings):
     executor_inbox_retention_seconds: int = Field(default=24 * 3600, ge=1)
 
     # --- Deployment and observability ---
+    # Log lines: `auto` is short text when stderr is a terminal and JSON otherwise (a collector's
+    # pipe); `--log-format` on the command line wins over this.
+    log_format: Literal["auto", "text", "json"] = "auto"
 
 
 @lru_cache(maxsize=1)

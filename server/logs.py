@@ -1,5 +1,8 @@
-"""Logging: one JSON object per line (or plain text), each carrying the request id, tenant, session
-and turn it concerns when they are known.
+"""Logging: one JSON object per line (or short text lines on a terminal), each carrying the request
+id, tenant, session and turn it concerns when they are known.
+
+`auto` (HARNESS_LOG_FORMAT's default) picks text when stderr is a terminal, where a person reads it,
+and JSON otherwise, where a collector parses it.
 
 Those four live in context variables: the request middleware (server/request_context.py) binds them
 for a request, the executor for each turn it runs (asyncio tasks copy the context they start in, so
@@ -22,6 +25,7 @@ from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 LogFormat = Literal["json", "text"]
+LogFormatChoice = Literal["auto", "json", "text"]
 
 FIELDS = ("request_id", "tenant", "session_id", "turn_id")
 _VARS: dict[str, ContextVar[str | None]] = {name: ContextVar(name, default=None) for name in FIELDS}
@@ -64,11 +68,37 @@ class _Json(JsonFormatter):
         return {"timestamp": log_data.pop("timestamp"), **log_data}
 
 
+_QUIET_FIELDS = tuple(name for name in FIELDS if name != "request_id")
+
+
 class _Text(logging.Formatter):
+    """`12:00:01 INFO    message [session_id=...]`: the logger's name and the request id only on
+    warnings and errors, where they help find the cause; on a terminal the rest is noise."""
+
+    def __init__(self) -> None:
+        super().__init__(datefmt="%H:%M:%S")
+
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        context = " ".join(f"{name}={getattr(record, name)}" for name in FIELDS if hasattr(record, name))
-        return f"{line} [{context}]" if context else line
+        record.message = record.getMessage()
+        loud = record.levelno >= logging.WARNING
+        origin = f"{record.name}: " if loud else ""
+        line = f"{self.formatTime(record, self.datefmt)} {record.levelname:<7} {origin}{record.message}"
+        shown = FIELDS if loud else _QUIET_FIELDS
+        context = " ".join(f"{name}={getattr(record, name)}" for name in shown if hasattr(record, name))
+        if context:
+            line += f" [{context}]"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        if record.stack_info:
+            line += "\n" + self.formatStack(record.stack_info)
+        return line
+
+
+def choose(choice: LogFormatChoice, *, tty: bool) -> LogFormat:
+    """The format `auto` means for a stream that is (or is not) a terminal."""
+    if choice == "auto":
+        return "text" if tty else "json"
+    return choice
 
 
 def formatter(log_format: LogFormat) -> logging.Formatter:
@@ -80,14 +110,14 @@ def formatter(log_format: LogFormat) -> logging.Formatter:
             reserved_attrs=[*RESERVED_ATTRS, "color_message"],
             timestamp=True,
         )
-    return _Text("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return _Text()
 
 
-def configure(log_format: LogFormat, level: str) -> None:
+def configure(log_format: LogFormatChoice, level: str) -> None:
     """Send every logger (uvicorn's too) through one stderr handler in the chosen format."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_ContextFilter())
-    handler.setFormatter(formatter(log_format))
+    handler.setFormatter(formatter(choose(log_format, tty=sys.stderr.isatty())))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

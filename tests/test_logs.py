@@ -6,6 +6,8 @@ import asyncio
 import io
 import json
 import logging
+import re
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -66,12 +68,61 @@ def test_an_exception_stays_on_its_json_line(capture: tuple[logging.Logger, io.S
     assert "ValueError: boom" in json.loads(line)["exc_info"]
 
 
-def test_text_format_appends_the_context(capture: tuple[logging.Logger, io.StringIO]) -> None:
+def test_text_lines_are_short_and_name_their_origin_only_when_something_is_wrong(
+    capture: tuple[logging.Logger, io.StringIO],
+) -> None:
     logger, stream = capture
     _use(capture, "text")
-    with logs.bound(turn_id="t1"):
+    with logs.bound(request_id="r1", turn_id="t1"):
         logger.info("ran")
-    assert stream.getvalue().rstrip().endswith("INFO test.logs: ran [turn_id=t1]")
+        logger.warning("slow")
+    info, warning = stream.getvalue().splitlines()
+    assert re.fullmatch(r"\d\d:\d\d:\d\d INFO    ran \[turn_id=t1\]", info), info
+    assert re.fullmatch(r"\d\d:\d\d:\d\d WARNING test.logs: slow \[request_id=r1 turn_id=t1\]", warning)
+
+
+def test_text_keeps_an_exception_under_its_line(capture: tuple[logging.Logger, io.StringIO]) -> None:
+    logger, stream = capture
+    _use(capture, "text")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logger.exception("failed")
+    first, *rest = stream.getvalue().splitlines()
+    assert first.endswith("ERROR   test.logs: failed")
+    assert rest[-1] == "ValueError: boom"
+
+
+@pytest.mark.parametrize(
+    ("choice", "tty", "chosen"),
+    [
+        ("auto", True, "text"),
+        ("auto", False, "json"),
+        ("json", True, "json"),
+        ("text", False, "text"),
+    ],
+)
+def test_auto_is_text_on_a_terminal_and_json_otherwise_unless_one_is_chosen(
+    choice: logs.LogFormatChoice, tty: bool, chosen: logs.LogFormat
+) -> None:
+    assert logs.choose(choice, tty=tty) == chosen
+
+
+def test_configure_reads_whether_stderr_is_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        for stream, kind in ((Terminal(), logs._Text), (io.StringIO(), logs._Json)):
+            monkeypatch.setattr(sys, "stderr", stream)
+            logs.configure("auto", "info")
+            assert isinstance(root.handlers[0].formatter, kind)
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
 
 
 async def test_a_task_keeps_the_context_it_was_started_in(

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+from harness_cli.conformance.outside import FEATURES
 
 
 def register(
@@ -15,8 +18,9 @@ def register(
         parents=[connection],
         help="check a deployment against the spec: schemathesis suite + turn/cancel scenarios",
         description="Runs, over HTTP, behavioural turn/cancel scenarios and then schemathesis over every "
-        "operation (stateless phases and the stateful run along the spec's links); prints a pass/fail "
-        "table per operation and per scenario and exits non-zero on any failure. It creates agents, "
+        "operation (stateless phases and the stateful run along the spec's links), and checks of paths "
+        "outside the tenant prefix; prints a table per operation, scenario and check. Checks are MUST "
+        "(a failure fails the run), SHOULD (reported) or MAY (run only when --declare'd). It creates agents, "
         "sessions and turns in the deployment.",
     )
     parser.add_argument(
@@ -56,6 +60,25 @@ def register(
     parser.add_argument(
         "--zone",
         help="zone of the deployment's session ids (default: read from a session the scenarios make)",
+    )
+    parser.add_argument(
+        "--junit-xml", type=Path, metavar="FILE", help="also write the graded checks as JUnit XML to FILE"
+    )
+    parser.add_argument(
+        "--known-failures",
+        type=Path,
+        metavar="FILE",
+        help="check ids (one a line, # comments) expected to fail: reported, not failing the run; "
+        "one that passes fails the run (a stale baseline)",
+    )
+    parser.add_argument(
+        "--declare",
+        action="append",
+        default=[],
+        choices=[*FEATURES, "all"],
+        metavar="FEATURE",
+        help="an optional feature the deployment has, whose MAY check then runs (repeatable): "
+        + "; ".join(f"{name}: {what}" for name, what in FEATURES.items()),
     )
     parser.set_defaults(func=_run)
 

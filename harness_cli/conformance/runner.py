@@ -18,7 +18,8 @@ from generated.client import AuthenticatedClient
 from generated.client.api.agent_registry import create_agent, delete_agent, list_agents
 from generated.client.models import AgentManifest, AgentModel, AgentModelParams, GetAgentResponse
 from harness_cli.api import ApiError, expect
-from harness_cli.conformance import fuzz
+from harness_cli.conformance import fuzz, junit, outside
+from harness_cli.conformance.grading import Check, Grades, Status, read_known_failures
 from harness_cli.conformance.scenarios import Outcome, Scenarios
 from harness_cli.connection import CALL_TIMEOUT, Connection
 
@@ -27,44 +28,107 @@ DEV_MODE_SKIPPED_CHECKS = ("ignored_auth",)
 OWN_AGENT_PARAMS = {"echo": {}, "slow": {"chunks": 40, "delay_ms": 250}}
 
 
+def operation_check_id(tally: fuzz.OperationTally) -> str:
+    return (
+        "schemathesis.run"
+        if tally.operation_id == "(schemathesis run)"
+        else f"operation.{tally.operation_id}"
+    )
+
+
 @dataclass
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     tallies: dict[str, fuzz.OperationTally] = field(default_factory=dict)
+    others: list[Check] = field(default_factory=list)
+    """Outside the tenant prefix (SHOULD) and the optional features (MAY)."""
     notes: list[str] = field(default_factory=list)
+    known_failures: frozenset[str] = frozenset()
+
+    @property
+    def grades(self) -> Grades:
+        checks = [
+            Check(
+                operation_check_id(t),
+                t.operation_id,
+                "MUST",
+                t.passed,
+                "; ".join(f.describe() for f in t.findings.values()) or t.result,
+            )
+            for t in self.tallies.values()
+        ]
+        checks += [Check(o.id, o.name, "MUST", o.passed, o.detail) for o in self.outcomes]
+        return Grades(checks + self.others, self.known_failures)
 
     @property
     def passed(self) -> bool:
-        return all(o.passed for o in self.outcomes) and all(t.passed for t in self.tallies.values())
+        return self.grades.passed
 
     def print(self, out: TextIO) -> None:
+        grades = self.grades
+        by_id = {c.id: grades.status(c) for c in grades.checks}
+
+        def shown(check_id: str, passed: str, failed: str) -> str:
+            status: Status = by_id[check_id]
+            return {"pass": passed, "FAIL": failed}.get(status, status)
+
         if self.tallies:
             width = max(len(t.operation_id) for t in self.tallies.values())
             print(f"\n{'OPERATION'.ljust(width)}  REQUESTS       2XX  FAILURES  RESULT", file=out)
             for t in self.tallies.values():
                 counts = f"{t.requests:8d}  {t.succeeded:8d}  {len(t.findings):8d}"
-                print(f"{t.operation_id.ljust(width)}  {counts}  {t.result}", file=out)
+                result = shown(operation_check_id(t), t.result, t.result)
+                print(f"{t.operation_id.ljust(width)}  {counts}  {result}", file=out)
         if self.outcomes:
             width = max(len(o.name) for o in self.outcomes)
-            print(f"\n{'SCENARIO'.ljust(width)}  RESULT", file=out)
+            id_width = max(len(o.id) for o in self.outcomes)
+            print(f"\n{'SCENARIO'.ljust(width)}  {'ID'.ljust(id_width)}  RESULT", file=out)
             for o in self.outcomes:
-                print(f"{o.name.ljust(width)}  {'pass' if o.passed else 'FAIL'}", file=out)
+                print(
+                    f"{o.name.ljust(width)}  {o.id.ljust(id_width)}  {shown(o.id, 'pass', 'FAIL')}", file=out
+                )
+        if self.others:
+            width = max(len(c.name) for c in self.others)
+            id_width = max(len(c.id) for c in self.others)
+            print(f"\n{'CHECK'.ljust(width)}  LEVEL   {'ID'.ljust(id_width)}  RESULT", file=out)
+            for c in self.others:
+                result = shown(c.id, "pass", "FAIL")
+                print(
+                    f"{c.name.ljust(width)}  {c.level.ljust(6)}  {c.id.ljust(id_width)}  {result}", file=out
+                )
         for note in self.notes:
             print(f"\nnote: {note}", file=out)
+        if grades.unknown_ids:
+            print(f"\nnote: known failures naming no check: {', '.join(grades.unknown_ids)}", file=out)
         failures = [
-            (t.operation_id, f.describe()) for t in self.tallies.values() for f in t.findings.values()
+            (t.operation_id, f.describe())
+            for t in self.tallies.values()
+            if by_id[operation_check_id(t)] == "FAIL"
+            for f in t.findings.values()
         ]
-        failures += [(f"scenario {o.name!r}", o.detail) for o in self.outcomes if not o.passed]
+        failures += [(f"scenario {o.name!r}", o.detail) for o in self.outcomes if by_id[o.id] == "FAIL"]
+        failures += [(c.name, c.detail) for c in self.others if by_id[c.id] == "FAIL"]
+        failures += [
+            (c.id, "listed in --known-failures but passes: remove it from the baseline")
+            for c in grades.checks
+            if by_id[c.id] == "STALE"
+        ]
         if failures:
             print("\nFAILURES", file=out)
             for where, what in failures:
                 print(f"  {where}: {what}", file=out)
+        reported = [c for c in grades.checks if by_id[c.id] in ("reported", "known failure")]
+        if reported:
+            print("\nREPORTED (not failing the run)", file=out)
+            for c in reported:
+                print(f"  {c.id} ({c.level}, {by_id[c.id]}): {c.detail}", file=out)
         operations = [t for t in self.tallies.values() if t.operation_id != "(schemathesis run)"]
         print(
             f"\nconformance: {sum(t.passed for t in operations)}/{len(operations)} operations, "
             f"{sum(o.passed for o in self.outcomes)}/{len(self.outcomes)} scenarios passed",
             file=out,
         )
+        print(grades.summary(), file=out)
 
 
 async def _accepts_any_token(connection: Connection) -> bool:
@@ -139,6 +203,9 @@ async def _behaviour(args: argparse.Namespace, connection: Connection, report: R
         finally:
             for name in own.values():
                 await delete_agent.asyncio_detailed(name, client=client)
+        if args.suite in ("all", "scenarios"):
+            declared = set(outside.FEATURES) if "all" in args.declare else set(args.declare)
+            report.others = await outside.run(connection.base_url.rstrip("/"), args.token, declared)
         if scenarios.session_ids:
             found.zone = scenarios.session_ids[0].rsplit(".", 1)[-1]
         found.accepts_any_token = await _accepts_any_token(connection)
@@ -151,6 +218,12 @@ def run(args: argparse.Namespace) -> int:
         print("error: conformance needs a token (--token or AGENT_HARNESS_TOKEN)", file=sys.stderr)
         return 2
     report = Report()
+    if args.known_failures is not None:
+        try:
+            report.known_failures = read_known_failures(args.known_failures)
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"error: --known-failures {args.known_failures}: {exc}", file=sys.stderr)
+            return 2
     print(f"conformance of {connection.api_url}", file=sys.stderr)
     try:
         found = asyncio.run(_behaviour(args, connection, report))
@@ -163,6 +236,7 @@ def run(args: argparse.Namespace) -> int:
     if found.accepts_any_token and not args.dev_mode:
         report.outcomes.append(
             Outcome(
+                "auth.refuses-unissued-token",
                 "a bearer token it never issued is refused",
                 False,
                 "the deployment accepted a random bearer token; if it runs in development mode on "
@@ -199,4 +273,6 @@ def run(args: argparse.Namespace) -> int:
                 "not the resource just created"
             )
     report.print(sys.stdout)
+    if args.junit_xml is not None:
+        junit.write(report.grades, args.junit_xml, target=connection.api_url)
     return 0 if report.passed else 1

@@ -52,6 +52,7 @@ def check(condition: object, message: str) -> None:
 
 @dataclass
 class Outcome:
+    id: str  # stable: what --known-failures lists
     name: str
     passed: bool
     detail: str = ""
@@ -123,23 +124,24 @@ class Scenarios:
         self.outcomes: list[Outcome] = []
         self.session_ids: list[str] = []
 
-    async def _step(self, name: str, body: Callable[[], Awaitable[None]]) -> bool:
+    async def _step(self, step: tuple[str, str], body: Callable[[], Awaitable[None]]) -> bool:
+        check_id, name = step
         try:
             await body()
         except (ScenarioFailed, ApiError) as exc:
-            self.outcomes.append(Outcome(name, False, str(exc)))
+            self.outcomes.append(Outcome(check_id, name, False, str(exc)))
             return False
         except TimeoutError:
-            self.outcomes.append(Outcome(name, False, "timed out"))
+            self.outcomes.append(Outcome(check_id, name, False, "timed out"))
             return False
         except Exception as exc:  # a transport error or a body the generated client cannot read
-            self.outcomes.append(Outcome(name, False, f"{type(exc).__name__}: {exc}"))
+            self.outcomes.append(Outcome(check_id, name, False, f"{type(exc).__name__}: {exc}"))
             return False
-        self.outcomes.append(Outcome(name, True))
+        self.outcomes.append(Outcome(check_id, name, True))
         return True
 
-    def _not_run(self, names: list[str], why: str) -> None:
-        self.outcomes.extend(Outcome(name, False, f"not run: {why}") for name in names)
+    def _not_run(self, steps: list[tuple[str, str]], why: str) -> None:
+        self.outcomes.extend(Outcome(i, name, False, f"not run: {why}") for i, name in steps)
 
     async def _session(self, agent: str) -> str:
         body = CreateSessionRequest(agent_name=agent)
@@ -171,11 +173,12 @@ class Scenarios:
             check(isinstance(state, TurnStateDone), f"the turn ended {state.status}, not done")
 
         later = [
-            "subscribe resumes after Last-Event-ID",
-            "subscribe resumes after after_sequence_number",
-            "events listed after the turn",
+            ("turn.resume-last-event-id", "subscribe resumes after Last-Event-ID"),
+            ("turn.resume-after-sequence-number", "subscribe resumes after after_sequence_number"),
+            ("turn.events-listed", "events listed after the turn"),
         ]
-        if not await self._step(f"turn streams to turn.done (agent {self.agent})", stream_to_done):
+        first = ("turn.streams-to-done", f"turn streams to turn.done (agent {self.agent})")
+        if not await self._step(first, stream_to_done):
             self._not_run(later, "no finished turn")
             return
         turn_id = streamed.turn_id
@@ -226,10 +229,10 @@ class Scenarios:
 
     async def _slow_turn(self) -> None:
         names = [
-            "second turn while one runs -> 409",
-            "cancel a running turn -> 200",
-            "its stream ends cancelled/client-cancelled",
-            "cancel again -> 200",
+            ("cancel.second-turn-409", "second turn while one runs -> 409"),
+            ("cancel.running-200", "cancel a running turn -> 200"),
+            ("cancel.stream-ends-cancelled", "its stream ends cancelled/client-cancelled"),
+            ("cancel.again-200", "cancel again -> 200"),
         ]
         streamed = Streamed()
         session_id = ""
@@ -248,7 +251,8 @@ class Scenarios:
                 await asyncio.sleep(0.02)
 
         try:
-            if not await self._step(f"a slow turn starts (agent {self.slow_agent})", start):
+            first = ("cancel.slow-turn-starts", f"a slow turn starts (agent {self.slow_agent})")
+            if not await self._step(first, start):
                 self._not_run(names, "no running turn")
                 return
             assert reader is not None
