@@ -130,15 +130,20 @@ class Settings(BaseSettings):
 
     # --- Executors and housekeeping ---
 
-    # A dead executor's inbox stream expires this long after its last heartbeat. An executor
-    # restarted under the same id within it still finds (and finalises) the turns it held, so keep
-    # it well above executor_ttl_seconds.
-    executor_inbox_retention_seconds: int = Field(default=24 * 3600, ge=1)
+    executor_inbox_retention_seconds: int = Field(
+        default=24 * 3600,
+        ge=1,
+        description="A dead executor's inbox stream expires this long after its last heartbeat; an "
+        "executor restarted under the same id within it still finds (and finalises) the turns it held. "
+        "Keep it well above executor_ttl_seconds.",
+    )
 
     # --- Deployment and observability ---
-    # Log lines: `auto` is short text when stderr is a terminal and JSON otherwise (a collector's
-    # pipe); `--log-format` on the command line wins over this.
-    log_format: Literal["auto", "text", "json"] = "auto"
+    log_format: Literal["auto", "text", "json"] = Field(
+        default="auto",
+        description="Log lines: `auto` is short text when stderr is a terminal and JSON otherwise (a "
+        "collector's pipe); `--log-format` on the command line wins over this.",
+    )
 
 
 @lru_cache(maxsize=1)
