@@ -4,18 +4,14 @@ every command line, flag and HARNESS_* variable they use exists in the CLI and t
 
 from __future__ import annotations
 
-import ast
 import fnmatch
 import json
 import re
 import shlex
 import shutil
 import subprocess
-import sys
-import tomllib
 from collections.abc import Iterator
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +19,6 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
 
 from server.cli import build_parser
 from server.settings_reference import env_names
@@ -364,60 +358,3 @@ def test_every_variable_the_kit_uses_is_a_setting() -> None:
     unknown = sorted({f"{where}: {name}" for where, name in variables_used() if name not in known})
     assert unknown == [], "not a field of server.config.Settings:\n" + "\n".join(unknown)
     assert any(name == "HARNESS_SHUTDOWN_GRACE_SECONDS" for _, name in variables_used())
-
-
-# --- The image's runtime dependencies cover what the code imports ---
-
-
-def _runtime_distributions() -> set[str]:
-    """The distributions `pip install .` brings (the runtime dependencies and theirs, no dev extra)."""
-    wanted = [
-        Requirement(line)
-        for line in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    ]
-    seen: set[str] = set()
-    while wanted:
-        requirement = wanted.pop()
-        name = canonicalize_name(requirement.name)
-        if name in seen:
-            continue
-        seen.add(name)
-        try:
-            requires = metadata.distribution(name).requires or []
-        except metadata.PackageNotFoundError:
-            continue
-        for line in requires:
-            sub = Requirement(line)
-            extras = ["", *sorted(requirement.extras)]
-            if sub.marker is None or any(sub.marker.evaluate({"extra": extra}) for extra in extras):
-                wanted.append(sub)
-    return seen
-
-
-def _third_party_imports(path: Path) -> set[str]:
-    modules = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            modules |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            modules.add(node.module.split(".")[0])
-    return modules - set(sys.stdlib_module_names) - {"server", "harness_cli", "generated", "__future__"}
-
-
-def test_the_runtime_dependencies_provide_every_module_the_image_imports() -> None:
-    """The image installs no [dev] extra: a module the server needs must come from a runtime one.
-    (The conformance kit, harness_cli/conformance/, is a test tool and needs the dev extra.)"""
-    runtime = _runtime_distributions()
-    providers = metadata.packages_distributions()
-    missing = []
-    for package in ("server", "harness_cli", "generated"):
-        for path in sorted((ROOT / package).rglob("*.py")):
-            if "conformance" in path.relative_to(ROOT).parts:
-                continue
-            for module in sorted(_third_party_imports(path)):
-                dists = {canonicalize_name(d) for d in providers.get(module, [])}
-                if not dists & runtime:
-                    missing.append(f"{path.relative_to(ROOT)}: {module} (from {sorted(dists) or '?'})")
-    assert missing == [], "add these to [project] dependencies, not only the dev extra:\n" + "\n".join(
-        missing
-    )
