@@ -74,6 +74,19 @@ class Settings(BaseSettings):
     # --- Streams: fan-out and caps ---
 
     # --- Authentication ---
+    # An identity provider's JWKS endpoint (Keycloak, Auth0, Entra ID, ...): its keys are fetched
+    # lazily, cached `jwt_jwks_cache_seconds`, and refetched when a token names an unknown kid, at
+    # most once per `jwt_jwks_refresh_cooldown_seconds` (made-up kids cannot make us flood the IdP).
+    jwt_jwks_url: str | None = Field(default=None, pattern=r"^https?://")
+    # Bound on one JWKS fetch; a request waiting on it gets a 401 when it passes.
+    jwt_jwks_timeout_seconds: float = Field(default=5.0, gt=0)
+    jwt_jwks_cache_seconds: float = Field(default=300.0, gt=0)
+    jwt_jwks_refresh_cooldown_seconds: float = Field(default=10.0, ge=0)
+    # Which claims name the caller, their tenant and their roles; a dotted path reaches into an
+    # object claim (Keycloak's `realm_access.roles`) when no claim has the whole name.
+    jwt_subject_claim: str = Field(default="sub", min_length=1)
+    jwt_tenant_claim: str = Field(default="tenant", min_length=1)
+    jwt_roles_claim: str = Field(default="roles", min_length=1)
 
     # --- Executors and housekeeping ---
 

@@ -80,10 +80,10 @@ def _rs256(claims: dict[str, Any], key: rsa.RSAPrivateKey) -> str:
 # --- HS256 secret --------------------------------------------------------------------------------
 
 
-def test_hs256_token_signed_with_the_secret_identifies_the_caller() -> None:
+async def test_hs256_token_signed_with_the_secret_identifies_the_caller() -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET))
     assert not verifier.development_mode
-    caller = verifier.verify(_hs256(_claims(email="alice@example.com")))
+    caller = await verifier.verify(_hs256(_claims(email="alice@example.com")))
     assert caller.id == "user-1"
     assert caller.subject.subject_type == "user"
     assert caller.subject.subject_slug == "alice@example.com"
@@ -91,53 +91,53 @@ def test_hs256_token_signed_with_the_secret_identifies_the_caller() -> None:
     assert caller.is_admin is False
 
 
-def test_hs256_token_signed_with_another_secret_is_refused() -> None:
+async def test_hs256_token_signed_with_another_secret_is_refused() -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET))
     with pytest.raises(InvalidToken):
-        verifier.verify(_hs256(_claims(), secret="not-the-secret-" * 3))
+        await verifier.verify(_hs256(_claims(), secret="not-the-secret-" * 3))
 
 
-def test_expired_token_is_refused() -> None:
+async def test_expired_token_is_refused() -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET))
     with pytest.raises(InvalidToken):
-        verifier.verify(_hs256(_claims(exp=int(time.time()) - 60)))
+        await verifier.verify(_hs256(_claims(exp=int(time.time()) - 60)))
 
 
-def test_token_without_expiry_is_refused_when_keys_are_configured() -> None:
+async def test_token_without_expiry_is_refused_when_keys_are_configured() -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET))
     with pytest.raises(InvalidToken, match="exp"):
-        verifier.verify(_hs256({"sub": "user-1"}))
+        await verifier.verify(_hs256({"sub": "user-1"}))
 
 
-def test_token_without_subject_is_refused() -> None:
+async def test_token_without_subject_is_refused() -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET))
     with pytest.raises(InvalidToken):
-        verifier.verify(_hs256({"exp": int(time.time()) + 60}))
+        await verifier.verify(_hs256({"exp": int(time.time()) + 60}))
 
 
 @pytest.mark.parametrize("token", ["", "garbage", "a.b.c"])
-def test_a_token_that_is_not_a_jwt_is_refused_when_keys_are_configured(token: str) -> None:
+async def test_a_token_that_is_not_a_jwt_is_refused_when_keys_are_configured(token: str) -> None:
     with pytest.raises(InvalidToken):
-        TokenVerifier(Settings(jwt_secret=SECRET)).verify(token)
+        await TokenVerifier(Settings(jwt_secret=SECRET)).verify(token)
 
 
-def test_unsigned_token_is_refused_when_keys_are_configured() -> None:
+async def test_unsigned_token_is_refused_when_keys_are_configured() -> None:
     unsigned = jwt.encode(_claims(), key=None, algorithm="none")
     with pytest.raises(InvalidToken):
-        TokenVerifier(Settings(jwt_secret=SECRET)).verify(unsigned)
+        await TokenVerifier(Settings(jwt_secret=SECRET)).verify(unsigned)
 
 
 # --- RS256 public key file and JWKS file ---------------------------------------------------------
 
 
-def test_rs256_token_is_checked_against_the_public_key_file(
+async def test_rs256_token_is_checked_against_the_public_key_file(
     public_key_file: Path, private_key: rsa.RSAPrivateKey, other_private_key: rsa.RSAPrivateKey
 ) -> None:
     verifier = TokenVerifier(Settings(jwt_public_key_file=public_key_file))
     assert not verifier.development_mode
-    assert verifier.verify(_rs256(_claims(), private_key)).id == "user-1"
+    assert (await verifier.verify(_rs256(_claims(), private_key))).id == "user-1"
     with pytest.raises(InvalidToken):
-        verifier.verify(_rs256(_claims(), other_private_key))
+        await verifier.verify(_rs256(_claims(), other_private_key))
 
 
 def _forged_hs256(claims: dict[str, Any], secret: bytes) -> str:
@@ -152,120 +152,202 @@ def _forged_hs256(claims: dict[str, Any], secret: bytes) -> str:
     return f"{signing_input}.{b64(signature)}"
 
 
-def test_hs256_token_keyed_with_the_public_key_is_refused(
+async def test_hs256_token_keyed_with_the_public_key_is_refused(
     public_key_file: Path, private_key: rsa.RSAPrivateKey
 ) -> None:
     # Algorithm confusion: the public key is no secret, even when HS256 is also enabled.
     verifier = TokenVerifier(Settings(jwt_public_key_file=public_key_file, jwt_secret=SECRET))
     forged = _forged_hs256(_claims(), public_key_file.read_bytes())
     with pytest.raises(InvalidToken):
-        verifier.verify(forged)
+        await verifier.verify(forged)
     # The forgery itself is well made: keyed with the real secret the same recipe is accepted.
-    assert verifier.verify(_forged_hs256(_claims(), SECRET.encode())).id == "user-1"
+    assert (await verifier.verify(_forged_hs256(_claims(), SECRET.encode()))).id == "user-1"
 
 
-def test_rs256_token_is_checked_against_the_jwks_file(
+async def test_rs256_token_is_checked_against_the_jwks_file(
     jwks_file: Path, private_key: rsa.RSAPrivateKey, other_private_key: rsa.RSAPrivateKey
 ) -> None:
     verifier = TokenVerifier(Settings(jwks_file=jwks_file))
     assert not verifier.development_mode
-    assert verifier.verify(_rs256(_claims(), private_key)).id == "user-1"
+    assert (await verifier.verify(_rs256(_claims(), private_key))).id == "user-1"
     with pytest.raises(InvalidToken):
-        verifier.verify(_rs256(_claims(), other_private_key))
+        await verifier.verify(_rs256(_claims(), other_private_key))
 
 
-def test_hs256_token_is_refused_when_only_rs256_keys_are_configured(jwks_file: Path) -> None:
+async def test_hs256_token_is_refused_when_only_rs256_keys_are_configured(jwks_file: Path) -> None:
     with pytest.raises(InvalidToken):
-        TokenVerifier(Settings(jwks_file=jwks_file)).verify(_hs256(_claims()))
+        await TokenVerifier(Settings(jwks_file=jwks_file)).verify(_hs256(_claims()))
 
 
-def test_secret_and_public_key_file_both_verify_their_tokens(
+async def test_secret_and_public_key_file_both_verify_their_tokens(
     public_key_file: Path, private_key: rsa.RSAPrivateKey
 ) -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET, jwt_public_key_file=public_key_file))
-    assert verifier.verify(_hs256(_claims(sub="by-secret"))).id == "by-secret"
-    assert verifier.verify(_rs256(_claims(sub="by-key"), private_key)).id == "by-key"
+    assert (await verifier.verify(_hs256(_claims(sub="by-secret")))).id == "by-secret"
+    assert (await verifier.verify(_rs256(_claims(sub="by-key"), private_key))).id == "by-key"
     with pytest.raises(InvalidToken):
-        verifier.verify(_hs256(_claims(), secret="wrong-secret-" * 3))
+        await verifier.verify(_hs256(_claims(), secret="wrong-secret-" * 3))
 
 
-def test_bad_hs256_token_is_refused_when_a_secret_and_a_jwks_file_are_configured(jwks_file: Path) -> None:
+async def test_bad_hs256_token_is_refused_when_a_secret_and_a_jwks_file_are_configured(jwks_file: Path) -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET, jwks_file=jwks_file))
     with pytest.raises(InvalidToken):
-        verifier.verify(_hs256(_claims(), secret="wrong-secret-" * 3))
+        await verifier.verify(_hs256(_claims(), secret="wrong-secret-" * 3))
 
 
 # --- audience and issuer -------------------------------------------------------------------------
 
 
-def test_configured_audience_is_required() -> None:
+async def test_configured_audience_is_required() -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET, jwt_audience="harness"))
-    assert verifier.verify(_hs256(_claims(aud="harness"))).id == "user-1"
+    assert (await verifier.verify(_hs256(_claims(aud="harness")))).id == "user-1"
     with pytest.raises(InvalidToken):
-        verifier.verify(_hs256(_claims(aud="someone-else")))
+        await verifier.verify(_hs256(_claims(aud="someone-else")))
     with pytest.raises(InvalidToken):
-        verifier.verify(_hs256(_claims()))
+        await verifier.verify(_hs256(_claims()))
 
 
-def test_audience_is_ignored_when_none_is_configured() -> None:
+async def test_audience_is_ignored_when_none_is_configured() -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET))
-    assert verifier.verify(_hs256(_claims(aud="anything"))).id == "user-1"
+    assert (await verifier.verify(_hs256(_claims(aud="anything")))).id == "user-1"
 
 
-def test_configured_issuer_must_match() -> None:
+async def test_configured_issuer_must_match() -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET, jwt_issuer="https://idp.example"))
-    assert verifier.verify(_hs256(_claims(iss="https://idp.example"))).id == "user-1"
+    assert (await verifier.verify(_hs256(_claims(iss="https://idp.example")))).id == "user-1"
     with pytest.raises(InvalidToken):
-        verifier.verify(_hs256(_claims(iss="https://evil.example")))
+        await verifier.verify(_hs256(_claims(iss="https://evil.example")))
 
 
 # --- claims --------------------------------------------------------------------------------------
 
 
-def test_tenant_claim_names_the_callers_tenant() -> None:
+async def test_tenant_claim_names_the_callers_tenant() -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET))
-    assert verifier.verify(_hs256(_claims(tenant="acme"))).tenant == "acme"
+    assert (await verifier.verify(_hs256(_claims(tenant="acme")))).tenant == "acme"
 
 
-@pytest.mark.parametrize("tenant", [7, ["acme"], None])
-def test_tenant_claim_that_is_not_a_string_names_no_tenant(tenant: Any) -> None:
+@pytest.mark.parametrize("tenant", [7, ["acme"], None, "", {"name": "acme"}, True])
+async def test_a_tenant_claim_that_is_not_a_non_empty_string_refuses_the_token(tenant: Any) -> None:
+    # Read as "no tenant", such a token would work on every tenant: fail closed instead.
     verifier = TokenVerifier(Settings(jwt_secret=SECRET))
-    assert verifier.verify(_hs256(_claims(tenant=tenant))).tenant is None
+    with pytest.raises(InvalidToken, match="tenant"):
+        await verifier.verify(_hs256(_claims(tenant=tenant)))
+
+
+async def test_a_token_without_a_tenant_claim_names_no_tenant() -> None:
+    assert (await TokenVerifier(Settings(jwt_secret=SECRET)).verify(_hs256(_claims()))).tenant is None
+
+
+@pytest.mark.parametrize("roles", [5, {"admin": False}, {"admin": True}, [1], ["admin", 5], None, [["admin"]]])
+async def test_a_roles_claim_that_is_not_a_string_or_a_list_of_strings_refuses_the_token(roles: Any) -> None:
+    # `roles: 5` used to be a 500 and `roles: {"admin": false}` an admin (`"admin" in {...}`).
+    verifier = TokenVerifier(Settings(jwt_secret=SECRET))
+    with pytest.raises(InvalidToken, match="roles"):
+        await verifier.verify(_hs256(_claims(roles=roles)))
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        ("sub", 5),
+        ("sub", ""),
+        ("sub", ["user-1"]),
+        ("sub", "user-\ud800"),
+        ("subject_type", 5),
+        ("subject_type", ""),
+        ("email", 5),
+        ("email", ["a@example.com"]),
+        ("preferred_username", {"x": 1}),
+        ("tenant", "acme-\udfff"),
+    ],
+)
+async def test_a_claim_of_the_wrong_type_refuses_the_token(claim: str, value: Any) -> None:
+    # A lone surrogate travels as a `\ud800` escape in the JSON: decoded, nothing could encode it again.
+    verifier = TokenVerifier(Settings(jwt_secret=SECRET))
+    with pytest.raises(InvalidToken, match=f"(?i){claim}"):
+        await verifier.verify(_hs256(_claims(**{claim: value})))
+
+
+async def test_an_empty_email_falls_back_to_the_username_then_the_subject() -> None:
+    verifier = TokenVerifier(Settings(jwt_secret=SECRET))
+    assert (await verifier.verify(_hs256(_claims(email="")))).subject.subject_slug == "user-1"
+    caller = await verifier.verify(_hs256(_claims(email="", preferred_username="al")))
+    assert caller.subject.subject_slug == "al"
+
+
+async def test_the_callers_roles_are_kept() -> None:
+    caller = await TokenVerifier(Settings(jwt_secret=SECRET)).verify(_hs256(_claims(roles=["a", "b", "a"])))
+    assert caller.roles == frozenset({"a", "b"})
+    assert (await TokenVerifier(Settings(jwt_secret=SECRET)).verify(_hs256(_claims()))).roles == frozenset()
+
+
+async def test_claim_names_come_from_the_settings_and_may_be_dotted_paths() -> None:
+    verifier = TokenVerifier(
+        Settings(
+            jwt_secret=SECRET,
+            jwt_subject_claim="oid",
+            jwt_tenant_claim="org.slug",
+            jwt_roles_claim="realm_access.roles",
+        )
+    )
+    claims = {"exp": int(time.time()) + 60, "oid": "u-7", "org": {"slug": "acme"}}
+    caller = await verifier.verify(_hs256({**claims, "realm_access": {"roles": ["admin", "x"]}}))
+    assert (caller.id, caller.tenant, caller.is_admin) == ("u-7", "acme", True)
+    # The configured subject claim is the one required; `sub` alone does not do.
+    with pytest.raises(InvalidToken, match="oid"):
+        await verifier.verify(_hs256({"exp": int(time.time()) + 60, "sub": "u-7"}))
+    # A path through something that is not an object finds no claim; a wrong leaf type is refused.
+    assert (await verifier.verify(_hs256({**claims, "realm_access": ["admin"]}))).roles == frozenset()
+    with pytest.raises(InvalidToken, match="realm_access.roles"):
+        await verifier.verify(_hs256({**claims, "realm_access": {"roles": {"admin": True}}}))
+
+
+async def test_a_claim_whose_name_has_dots_is_read_whole_first() -> None:
+    # Auth0's custom claims are namespaced by URL: `https://harness.example/roles`.
+    verifier = TokenVerifier(Settings(jwt_secret=SECRET, jwt_roles_claim="https://harness.example/roles"))
+    token = _hs256(_claims(**{"https://harness.example/roles": ["admin"]}))
+    assert (await verifier.verify(token)).is_admin
+
+
+async def test_development_mode_fails_closed_on_claims_too() -> None:
+    with pytest.raises(InvalidToken, match="tenant"):
+        await TokenVerifier(Settings()).verify(_hs256({"sub": "bob", "tenant": ["acme"]}, "unchecked-key-" * 3))
 
 
 @pytest.mark.parametrize(
     ("roles", "is_admin"), [(["reader", "admin"], True), ("admin", True), (["reader"], False), ([], False)]
 )
-def test_admin_role_in_the_roles_claim_makes_an_admin(roles: Any, is_admin: bool) -> None:
+async def test_admin_role_in_the_roles_claim_makes_an_admin(roles: Any, is_admin: bool) -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET))
-    assert verifier.verify(_hs256(_claims(roles=roles))).is_admin is is_admin
+    assert (await verifier.verify(_hs256(_claims(roles=roles)))).is_admin is is_admin
 
 
-def test_admin_role_name_comes_from_the_settings() -> None:
+async def test_admin_role_name_comes_from_the_settings() -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET, admin_role="harness-admin"))
-    assert verifier.verify(_hs256(_claims(roles=["harness-admin"]))).is_admin
-    assert not verifier.verify(_hs256(_claims(roles=["admin"]))).is_admin
+    assert (await verifier.verify(_hs256(_claims(roles=["harness-admin"])))).is_admin
+    assert not (await verifier.verify(_hs256(_claims(roles=["admin"])))).is_admin
 
 
-def test_subject_type_and_slug_come_from_the_claims() -> None:
+async def test_subject_type_and_slug_come_from_the_claims() -> None:
     verifier = TokenVerifier(Settings(jwt_secret=SECRET))
-    caller = verifier.verify(_hs256(_claims(subject_type="serviceaccount", preferred_username="ci-bot")))
+    caller = await verifier.verify(_hs256(_claims(subject_type="serviceaccount", preferred_username="ci-bot")))
     assert caller.subject.subject_type == "serviceaccount"
     assert caller.subject.subject_slug == "ci-bot"
-    assert verifier.verify(_hs256(_claims())).subject.subject_slug == "user-1"
+    assert (await verifier.verify(_hs256(_claims()))).subject.subject_slug == "user-1"
 
 
 # --- development mode ----------------------------------------------------------------------------
 
 
-def test_no_key_configured_is_development_mode_and_says_so_loudly(caplog: pytest.LogCaptureFixture) -> None:
+async def test_no_key_configured_is_development_mode_and_says_so_loudly(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="server.auth"):
         verifier = TokenVerifier(Settings())
     assert verifier.development_mode
     assert any("DEVELOPMENT MODE" in record.getMessage() for record in caplog.records)
 
 
-def test_keys_configured_is_not_development_mode_and_logs_no_warning(
+async def test_keys_configured_is_not_development_mode_and_logs_no_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="server.auth"):
@@ -273,23 +355,23 @@ def test_keys_configured_is_not_development_mode_and_logs_no_warning(
     assert not caplog.records
 
 
-def test_development_mode_takes_any_opaque_token_as_the_callers_id() -> None:
-    caller = TokenVerifier(Settings()).verify("alice")
+async def test_development_mode_takes_any_opaque_token_as_the_callers_id() -> None:
+    caller = await TokenVerifier(Settings()).verify("alice")
     assert caller.id == "alice"
     assert caller.subject.subject_slug == "alice"
     assert caller.tenant is None
     assert not caller.is_admin
 
 
-def test_development_mode_reads_a_jwts_claims_without_checking_it() -> None:
+async def test_development_mode_reads_a_jwts_claims_without_checking_it() -> None:
     token = _hs256(
         {"sub": "bob", "tenant": "acme", "roles": ["admin"], "exp": int(time.time()) - 60},
         "unchecked-key-" * 3,
     )
-    caller = TokenVerifier(Settings()).verify(token)
+    caller = await TokenVerifier(Settings()).verify(token)
     assert (caller.id, caller.tenant, caller.is_admin) == ("bob", "acme", True)
 
 
-def test_development_mode_still_requires_a_jwt_to_name_its_subject() -> None:
+async def test_development_mode_still_requires_a_jwt_to_name_its_subject() -> None:
     with pytest.raises(InvalidToken):
-        TokenVerifier(Settings()).verify(_hs256({"tenant": "acme"}, "unchecked-key-" * 3))
+        await TokenVerifier(Settings()).verify(_hs256({"tenant": "acme"}, "unchecked-key-" * 3))
