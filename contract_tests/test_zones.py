@@ -83,13 +83,15 @@ def test_a_cancel_reaches_a_turn_in_another_zone(
     assert stream.join()[-1].data["state"]["reason"] == "client-cancelled"
 
 
-def test_an_id_naming_an_unknown_zone_is_a_400_naming_the_param(
+def test_an_id_naming_an_unknown_zone_is_a_404_naming_the_param(
     zones: tuple[httpx.Client, httpx.Client, redis.Redis, redis.Redis],
 ) -> None:
     a, _, _, _ = zones
 
     response = a.get("/agents/sessions/01arz3ndektsv4rrffq69g5fav.mars")
 
-    assert response.status_code == 400
+    # Such a session does not exist here: 404, not a malformed request.
+    assert response.status_code == 404
     assert response.json()["error"]["param"] == "sessionId"
     assert response.json()["error"]["code"] == "unknown_zone"
+    assert "'mars'" in response.json()["error"]["message"]

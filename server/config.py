@@ -127,6 +127,40 @@ class Settings(BaseSettings):
     # --- Streams: fan-out and caps ---
 
     # --- Authentication ---
+    jwt_jwks_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="An identity provider's JWKS endpoint (Keycloak, Auth0, Entra ID, ...): keys are "
+        "fetched lazily, cached, and refetched when a token names an unknown kid.",
+    )
+    jwt_jwks_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Bound on one JWKS fetch; a request waiting on it gets 401 past it."
+    )
+    jwt_jwks_cache_seconds: float = Field(
+        default=300.0, gt=0, description="How long fetched JWKS keys are kept."
+    )
+    jwt_jwks_refresh_cooldown_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="At most one refetch for unknown kids this often, so made-up kids cannot flood the IdP.",
+    )
+    jwt_subject_claim: str = Field(
+        default="sub",
+        min_length=1,
+        description="Claim naming the caller; a dotted path (`a.b`) reaches into an object claim when no "
+        "claim has the whole name.",
+    )
+    jwt_tenant_claim: str = Field(
+        default="tenant",
+        min_length=1,
+        description="Claim naming the caller's tenant; when present it must equal the URL's tenant.",
+    )
+    jwt_roles_claim: str = Field(
+        default="roles",
+        min_length=1,
+        description="Claim holding the caller's roles (a string or a list of strings), e.g. "
+        "`realm_access.roles` for Keycloak.",
+    )
 
     # --- Executors and housekeeping ---
 

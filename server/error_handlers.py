@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from server.errors import ApiError, error_body
 from server.metrics import REDIS_ERRORS
+from server.openapi31 import MESSAGE_LIMIT, shorten
 from server.routes import AllowedMethods
 from server.store.redis import StoreUnavailable
 
@@ -51,7 +52,8 @@ def _generic(
     if status >= 500:
         return _response(500, error_body("internal server error", "api_error", "internal_error"))
     type_, code = _BY_STATUS.get(status, ("invalid_request_error", "invalid_request"))
-    return _response(status, error_body(message, type_, code, param), headers)
+    # connexion's own messages can list what the client sent (every extra query parameter).
+    return _response(status, error_body(shorten(message, MESSAGE_LIMIT), type_, code, param), headers)
 
 
 async def api_error(_: ConnexionRequest, exc: Exception) -> ConnexionResponse:

@@ -16,6 +16,9 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from server.errors import error_body
 from server.openapi31 import (
+    ECHO_LIMIT,
+    MAX_JSON_DEPTH,
+    MESSAGE_LIMIT,
     SPEC_PATH,
     FieldProblem,
     JSONBody2020,
@@ -24,6 +27,8 @@ from server.openapi31 import (
     TextResponse2020,
     accept_openapi_31,
     load_spec,
+    lone_surrogate,
+    too_deep,
 )
 from tests._support import SESSION_ID, TURN_ID, StubApp, chunked, deref
 
@@ -262,6 +267,82 @@ async def test_present_body_is_validated_even_when_the_request_body_is_optional(
 async def test_explicit_null_body_is_refused_where_the_schema_wants_an_object(spec: dict[str, Any]) -> None:
     with pytest.raises(BadRequestProblem):
         await _validate_body(_request_schema(spec, "CancelSessionRequest"), b"null", required=False)
+
+
+# --- what parses but nothing after the edge could handle ------------------------------------------
+
+
+def _nested(depth: int, leaf: bytes = b"1") -> bytes:
+    return b'{"a":' * (depth - 1) + b"[" + leaf + b"]" + b"}" * (depth - 1)
+
+
+def test_nesting_depth_is_told_without_parsing() -> None:
+    assert not too_deep(_nested(MAX_JSON_DEPTH))
+    assert too_deep(_nested(MAX_JSON_DEPTH + 1))
+    assert too_deep(b"[" * 100_000 + b"]" * 100_000)
+    # Many shallow brackets are not depth, and brackets inside strings (escaped quotes too) are text.
+    assert not too_deep(b"[" + b"[],{}," * 10_000 + b"[]]")
+    assert not too_deep(b'["' + b"[{" * 1000 + b'"]')
+    assert not too_deep(b'["\\"' + b"[" * 1000 + b'"]')
+
+
+async def test_a_body_nested_100000_deep_is_a_400_not_a_recursion_error() -> None:
+    # json.loads of this raised RecursionError: a 500.
+    with pytest.raises(BadRequestProblem, match=f"deeper than {MAX_JSON_DEPTH}"):
+        await _validate_body({}, b'{"agent_name":' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+
+
+async def test_a_body_nested_to_the_limit_is_accepted() -> None:
+    assert await _validate_body({}, _nested(MAX_JSON_DEPTH)) == json.loads(_nested(MAX_JSON_DEPTH))
+
+
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        (b'{"input": [{"content": "hi \\ud800"}]}', "input.0.content"),
+        (b'{"a": "\\uDFFF"}', "a"),
+        (b'{"a": {"\\udc00": 1}}', "a"),
+        (b'"\\ud83d"', ""),
+        (b'{"ok": "\\ud83d\\ude00"}', None),  # a surrogate pair is one astral character
+        (b'{"ok": "\\\\ud800"}', None),  # an escaped backslash, then text
+    ],
+)
+def test_a_lone_surrogate_is_found_by_its_path(raw: bytes, where: str | None) -> None:
+    assert lone_surrogate(raw, json.loads(raw)) == where
+
+
+async def test_a_lone_surrogate_in_a_body_is_a_400_naming_the_field(spec: dict[str, Any]) -> None:
+    # Valid JSON, but a str that no store or response can encode: it failed later, as a 500.
+    raw = b'{"input": [{"type": "user.message", "content": "hi \\ud800"}]}'
+    with pytest.raises(FieldProblem, match="surrogate") as raised:
+        await _validate_body(_request_schema(spec, "CreateTurnRequest"), raw)
+    assert raised.value.param == "input.0.content"
+
+
+async def test_a_validation_message_echoes_at_most_a_bounded_part_of_the_value(spec: dict[str, Any]) -> None:
+    body = {"input": [{"type": "user.message", "content": "x"}] * 10_000}
+    with pytest.raises(FieldProblem) as raised:
+        await _validate_body(_request_schema(spec, "CreateTurnRequest"), json.dumps(body).encode())
+    detail = raised.value.detail
+    assert "is too long" in detail and "…" in detail
+    assert len(detail) < ECHO_LIMIT + 100
+
+
+async def test_a_message_listing_many_unexpected_fields_is_bounded() -> None:
+    schema = {"type": "object", "additionalProperties": False}
+    body = {f"field-{n}": n for n in range(10_000)}
+    with pytest.raises(FieldProblem) as raised:
+        await _validate_body(schema, json.dumps(body).encode())
+    assert len(raised.value.detail) <= MESSAGE_LIMIT
+    assert raised.value.param == "field-0"
+
+
+def test_an_invalid_parameter_value_is_echoed_shortened() -> None:
+    param = {"name": "agent_name", "in": "query", "schema": {"type": "string", "maxLength": 255}}
+    with pytest.raises(FieldProblem) as raised:
+        NamedParameterValidator.validate_parameter("query", "y" * 50_000, param)
+    assert len(raised.value.detail) < ECHO_LIMIT + 100
+    assert raised.value.detail.endswith("is too long (query parameter 'agent_name')")
 
 
 # --- NamedParameterValidator ---------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from server.errors import NotFound
 from server.tenancy import TenantPrefix, tenant_of
 
 
@@ -60,10 +62,34 @@ async def test_paths_outside_the_prefix_pass_through_untouched(path: str) -> Non
     assert scope == {"type": "http", "path": path, "root_path": ""}
 
 
-async def test_v1_without_a_tenant_is_not_mistaken_for_a_tenant() -> None:
-    scope = await _through("/v1/agents/sessions")
-    assert "state" not in scope
-    assert scope["root_path"] == ""
+async def _answered(path: str) -> tuple[Recorder, list[dict[str, Any]]]:
+    """What TenantPrefix sends for `path` itself, and the app (which it did not call, if it answered)."""
+    app, sent = Recorder(), []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await TenantPrefix(app)({"type": "http", "path": path, "root_path": "", "headers": []}, None, send)
+    return app, sent
+
+
+@pytest.mark.parametrize("path", ["/v1/agents/sessions", "/v1/registry/agents", "/v1", "/v1/"])
+async def test_v1_without_a_tenant_is_a_404_envelope_not_routed(path: str) -> None:
+    # Routed, it reached a handler with no tenant: `KeyError: 'tenant'`, a 500.
+    app, sent = await _answered(path)
+    assert not app.calls
+    assert sent[0]["status"] == 404
+    body = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+    assert body["error"]["type"] == "not_found_error"
+    assert body["error"]["code"] == "not_found"
+    assert set(body["error"]) == {"message", "type", "code", "param"}
+
+
+def test_tenant_of_a_request_without_a_tenant_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        tenant_of({"type": "http", "path": "/v1/x", "state": {}})
+    with pytest.raises(NotFound):
+        tenant_of({"type": "http", "path": "/v1/x"})
 
 
 @pytest.mark.parametrize("tenant", ["Acme", "-acme", ".acme", "ac me", "a" * 64, "ac:me"])

@@ -43,7 +43,7 @@ def load_schema(
         context: schemathesis.HookContext, parameters: dict[str, Any] | None
     ) -> dict[str, Any] | None:
         # Which zones exist is deployment configuration the spec cannot state (an id naming another
-        # zone is a documented 400). Well-formed ids are pointed at the zone this server serves;
+        # zone is a documented 404). Well-formed ids are pointed at the zone this server serves;
         # malformed ones are left as generated, so negative testing is untouched.
         session_id = (parameters or {}).get("sessionId")
         if isinstance(session_id, str) and SESSION_ID.fullmatch(session_id):

@@ -12,7 +12,7 @@ from connexion.security import BearerSecurityHandler
 
 from server.auth import Caller, InvalidToken
 from server.domain.context import CallContext
-from server.errors import BadRequest, Forbidden
+from server.errors import Forbidden, NotFound
 from server.ids import zone_of
 from server.runtime import Runtime
 from server.tenancy import tenant_of
@@ -32,7 +32,8 @@ def call_context(session_id: str | None = None) -> CallContext:
         zone = zone_of(session_id)
         found = rt.zone(zone)
         if found is None:
-            raise BadRequest(
+            # A well-formed id of a zone not served here names no session this server could have.
+            raise NotFound(
                 f"session {session_id!r} names zone {zone!r}, which this server does not serve",
                 code="unknown_zone",
                 param="sessionId",
@@ -44,7 +45,7 @@ def call_context(session_id: str | None = None) -> CallContext:
 async def verify_bearer(token: str, request: ConnexionRequest) -> dict[str, Any] | None:
     state = request.scope["state"]
     try:
-        caller = state["runtime"].verifier.verify(token)
+        caller = await state["runtime"].verifier.verify(token)
     except InvalidToken as exc:
         raise OAuthProblem(detail=f"invalid bearer token: {exc}") from None
     tenant = state.get("tenant")
