@@ -28,6 +28,8 @@ class Caller:
     subject: Subject
     tenant: str | None
     is_admin: bool
+    may_manage_agents: bool = False
+    """May create, replace and delete agents: the agent-admin or admin role, or development mode."""
 
     @property
     def id(self) -> str:
@@ -55,7 +57,8 @@ class TokenVerifier:
         if self.development_mode:
             log.warning(
                 "DEVELOPMENT MODE: no JWT key configured (HARNESS_JWT_SECRET, HARNESS_JWT_PUBLIC_KEY_FILE "
-                "or HARNESS_JWKS_FILE); any bearer token is accepted as the caller's identity"
+                "or HARNESS_JWKS_FILE); any bearer token is accepted as the caller's identity, and any "
+                "caller may register agents"
             )
 
     def verify(self, token: str) -> Caller:
@@ -72,9 +75,9 @@ class TokenVerifier:
             subject_slug=str(claims.get("email") or claims.get("preferred_username") or sub),
         )
         tenant = claims.get("tenant")
-        return Caller(
-            subject, tenant if isinstance(tenant, str) else None, self._settings.admin_role in roles
-        )
+        is_admin = self._settings.admin_role in roles
+        agent_admin = self.development_mode or is_admin or self._settings.agent_admin_role in roles
+        return Caller(subject, tenant if isinstance(tenant, str) else None, is_admin, agent_admin)
 
     def _claims(self, token: str) -> dict[str, Any]:
         if self.development_mode:

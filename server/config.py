@@ -6,9 +6,16 @@ import secrets
 import string
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, IPvAnyNetwork, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from server import egress, stdio_servers
+from server import secrets as agent_secrets
+from server.egress import EgressPolicy
+from server.secrets import DeclaredSecret
+from server.stdio_servers import StdioServer
 
 _EXECUTOR_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -52,15 +59,6 @@ class Settings(BaseSettings):
     executor_ttl_seconds: float = Field(default=5.0, gt=0)
     # How long create-turn waits for a live executor before answering 503.
     executor_wait_seconds: float = Field(default=10.0, ge=0)
-    # Local (stdio) MCP servers an agent manifest may start on the executors, as a JSON list of
-    # program names or paths. Empty: none, since a manifest naming any program would be remote code
-    # execution for whoever may register agents.
-    mcp_stdio_commands: list[str] = Field(default_factory=list)
-
-    def allows_stdio(self, command: str) -> bool:
-        """Whether a manifest's stdio MCP `command` is allowed here (listed by name or by path)."""
-        return command in self.mcp_stdio_commands or Path(command).name in self.mcp_stdio_commands
-
     # Bound on connecting to an agent's MCP servers (and listing their tools) at a turn's start.
     mcp_connect_timeout_seconds: float = Field(default=30.0, gt=0)
     # On SIGTERM an executor takes no new turns and lets running ones finish this long before it
@@ -68,6 +66,42 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
 
     # --- Agents' secrets, egress and who may register agents (SECURITY.md) ---
+    # Secrets a manifest may name, as JSON `{"name": {"env" | "file": ..., "allowed_urls": [...]}}`
+    # and/or a YAML or JSON file of the same shape: the only values an agent can ever send anywhere.
+    secrets: dict[str, Any] = Field(default_factory=dict)
+    secrets_file: Path | None = None
+    # Networks outbound model and MCP requests may reach although loopback, private, link-local...
+    # (a JSON list of CIDRs). Empty: agents reach only public addresses.
+    egress_allow_networks: list[IPvAnyNetwork] = Field(default_factory=list)
+    # Callers holding this role (or admin_role) may create, replace and delete agents; in development
+    # mode (no JWT key) anyone may.
+    agent_admin_role: str = "agent-admin"
+    # Stdio MCP servers a manifest may name (`stdio: <name>`), as JSON `{"name": {"command": "/abs/path",
+    # "args": [...], "env": {...}}}` and/or a file of that shape; nothing in a manifest reaches a
+    # command line.
+    mcp_stdio_servers: dict[str, Any] = Field(default_factory=dict)
+    mcp_stdio_servers_file: Path | None = None
+    _secrets: dict[str, DeclaredSecret] = PrivateAttr(default_factory=dict)
+    _stdio_servers: dict[str, StdioServer] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _load_declarations(self) -> Settings:
+        # At start, so a bad declaration stops the process with the variable named, not a turn.
+        self._secrets = agent_secrets.load(self.secrets, self.secrets_file)
+        self._stdio_servers = stdio_servers.load(self.mcp_stdio_servers, self.mcp_stdio_servers_file)
+        return self
+
+    @property
+    def declared_secrets(self) -> dict[str, DeclaredSecret]:
+        return self._secrets
+
+    @property
+    def declared_stdio_servers(self) -> dict[str, StdioServer]:
+        return self._stdio_servers
+
+    @property
+    def egress(self) -> EgressPolicy:
+        return egress.policy(self.egress_allow_networks)
 
     # --- Redis bounds and zones ---
 
