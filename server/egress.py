@@ -184,6 +184,10 @@ def refusal_in(exc: BaseException) -> EgressRefused | None:
     while seen is not None:
         if isinstance(seen, EgressRefused):
             return seen
+        if isinstance(seen, BaseExceptionGroup):  # the MCP SDK's task groups
+            for inner in seen.exceptions:
+                if (found := refusal_in(inner)) is not None:
+                    return found
         seen = seen.__cause__ or seen.__context__
     return None
 

@@ -149,7 +149,10 @@ class Toolbox:
             raise
         except Exception as exc:
             refused = egress.refusal_in(exc)
-            why = str(refused) if refused is not None else f"{type(exc).__name__}: {exc}"
+            inner: BaseException = exc
+            while isinstance(inner, BaseExceptionGroup) and len(inner.exceptions) == 1:
+                inner = inner.exceptions[0]  # what failed, not the SDK's task group around it
+            why = str(refused) if refused is not None else f"{type(inner).__name__}: {inner}"
             raise ToolboxError(f"MCP server {name!r} is unusable: {egress.excerpt(why)}") from exc
         self._clients[name] = client
         enabled = server.get("enable_tools") or [ALL]
