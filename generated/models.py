@@ -150,7 +150,7 @@ class AgentMcpServer1(BaseModel):
             description="Streamable-HTTP endpoint of the MCP server. Exactly one of `url` and `stdio` is given. Non-public addresses are refused as for `model.base_url`.",
             max_length=2048,
             min_length=1,
-            pattern="^https?://",
+            pattern="^https?://[A-Za-z0-9._~%:\\[\\]-]+(/[!-~]*)?$",
         ),
     ]
     bearer_token_secret: Annotated[
@@ -199,7 +199,7 @@ class AgentMcpServer2(BaseModel):
             description="Streamable-HTTP endpoint of the MCP server. Exactly one of `url` and `stdio` is given. Non-public addresses are refused as for `model.base_url`.",
             max_length=2048,
             min_length=1,
-            pattern="^https?://",
+            pattern="^https?://[A-Za-z0-9._~%:\\[\\]-]+(/[!-~]*)?$",
         ),
     ] = None
     bearer_token_secret: Annotated[
@@ -763,7 +763,7 @@ class AgentModel(BaseModel):
             description="`openai-compatible`: the API base URL, e.g. `https://gateway.example.com/api/llm/api/inference/openai`. Default `https://api.openai.com/v1`. Loopback, private, link-local and other non-public addresses are refused (400) unless the deployment allows their network (`HARNESS_EGRESS_ALLOW_NETWORKS`); redirects are not followed.",
             max_length=2048,
             min_length=1,
-            pattern="^https?://",
+            pattern="^https?://[A-Za-z0-9._~%:\\[\\]-]+(/[!-~]*)?$",
         ),
     ] = None
     api_key_secret: Annotated[
