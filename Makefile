@@ -102,8 +102,12 @@ endif
 test: install deploy-tools browser lint typecheck spec-check check-generated
 	$(BIN)/pytest -q
 
+# The sample `approver` agent reaches the demo MCP server on loopback, which agents may not reach
+# unless the deployment allows it (SECURITY.md): the demo allows loopback, and nothing else.
+RUN_EGRESS ?= ["127.0.0.0/8","::1/128"]
 run: install-run
-	$(BIN)/agent-harness serve --host $(HOST) --port $(PORT) --agents examples/agents
+	HARNESS_EGRESS_ALLOW_NETWORKS='$(RUN_EGRESS)' \
+		$(BIN)/agent-harness serve --host $(HOST) --port $(PORT) --agents examples/agents
 
 # The conformance kit at length against a live server (start it with `make run`): the scenarios, then
 # schemathesis with FUZZ_EXAMPLES examples per operation and phase instead of the kit's 20.

@@ -11,6 +11,7 @@ sample starts a turn, waits until the stage is under way, then times:
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,7 +90,16 @@ async def run(redis_url: str, samples: int) -> list[StageResult]:
         AppThread(mcp_server.build().streamable_http_app()) as tools,
     ):
         port = free_port()
-        env = {"HARNESS_REDIS_URL": redis_url, "HARNESS_EXECUTOR_ID": "agentb", KEY_ENV: "bench-key"}
+        env = {
+            "HARNESS_REDIS_URL": redis_url,
+            "HARNESS_EXECUTOR_ID": "agentb",
+            KEY_ENV: "bench-key",
+            # The bench's model and MCP servers listen on loopback, which agents may not reach by default.
+            "HARNESS_EGRESS_ALLOW_NETWORKS": '["127.0.0.0/8"]',
+            "HARNESS_SECRETS": json.dumps(
+                {"bench_key": {"env": KEY_ENV, "allowed_urls": [f"{model.root}/v1"]}}
+            ),
+        }
         serve = ServerProcess("serve", ["serve", "--port", str(port), "--log-level", "warning"], env)
         serve.start()
         try:
@@ -102,7 +112,7 @@ async def run(redis_url: str, samples: int) -> list[StageResult]:
                         "model": {
                             "name": "openai-compatible/slow",
                             "base_url": f"{model.root}/v1",
-                            "api_key_env": KEY_ENV,
+                            "api_key_secret": "bench_key",
                         },
                     },
                     {

@@ -68,9 +68,14 @@ def flush_redis(redis_url: str) -> Iterator[redis.Redis]:
     client.close()
 
 
+# The tests' model and MCP servers listen on loopback, which the egress policy refuses by default.
+LOOPBACK = ["127.0.0.0/8", "::1/128"]
+
+
 def settings_for(redis_url: str, **overrides: Any) -> Settings:
     # A test server stops with turns still running: a short drain keeps teardown quick.
-    return Settings(redis_url=redis_url, **{"shutdown_grace_seconds": 1, **overrides})
+    defaults = {"shutdown_grace_seconds": 1, "egress_allow_networks": LOOPBACK}
+    return Settings(redis_url=redis_url, **{**defaults, **overrides})
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,9 @@ from contract_tests.harness import AppThread, ServerThread, wait_until
 from contract_tests.sse import BackgroundStream, Frame, read_frames
 from server.store import keys
 
-KEY_ENV = "HARNESS_TEST_MODEL_KEY"
+# Not a HARNESS_* name: those can never be a secret's source.
+KEY_ENV = "AGENT_LOOP_TEST_MODEL_KEY"
+SECRET = "model_key"
 CONNECT_TIMEOUT = 5
 KEY = "sk-test-not-a-real-key"
 
@@ -39,12 +41,16 @@ def tools_server() -> Iterator[AppThread]:
 
 
 @pytest.fixture(scope="module")
-def server(redis_url: str) -> Iterator[ServerThread]:
-    """The harness, allowed to start this test suite's stdio MCP server."""
+def server(redis_url: str, model_server: tuple[AppThread, Recorder]) -> Iterator[ServerThread]:
+    """The harness, with the test model's key declared for the test model server's URL only, and
+    this test suite's stdio MCP server declared."""
     settings = settings_for(
         redis_url,
         cancel_timeout_seconds=5,
-        mcp_stdio_commands=[sys.executable],
+        secrets={SECRET: {"env": KEY_ENV, "allowed_urls": [f"{model_server[0].root}/v1"]}},
+        mcp_stdio_servers={
+            "local": {"command": sys.executable, "args": ["-m", "contract_tests.fakes.mcp_server"]}
+        },
         mcp_connect_timeout_seconds=CONNECT_TIMEOUT,
     )
     with ServerThread(settings) as running:
@@ -71,7 +77,7 @@ def openai_model(model_server: tuple[AppThread, Recorder], name: str) -> dict[st
     return {
         "name": f"openai-compatible/{name}",
         "base_url": f"{model_server[0].root}/v1",
-        "api_key_env": KEY_ENV,
+        "api_key_secret": SECRET,
     }
 
 
@@ -152,19 +158,21 @@ def test_the_api_key_is_never_stored_or_returned(
 ) -> None:
     session_id = register(client, "keyed", openai_model(model_server, "echo"))
     run_turn(client, session_id, say("hi"))
-    assert client.get("/registry/agents/keyed").json()["data"]["manifest"]["model"]["api_key_env"] == KEY_ENV
+    assert (
+        client.get("/registry/agents/keyed").json()["data"]["manifest"]["model"]["api_key_secret"] == SECRET
+    )
     for key in flush_redis.scan_iter():
         dumped = str(flush_redis.dump(key))
         assert KEY not in dumped, key
 
 
-def test_an_unset_key_variable_ends_the_turn_in_error(
+def test_a_declared_secret_without_a_value_ends_the_turn_in_error(
     client: httpx.Client, model_server: tuple[AppThread, Recorder], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     session_id = register(client, "keyless", openai_model(model_server, "echo"))
     monkeypatch.delenv(KEY_ENV)
     state = state_of(run_turn(client, session_id, say("hi")))
-    assert state["status"] == "error" and KEY_ENV in state["message"]
+    assert state["status"] == "error" and f"secret {SECRET!r} has no value" in state["message"]
 
 
 def test_a_turn_sees_the_history_of_the_turns_before_it(
@@ -430,25 +438,30 @@ def test_cancelling_a_running_tool_call_cancels_the_mcp_request(
     assert of_type(stream.frames, "tool.response") == []
 
 
-def test_a_stdio_mcp_server_the_deployment_allows_serves_tools(client: httpx.Client) -> None:
-    stdio = {"name": "local", "command": sys.executable, "args": ["-m", "contract_tests.fakes.mcp_server"]}
+def test_a_stdio_mcp_server_the_deployment_declares_serves_tools(client: httpx.Client) -> None:
     model = script(
         {"tool_calls": [{"name": "add", "arguments": {"a": 20, "b": 22}}]}, {"content": "got {last}"}
     )
-    session_id = register(client, "local", model, mcp_servers=[stdio])
+    session_id = register(client, "local", model, mcp_servers=[{"name": "local", "stdio": "local"}])
     frames = run_turn(client, session_id, say("add"))
     assert of_type(frames, "tool.response")[0]["content"] == "42"
     assert state_of(frames)["output"]["content"] == "got 42"
     assert "transport_type" not in of_type(frames, "mcp.initialize")[0]["mcp_servers"][0]
 
 
-def test_a_stdio_command_the_deployment_does_not_allow_ends_the_turn_in_error(client: httpx.Client) -> None:
-    model = script({"content": "hi"})
-    session_id = register(
-        client, "sneaky", model, mcp_servers=[{"name": "x", "command": "/bin/sh", "args": ["-c", "id"]}]
+def test_a_stdio_server_the_deployment_does_not_declare_is_refused_at_registration(
+    client: httpx.Client,
+) -> None:
+    response = client.post(
+        "/registry/agents",
+        json={
+            "name": "sneaky",
+            "model": script({"content": "hi"}),
+            "mcp_servers": [{"name": "x", "stdio": "sh"}],
+        },
     )
-    state = state_of(run_turn(client, session_id, say("hi")))
-    assert state["status"] == "error" and "not allowed" in state["message"]
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["param"] == "mcp_servers[0].stdio"
 
 
 def test_an_unreachable_mcp_server_ends_the_turn_in_error(client: httpx.Client) -> None:

@@ -465,7 +465,7 @@ def test_only_the_agents_creator_may_replace_or_delete_it(bob: httpx.Client, ech
 def test_an_admin_sees_and_acts_on_every_callers_sessions(jwt_server: ServerThread) -> None:
     base = f"{jwt_server.base_url}/v1"
     with (
-        bearer_client(base, token("alice")) as alice,
+        bearer_client(base, token("alice", roles=["agent-admin"])) as alice,  # may register agents
         bearer_client(base, token("bob")) as bob_jwt,
         bearer_client(base, token("root", roles=["admin"])) as admin,
     ):
@@ -502,7 +502,7 @@ def test_a_session_of_one_tenant_is_404_under_another(
 
 
 def test_a_token_for_one_tenant_is_403_on_another(jwt_server: ServerThread) -> None:
-    tenant_a = token("alice", tenant="a")
+    tenant_a = token("alice", tenant="a", roles=["agent-admin"])
     with (
         bearer_client(f"{jwt_server.root}/a/v1", tenant_a) as on_a,
         bearer_client(f"{jwt_server.root}/b/v1", tenant_a) as on_b,

@@ -16,12 +16,17 @@ from contract_tests.harness import ApiProcess
 from contract_tests.spec_support import operations
 from harness_cli.conformance.schema import ROOT
 
+# As `make run`: the sample `approver` agent's MCP server is on loopback.
+LOOPBACK_EGRESS = '["127.0.0.0/8", "::1/128"]'
+
 
 @pytest.fixture
 def deployment(redis_url: str, flush_redis: redis.Redis) -> Iterator[ApiProcess]:
     """`make run` on a free port and the test Redis (after this test's flush, so its agents stay)."""
     server = ApiProcess(
-        {"HARNESS_REDIS_URL": redis_url}, with_executor=True, agents=ROOT / "examples" / "agents"
+        {"HARNESS_REDIS_URL": redis_url, "HARNESS_EGRESS_ALLOW_NETWORKS": LOOPBACK_EGRESS},
+        with_executor=True,
+        agents=ROOT / "examples" / "agents",
     )
     server.start()
     try:
@@ -90,7 +95,11 @@ def test_a_deployment_that_accepts_any_token_fails_unless_dev_mode_is_said(deplo
 def test_an_operation_that_only_ever_refuses_fails(redis_url: str, flush_redis: redis.Redis) -> None:
     """Refusals the spec documents pass every schemathesis check; a deployment refusing all must not."""
     checking = ApiProcess(
-        {"HARNESS_REDIS_URL": redis_url, "HARNESS_JWT_SECRET": "s3cret-for-the-conformance-test"},
+        {
+            "HARNESS_REDIS_URL": redis_url,
+            "HARNESS_JWT_SECRET": "s3cret-for-the-conformance-test",
+            "HARNESS_EGRESS_ALLOW_NETWORKS": LOOPBACK_EGRESS,
+        },
         with_executor=True,
         agents=ROOT / "examples" / "agents",
     )

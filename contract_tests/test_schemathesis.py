@@ -19,7 +19,8 @@ from server.app import create_app
 
 SECRET = "contract-tests-secret-of-at-least-32-bytes"
 # A real HS256 token: in development mode any token passes, which the ignored-auth check rightly flags.
-TOKEN = jwt.encode({"sub": "fuzzer", "exp": int(time.time()) + 3600}, SECRET)
+# With the agent-admin role, so agent registration is exercised rather than refused (403).
+TOKEN = jwt.encode({"sub": "fuzzer", "exp": int(time.time()) + 3600, "roles": ["agent-admin"]}, SECRET)
 
 
 @pytest.fixture(scope="module")

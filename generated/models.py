@@ -122,10 +122,6 @@ class ScriptedStep(BaseModel):
     tool_calls: Annotated[list[ScriptedToolCall] | None, Field(max_length=64)] = None
 
 
-class Arg(RootModel[str]):
-    root: Annotated[str, Field(max_length=4096)]
-
-
 class EnableTool(RootModel[str]):
     root: Annotated[str, Field(min_length=1)]
 
@@ -151,28 +147,26 @@ class AgentMcpServer1(BaseModel):
     url: Annotated[
         str,
         Field(
-            description="Streamable-HTTP endpoint of the MCP server. Exactly one of `url` and `command` is given.",
+            description="Streamable-HTTP endpoint of the MCP server. Exactly one of `url` and `stdio` is given. Non-public addresses are refused as for `model.base_url`.",
             max_length=2048,
             min_length=1,
-            pattern="^https?://",
+            pattern="^https?://[A-Za-z0-9._~%:\\[\\]-]+(/[!-~]*)?$",
         ),
     ]
-    bearer_token_env: Annotated[
+    bearer_token_secret: Annotated[
         str | None,
         Field(
-            description="`url` servers: name of the environment variable, on the executors, holding a bearer token sent to the server. Never stored or returned.",
+            description="`url` servers: name of a secret the deployment declares (`HARNESS_SECRETS`), sent as a bearer token to the server. The secret must allow `url` among its `allowed_urls`, else the manifest is refused (400). Only the name is stored or returned.",
             pattern="^[A-Za-z_][A-Za-z0-9_]{0,127}$",
         ),
     ] = None
-    command: Annotated[
+    stdio: Annotated[
         str | None,
         Field(
-            description="A local MCP server run over stdio (one process per turn). Executors run only the programs their deployment allows (`HARNESS_MCP_STDIO_COMMANDS`); a turn of an agent naming another ends `error`.",
-            max_length=1024,
-            min_length=1,
+            description="A local MCP server run over stdio (one process per turn), by the name the deployment declares it under (`HARNESS_MCP_STDIO_SERVERS`: its program, arguments and environment are the deployment's). An undeclared name is refused (400).",
+            pattern="^[A-Za-z_][A-Za-z0-9_]{0,127}$",
         ),
     ] = None
-    args: Annotated[list[Arg] | None, Field(max_length=64, validate_default=True)] = []
     enable_tools: Annotated[
         list[EnableTool] | None, Field(description="Tools offered to the model.", validate_default=True)
     ] = ["@all"]
@@ -202,28 +196,26 @@ class AgentMcpServer2(BaseModel):
     url: Annotated[
         str | None,
         Field(
-            description="Streamable-HTTP endpoint of the MCP server. Exactly one of `url` and `command` is given.",
+            description="Streamable-HTTP endpoint of the MCP server. Exactly one of `url` and `stdio` is given. Non-public addresses are refused as for `model.base_url`.",
             max_length=2048,
             min_length=1,
-            pattern="^https?://",
+            pattern="^https?://[A-Za-z0-9._~%:\\[\\]-]+(/[!-~]*)?$",
         ),
     ] = None
-    bearer_token_env: Annotated[
+    bearer_token_secret: Annotated[
         str | None,
         Field(
-            description="`url` servers: name of the environment variable, on the executors, holding a bearer token sent to the server. Never stored or returned.",
+            description="`url` servers: name of a secret the deployment declares (`HARNESS_SECRETS`), sent as a bearer token to the server. The secret must allow `url` among its `allowed_urls`, else the manifest is refused (400). Only the name is stored or returned.",
             pattern="^[A-Za-z_][A-Za-z0-9_]{0,127}$",
         ),
     ] = None
-    command: Annotated[
+    stdio: Annotated[
         str,
         Field(
-            description="A local MCP server run over stdio (one process per turn). Executors run only the programs their deployment allows (`HARNESS_MCP_STDIO_COMMANDS`); a turn of an agent naming another ends `error`.",
-            max_length=1024,
-            min_length=1,
+            description="A local MCP server run over stdio (one process per turn), by the name the deployment declares it under (`HARNESS_MCP_STDIO_SERVERS`: its program, arguments and environment are the deployment's). An undeclared name is refused (400).",
+            pattern="^[A-Za-z_][A-Za-z0-9_]{0,127}$",
         ),
     ]
-    args: Annotated[list[Arg] | None, Field(max_length=64, validate_default=True)] = []
     enable_tools: Annotated[
         list[EnableTool] | None, Field(description="Tools offered to the model.", validate_default=True)
     ] = ["@all"]
@@ -768,16 +760,16 @@ class AgentModel(BaseModel):
     base_url: Annotated[
         str | None,
         Field(
-            description="`openai-compatible`: the API base URL, e.g. `https://gateway.example.com/api/llm/api/inference/openai` or `http://localhost:11434/v1`. Default `https://api.openai.com/v1`.",
+            description="`openai-compatible`: the API base URL, e.g. `https://gateway.example.com/api/llm/api/inference/openai`. Default `https://api.openai.com/v1`. Loopback, private, link-local and other non-public addresses are refused (400) unless the deployment allows their network (`HARNESS_EGRESS_ALLOW_NETWORKS`); redirects are not followed.",
             max_length=2048,
             min_length=1,
-            pattern="^https?://",
+            pattern="^https?://[A-Za-z0-9._~%:\\[\\]-]+(/[!-~]*)?$",
         ),
     ] = None
-    api_key_env: Annotated[
+    api_key_secret: Annotated[
         str | None,
         Field(
-            description="`openai-compatible`: name of the environment variable, on the executors, holding the API key. The key itself is never stored or returned. Without it no key is sent (local servers).",
+            description="`openai-compatible`: name of a secret the deployment declares (`HARNESS_SECRETS`), sent as the bearer API key. The secret must allow `base_url` among its `allowed_urls`, else the manifest is refused (400). Only the name is stored or returned. Without it no key is sent (local servers).",
             pattern="^[A-Za-z_][A-Za-z0-9_]{0,127}$",
         ),
     ] = None

@@ -12,7 +12,7 @@ from generated.models import Subject
 from server.auth import Caller
 from server.domain import agents
 from server.domain.context import CallContext
-from server.errors import Conflict
+from server.errors import BadRequest, Conflict
 from server.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,7 @@ SYSTEM = Caller(
     Subject(subject_id="agent-harness", subject_type="serviceaccount", subject_slug="agent-harness"),
     tenant=None,
     is_admin=True,
+    may_manage_agents=True,  # the operator's own files, not a caller's request
 )
 
 
@@ -47,10 +48,15 @@ async def apply(runtime: Runtime, tenant: str, manifests: list[dict[str, Any]]) 
     for manifest in manifests:
         wanted = agents.normalise(manifest)
         try:
-            await agents.create(ctx, manifest)
-            log.info("agent %r registered for tenant %r", wanted.name, tenant)
-        except Conflict:
-            current = await agents.get(ctx, wanted.name)
-            if current.manifest != wanted:
-                await agents.replace(ctx, wanted.name, manifest)
-                log.info("agent %r updated for tenant %r", wanted.name, tenant)
+            try:
+                await agents.create(ctx, manifest)
+                log.info("agent %r registered for tenant %r", wanted.name, tenant)
+            except Conflict:
+                current = await agents.get(ctx, wanted.name)
+                if current.manifest != wanted:
+                    await agents.replace(ctx, wanted.name, manifest)
+                    log.info("agent %r updated for tenant %r", wanted.name, tenant)
+        except BadRequest as exc:
+            # Checked like a caller's manifest (declared secrets, egress, stdio servers): the server
+            # does not start with an agent it would refuse over the API.
+            raise ValueError(f"agent manifest {wanted.name!r}: {exc.message}") from None

@@ -43,6 +43,8 @@ class Caller:
     tenant: str | None
     is_admin: bool
     roles: frozenset[str] = frozenset()
+    may_manage_agents: bool = False
+    """May create, replace and delete agents: the agent-admin or admin role, or development mode."""
 
     @property
     def id(self) -> str:
@@ -164,7 +166,7 @@ class TokenVerifier:
             log.warning(
                 "DEVELOPMENT MODE: no JWT key configured (HARNESS_JWT_SECRET, HARNESS_JWT_PUBLIC_KEY_FILE, "
                 "HARNESS_JWKS_FILE or HARNESS_JWT_JWKS_URL); any bearer token is accepted as the caller's "
-                "identity"
+                "identity, and any caller may register agents"
             )
 
     async def verify(self, token: str) -> Caller:
@@ -182,7 +184,9 @@ class TokenVerifier:
             subject_id=sub, subject_type=_string(claims, "subject_type") or "user", subject_slug=slug or sub
         )
         tenant = _string(claims, settings.jwt_tenant_claim)
-        return Caller(subject, tenant, settings.admin_role in roles, roles)
+        is_admin = settings.admin_role in roles
+        agent_admin = self.development_mode or is_admin or settings.agent_admin_role in roles
+        return Caller(subject, tenant, is_admin, roles, agent_admin)
 
     async def _claims(self, token: str) -> dict[str, Any]:
         if self.development_mode:

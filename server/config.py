@@ -6,10 +6,16 @@ import secrets
 import string
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, IPvAnyNetwork, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from server import egress, stdio_servers
+from server import secrets as agent_secrets
+from server.egress import EgressPolicy
+from server.secrets import DeclaredSecret
+from server.stdio_servers import StdioServer
 
 _EXECUTOR_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -97,15 +103,6 @@ class Settings(BaseSettings):
     )
     # Empty by default, since a manifest naming any program would be remote code execution for
     # whoever may register agents.
-    mcp_stdio_commands: list[str] = Field(
-        default_factory=list,
-        description="Local (stdio) MCP servers an agent manifest may start on the executors, as a JSON "
-        "list of program names or paths.",
-    )
-
-    def allows_stdio(self, command: str) -> bool:
-        """Whether a manifest's stdio MCP `command` is allowed here (listed by name or by path)."""
-        return command in self.mcp_stdio_commands or Path(command).name in self.mcp_stdio_commands
 
     mcp_connect_timeout_seconds: float = Field(
         default=30.0,
@@ -121,6 +118,53 @@ class Settings(BaseSettings):
     )
 
     # --- Agents' secrets, egress and who may register agents (SECURITY.md) ---
+    secrets: dict[str, Any] = Field(
+        default_factory=dict,
+        description='Secrets a manifest may name, as JSON `{"name": {"env" | "file": ..., "allowed_urls": '
+        "[...]}}`: the only values an agent can ever send, and only to those URLs (SECURITY.md).",
+    )
+    secrets_file: Path | None = Field(
+        default=None, description="A YAML or JSON file of secrets, of the same shape as HARNESS_SECRETS."
+    )
+    egress_allow_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Networks outbound model and MCP requests may reach although loopback, private or "
+        'link-local, as a JSON list of CIDRs (`["127.0.0.0/8"]`). Empty: agents reach public addresses only.',
+    )
+    agent_admin_role: str = Field(
+        default="agent-admin",
+        description="Callers holding this role (or the admin role) may create, replace and delete agents; "
+        "in development mode anyone may.",
+    )
+    mcp_stdio_servers: dict[str, Any] = Field(
+        default_factory=dict,
+        description='Stdio MCP servers a manifest may name (`stdio: <name>`), as JSON `{"name": {"command": '
+        '"/abs/path", "args": [...], "env": {...}}}`; nothing in a manifest reaches a command line.',
+    )
+    mcp_stdio_servers_file: Path | None = Field(
+        default=None, description="A YAML or JSON file of stdio MCP servers, of the same shape."
+    )
+    _secrets: dict[str, DeclaredSecret] = PrivateAttr(default_factory=dict)
+    _stdio_servers: dict[str, StdioServer] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _load_declarations(self) -> Settings:
+        # At start, so a bad declaration stops the process with the variable named, not a turn.
+        self._secrets = agent_secrets.load(self.secrets, self.secrets_file)
+        self._stdio_servers = stdio_servers.load(self.mcp_stdio_servers, self.mcp_stdio_servers_file)
+        return self
+
+    @property
+    def declared_secrets(self) -> dict[str, DeclaredSecret]:
+        return self._secrets
+
+    @property
+    def declared_stdio_servers(self) -> dict[str, StdioServer]:
+        return self._stdio_servers
+
+    @property
+    def egress(self) -> EgressPolicy:
+        return egress.policy(self.egress_allow_networks)
 
     # --- Redis bounds and zones ---
 

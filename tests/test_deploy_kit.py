@@ -31,7 +31,7 @@ KUBERNETES_VERSIONS = ("1.29.0", kubernetes_validate.latest_version())
 HARNESS_VARIABLE = re.compile(r"(?<![A-Za-z0-9_])HARNESS_[A-Z0-9_]+")
 # Settings that parallel branches introduce (the trust issue's secrets file): the manifests already
 # use them. Drop a name here once server/config.py has it.
-ARRIVING = {"HARNESS_SECRETS_FILE"}
+ARRIVING: set[str] = set()
 # The image's own Python runs the probes (slim has no curl).
 PYTHON_PROBE = re.compile(r"urlopen\('http://127\.0\.0\.1:(\d+)(/\w*)'")
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from server.config import Settings
 from server.executor.providers import SCRIPTED, Providers
 from server.executor.providers.base import ModelChunk, ModelRequest, ProviderConfigError, Usage
 from server.executor.providers.openai_compatible import OpenAICompatible
@@ -94,36 +95,68 @@ async def test_stream_can_be_cancelled_while_it_waits() -> None:
     assert time.monotonic() - started < 5
 
 
+SECRET_ENV = "TEST_PROVIDER_KEY"
+SETTINGS = Settings(secrets={"llm": {"env": SECRET_ENV, "allowed_urls": ["https://llm.example.com/v1"]}})
+
+
+def _providers() -> Providers:
+    return Providers(SETTINGS)
+
+
 def test_providers_finds_the_scripted_models() -> None:
-    assert isinstance(Providers().for_model({"name": "scripted/echo"}), ScriptedEcho)
-    assert isinstance(Providers().for_model({"name": "scripted/script"}), ScriptedScript)
+    assert isinstance(_providers().for_model({"name": "scripted/echo"}), ScriptedEcho)
+    assert isinstance(_providers().for_model({"name": "scripted/script"}), ScriptedScript)
 
 
 def test_providers_builds_an_openai_compatible_client_for_the_named_model() -> None:
-    provider = Providers().for_model(
+    provider = _providers().for_model(
         {"name": "openai-compatible/openai-main/gpt-4o", "base_url": "http://h/v1"}
     )
     assert isinstance(provider, OpenAICompatible)
     assert (provider.model, provider.base_url) == ("openai-main/gpt-4o", "http://h/v1")
 
 
-def test_the_api_key_comes_from_the_named_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HARNESS_TEST_KEY", "sk-test")
-    provider = Providers().for_model({"name": "openai-compatible/m", "api_key_env": "HARNESS_TEST_KEY"})
+def test_the_api_key_is_the_value_of_the_declared_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SECRET_ENV, "sk-test")
+    provider = _providers().for_model(
+        {"name": "openai-compatible/m", "base_url": "https://llm.example.com/v1", "api_key_secret": "llm"}
+    )
     assert isinstance(provider, OpenAICompatible)
     assert provider.api_key == "sk-test"
 
 
-def test_an_unset_key_variable_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("HARNESS_TEST_KEY", raising=False)
-    with pytest.raises(ProviderConfigError, match="HARNESS_TEST_KEY"):
-        Providers().for_model({"name": "openai-compatible/m", "api_key_env": "HARNESS_TEST_KEY"})
+@pytest.mark.parametrize(
+    ("secret", "base_url"),
+    [("llm", "https://elsewhere.example.com/v1"), ("undeclared", "https://llm.example.com/v1")],
+)
+def test_a_secret_not_usable_for_the_url_is_a_configuration_error_saying_only_that(
+    monkeypatch: pytest.MonkeyPatch, secret: str, base_url: str
+) -> None:
+    monkeypatch.setenv(SECRET_ENV, "sk-test")
+    model = {"name": "openai-compatible/m", "base_url": base_url, "api_key_secret": secret}
+    with pytest.raises(ProviderConfigError) as raised:
+        _providers().for_model(model)
+    assert str(raised.value) == f"model.api_key_secret: secret {secret!r} is not usable for {base_url}"
+
+
+def test_a_declared_secret_without_a_value_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    model = {"name": "openai-compatible/m", "base_url": "https://llm.example.com/v1", "api_key_secret": "llm"}
+    with pytest.raises(ProviderConfigError, match="has no value"):
+        _providers().for_model(model)
+
+
+def test_the_retired_api_key_env_field_reads_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A manifest snapshot stored before secrets were declared: the variable it names is never read.
+    monkeypatch.setenv("OLD_STYLE_KEY", "sk-old")
+    provider = _providers().for_model({"name": "openai-compatible/m", "api_key_env": "OLD_STYLE_KEY"})
+    assert isinstance(provider, OpenAICompatible) and provider.api_key == "no-key"
 
 
 @pytest.mark.parametrize("model", ["openai/gpt-4o", "scripted/other", "", "scripted", "openai-compatible/"])
 def test_providers_refuses_unknown_models(model: str) -> None:
     with pytest.raises(LookupError):
-        Providers().for_model({"name": model})
+        _providers().for_model({"name": model})
 
 
 def _script_request(script: list[dict[str, Any]], messages: list[dict[str, Any]]) -> ModelRequest:
@@ -178,7 +211,7 @@ def test_the_spec_accepts_every_model_name_the_executor_can_run(spec: dict[str, 
 def test_the_spec_refuses_model_names_the_executor_cannot_run(spec: dict[str, Any], name: str) -> None:
     # An agent naming a model without a provider must fail at registration (400), not mid-turn.
     with pytest.raises(LookupError):
-        Providers().for_model({"name": name})
+        _providers().for_model({"name": name})
     assert not _model_name_validator(spec).is_valid({"name": name})
 
 

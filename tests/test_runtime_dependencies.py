@@ -22,20 +22,22 @@ def _name(distribution: str) -> str:
 
 
 def runtime_closure() -> set[str]:
-    """agent-harness's dependencies without extras, and theirs, transitively."""
-    seen: set[str] = set()
-    todo = ["agent-harness"]
+    """agent-harness's dependencies without its own extras, and theirs, transitively (following the
+    extras a dependency is asked for with, like `PyJWT[crypto]`)."""
+    seen: set[tuple[str, str]] = set()
+    todo = [("agent-harness", "")]
     while todo:
-        distribution = todo.pop()
+        distribution, extra = todo.pop()
         for line in requires(distribution) or []:
             requirement = Requirement(line)
-            if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            if requirement.marker is not None and not requirement.marker.evaluate({"extra": extra}):
                 continue
             name = _name(requirement.name)
-            if name not in seen:
-                seen.add(name)
-                todo.append(name)
-    return seen
+            for wanted in ("", *sorted(requirement.extras)):
+                if (name, wanted) not in seen:
+                    seen.add((name, wanted))
+                    todo.append((name, wanted))
+    return {name for name, _ in seen}
 
 
 def imported_modules() -> dict[str, Path]:

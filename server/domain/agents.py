@@ -6,11 +6,23 @@ import json
 from typing import Any, cast
 
 from generated.models import Agent, AgentManifest, AgentRuntimeConfig, Subject
+from server.config import Settings
 from server.domain.context import CallContext
-from server.errors import Conflict, Forbidden, NotFound
+from server.errors import BadRequest, Conflict, Forbidden, NotFound
 from server.store import keys
 from server.store.redis import store_errors
 from server.timestamps import now_iso
+
+# `openai-compatible` without `model.base_url` (the spec's default).
+DEFAULT_MODEL_BASE_URL = "https://api.openai.com/v1"
+# Fields of earlier manifests that named an executor's environment variable or command line; named
+# here so a manifest still using one hears what replaced it instead of having it silently dropped.
+_RETIRED = {
+    "api_key_env": "api_key_secret",
+    "bearer_token_env": "bearer_token_secret",
+    "command": "stdio",
+    "args": "stdio",
+}
 
 
 def normalise(body: dict[str, Any]) -> AgentManifest:
@@ -19,6 +31,98 @@ def normalise(body: dict[str, Any]) -> AgentManifest:
     manifest = AgentManifest.model_validate(body)
     if manifest.config is None:
         manifest.config = AgentRuntimeConfig()
+    return manifest
+
+
+def _retired_fields(body: dict[str, Any]) -> None:
+    model = body.get("model")
+    places = [("model", model if isinstance(model, dict) else {})]
+    servers = body.get("mcp_servers")
+    for index, server in enumerate(servers if isinstance(servers, list) else []):
+        places.append((f"mcp_servers[{index}]", server if isinstance(server, dict) else {}))
+    for where, fields in places:
+        for field in fields:
+            if field in _RETIRED:
+                raise BadRequest(
+                    f"{where}.{field} is no longer accepted: name what the deployment declares with "
+                    f"{_RETIRED[field]!r} (SECURITY.md)",
+                    code="field_retired",
+                    param=f"{where}.{field}",
+                )
+
+
+def _check_url(settings: Settings, url: str, param: str) -> None:
+    if refusal := settings.egress.url_refusal(url):
+        raise BadRequest(
+            f"{param} {url!r} {refusal} (HARNESS_EGRESS_ALLOW_NETWORKS)", code="url_refused", param=param
+        )
+
+
+def _check_secret(settings: Settings, name: str, url: str, param: str) -> None:
+    secret = settings.declared_secrets.get(name)
+    if secret is None:
+        raise BadRequest(
+            f"{param} names {name!r}, which this deployment does not declare (HARNESS_SECRETS)",
+            code="secret_not_declared",
+            param=param,
+        )
+    if not secret.allows(url):
+        raise BadRequest(
+            f"secret {name!r} may not be sent to {url!r}: it is not among the secret's allowed_urls",
+            code="secret_url_not_allowed",
+            param=param,
+        )
+
+
+def check_reach(settings: Settings, body: dict[str, Any], manifest: AgentManifest) -> None:
+    """Refuse (400, naming the field) a manifest reaching what the deployment does not declare or
+    allow: an undeclared secret or stdio server, a secret paired with a URL it may not go to, a URL
+    to a refused address. The executor checks again at use, against its own settings."""
+    _retired_fields(body)
+    model = manifest.model
+    if model.base_url is not None or model.name.startswith("openai-compatible/"):
+        base_url = model.base_url or DEFAULT_MODEL_BASE_URL
+        _check_url(settings, base_url, "model.base_url")
+        if model.api_key_secret is not None:
+            _check_secret(settings, model.api_key_secret, base_url, "model.api_key_secret")
+    elif model.api_key_secret is not None:
+        _check_secret(settings, model.api_key_secret, DEFAULT_MODEL_BASE_URL, "model.api_key_secret")
+    for index, server in enumerate(manifest.mcp_servers or []):
+        where = f"mcp_servers[{index}]"
+        if server.url is not None:
+            _check_url(settings, server.url, f"{where}.url")
+            if server.bearer_token_secret is not None:
+                secret, param = server.bearer_token_secret, f"{where}.bearer_token_secret"
+                _check_secret(settings, secret, server.url, param)
+            continue
+        if server.bearer_token_secret is not None:
+            raise BadRequest(
+                "bearer_token_secret applies to url servers only",
+                code="secret_not_applicable",
+                param=f"{where}.bearer_token_secret",
+            )
+        if server.stdio not in settings.declared_stdio_servers:
+            raise BadRequest(
+                f"{where}.stdio names {server.stdio!r}, which this deployment does not declare "
+                "(HARNESS_MCP_STDIO_SERVERS)",
+                code="stdio_server_not_declared",
+                param=f"{where}.stdio",
+            )
+
+
+def _require_agent_admin(ctx: CallContext) -> None:
+    if not ctx.caller.may_manage_agents:
+        raise Forbidden(
+            f"creating, replacing or deleting agents needs the {ctx.settings.agent_admin_role!r} "
+            f"or {ctx.settings.admin_role!r} role"
+        )
+
+
+def _admitted(ctx: CallContext, body: dict[str, Any]) -> AgentManifest:
+    """The manifest of a create or replace by this caller, once allowed and checked."""
+    _require_agent_admin(ctx)
+    manifest = normalise(body)
+    check_reach(ctx.settings, body, manifest)
     return manifest
 
 
@@ -36,7 +140,7 @@ def _agent(name: str, fields: dict[str, str]) -> Agent:
 
 
 async def create(ctx: CallContext, body: dict[str, Any]) -> Agent:
-    manifest = normalise(body)
+    manifest = _admitted(ctx, body)
     now = now_iso()
     async with store_errors():
         created = await ctx.store.scripts.create_agent(
@@ -76,7 +180,7 @@ async def _require_owner(ctx: CallContext, name: str) -> None:
 
 
 async def replace(ctx: CallContext, name: str, body: dict[str, Any]) -> Agent:
-    manifest = normalise(body)
+    manifest = _admitted(ctx, body)
     await _require_owner(ctx, name)
     # RFC 9110 names 409 for a PUT whose representation is inconsistent with the target resource.
     if manifest.name != name:
@@ -95,6 +199,7 @@ async def replace(ctx: CallContext, name: str, body: dict[str, Any]) -> Agent:
 
 
 async def delete(ctx: CallContext, name: str) -> None:
+    _require_agent_admin(ctx)
     await _require_owner(ctx, name)
     async with store_errors(), ctx.store.redis.pipeline(transaction=True) as pipe:
         pipe.delete(keys.agent(ctx.tenant, name))

@@ -1,7 +1,8 @@
 """The tools of one turn: the agent's MCP servers, connected through the official `mcp` SDK.
 
-A turn opens its servers when it starts (streamable HTTP for `url`, a subprocess over stdio for
-`command`) and closes them when it ends, so any executor can run any turn with nothing to share.
+A turn opens its servers when it starts (streamable HTTP for `url`, through the egress policy; a
+subprocess over stdio for a `stdio` server the operator declared) and closes them when it ends, so
+any executor can run any turn with nothing to share.
 Tool calls run as awaits in the turn's task: cancelling the turn cancels the MCP request, which
 the SDK turns into `notifications/cancelled` (or, on the 2026 HTTP wire, an aborted POST).
 """
@@ -10,20 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
-import httpx2
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, TextContent
 from mcp_types import Tool as McpTool
 
+from server import egress
 from server.config import Settings
 from server.executor.providers.base import ToolSpec
+from server.secrets import SecretNotUsable, usable_value
 
 ALL = "@all"
 # An MCP tool's input schema goes to the model as function parameters; some servers omit it.
@@ -101,30 +101,35 @@ class Toolbox:
         await self.close()
 
     def _transport(self, server: dict[str, Any]) -> Any:
-        if server.get("command"):
-            # The SDK passes the subprocess a minimal environment (PATH, HOME...), not our secrets.
-            command = server["command"]
-            if not self.settings.allows_stdio(command):
+        name = server["name"]
+        if stdio := server.get("stdio"):
+            declared = self.settings.declared_stdio_servers.get(str(stdio))
+            if declared is None:
                 raise ToolboxError(
-                    f"MCP server {server['name']!r}: command {command!r} is not allowed on this executor "
-                    "(HARNESS_MCP_STDIO_COMMANDS)"
+                    f"MCP server {name!r}: stdio server {stdio!r} is not declared on this executor "
+                    "(HARNESS_MCP_STDIO_SERVERS)"
                 )
+            # All of it the operator's: program, arguments and environment (over the SDK's minimal
+            # defaults: HOME, LOGNAME, PATH, SHELL, TERM, USER), nothing from the manifest.
             return StdioServerParameters(
-                command=shutil.which(command) or command,
-                args=list(server.get("args") or []),
+                command=declared.command, args=list(declared.args), env=dict(declared.env)
             )
+        url = server.get("url")
+        if not url:
+            # A snapshot from before stdio servers were declared (`command`) runs nothing.
+            raise ToolboxError(f"MCP server {name!r} has neither a url nor a declared stdio server")
         headers = {}
-        if token_env := server.get("bearer_token_env"):
-            token = os.environ.get(token_env)
-            if not token:
-                raise ToolboxError(
-                    f"MCP server {server['name']!r}: bearer_token_env names {token_env!r}, which is not set "
-                    "on this executor"
-                )
+        credential_urls = None
+        if secret_name := server.get("bearer_token_secret"):
+            try:
+                token, secret = usable_value(self.settings.declared_secrets, str(secret_name), str(url))
+            except SecretNotUsable as exc:
+                raise ToolboxError(f"MCP server {name!r}: bearer_token_secret: {exc}") from None
             headers["Authorization"] = f"Bearer {token}"
-        http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0, read=300.0))
+            credential_urls = secret.prefixes
+        http = egress.http_client(self.settings.egress, headers=headers, credential_urls=credential_urls)
         self._stack.push_async_callback(http.aclose)
-        return streamable_http_client(server["url"], http_client=http)
+        return streamable_http_client(str(url), http_client=http)
 
     async def _open(self, server: dict[str, Any]) -> None:
         name = server["name"]
@@ -143,7 +148,12 @@ class Toolbox:
         except ToolboxError:
             raise
         except Exception as exc:
-            raise ToolboxError(f"MCP server {name!r} is unusable: {type(exc).__name__}: {exc}") from exc
+            refused = egress.refusal_in(exc)
+            inner: BaseException = exc
+            while isinstance(inner, BaseExceptionGroup) and len(inner.exceptions) == 1:
+                inner = inner.exceptions[0]  # what failed, not the SDK's task group around it
+            why = str(refused) if refused is not None else f"{type(inner).__name__}: {inner}"
+            raise ToolboxError(f"MCP server {name!r} is unusable: {egress.excerpt(why)}") from exc
         self._clients[name] = client
         enabled = server.get("enable_tools") or [ALL]
         disabled = server.get("disable_tools") or []
@@ -185,5 +195,5 @@ class Toolbox:
         try:
             result = await self._clients[tool.server].call_tool(name, parsed)
         except Exception as exc:
-            return f"error: {type(exc).__name__}: {exc}"
+            return f"error: {egress.excerpt(f'{type(exc).__name__}: {exc}')}"
         return _result_text(result)

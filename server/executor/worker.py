@@ -45,7 +45,7 @@ class Worker:
         self.store = store
         self.settings = settings
         self.executor_id = settings.executor_id
-        self.providers = Providers()
+        self.providers = Providers(settings)
         self._inbox = keys.executor_inbox(self.executor_id)
         self._turns: dict[str, asyncio.Task[None]] = {}
         self._tenants: dict[str, str] = {}

@@ -24,10 +24,12 @@ class AgentModel:
             compatible` (any Chat Completions endpoint at `base_url`; what follows `openai-compatible/` is the model name
             sent to it, e.g. `openai-compatible/openai-main/gpt-4o-mini`).
         base_url (str | Unset): `openai-compatible`: the API base URL, e.g.
-            `https://gateway.example.com/api/llm/api/inference/openai` or `http://localhost:11434/v1`. Default
-            `https://api.openai.com/v1`.
-        api_key_env (str | Unset): `openai-compatible`: name of the environment variable, on the executors, holding the
-            API key. The key itself is never stored or returned. Without it no key is sent (local servers).
+            `https://gateway.example.com/api/llm/api/inference/openai`. Default `https://api.openai.com/v1`. Loopback,
+            private, link-local and other non-public addresses are refused (400) unless the deployment allows their network
+            (`HARNESS_EGRESS_ALLOW_NETWORKS`); redirects are not followed.
+        api_key_secret (str | Unset): `openai-compatible`: name of a secret the deployment declares (`HARNESS_SECRETS`),
+            sent as the bearer API key. The secret must allow `base_url` among its `allowed_urls`, else the manifest is
+            refused (400). Only the name is stored or returned. Without it no key is sent (local servers).
         params (AgentModelParams | Unset): Model call parameters. `openai-compatible/*` passes every key except the
             `scripted/*` ones below through to the Chat Completions request body. `scripted/*` reads `chunks`, `delay_ms`,
             `ignore_cancel_ms` and (`scripted/script`) `script`.
@@ -35,7 +37,7 @@ class AgentModel:
 
     name: str
     base_url: str | Unset = UNSET
-    api_key_env: str | Unset = UNSET
+    api_key_secret: str | Unset = UNSET
     params: AgentModelParams | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -44,7 +46,7 @@ class AgentModel:
 
         base_url = self.base_url
 
-        api_key_env = self.api_key_env
+        api_key_secret = self.api_key_secret
 
         params: dict[str, Any] | Unset = UNSET
         if not isinstance(self.params, Unset):
@@ -59,8 +61,8 @@ class AgentModel:
         )
         if base_url is not UNSET:
             field_dict["base_url"] = base_url
-        if api_key_env is not UNSET:
-            field_dict["api_key_env"] = api_key_env
+        if api_key_secret is not UNSET:
+            field_dict["api_key_secret"] = api_key_secret
         if params is not UNSET:
             field_dict["params"] = params
 
@@ -75,7 +77,7 @@ class AgentModel:
 
         base_url = d.pop("base_url", UNSET)
 
-        api_key_env = d.pop("api_key_env", UNSET)
+        api_key_secret = d.pop("api_key_secret", UNSET)
 
         _params = d.pop("params", UNSET)
         params: AgentModelParams | Unset
@@ -87,7 +89,7 @@ class AgentModel:
         agent_model = cls(
             name=name,
             base_url=base_url,
-            api_key_env=api_key_env,
+            api_key_secret=api_key_secret,
             params=params,
         )
 

@@ -70,7 +70,12 @@ class ModelProvider(Protocol):
 
 
 class ProviderConfigError(Exception):
-    """The agent's model cannot be called as configured (an unset key variable, say)."""
+    """The agent's model cannot be called as configured (a secret not usable for its URL, say)."""
+
+
+class ProviderError(ProviderConfigError):
+    """The model provider refused or failed the call; the message holds a short, sanitised excerpt
+    of its answer, never the whole body or its headers."""
 
 
 def text_of(content: Any) -> str:

@@ -1,8 +1,11 @@
 """`openai-compatible/<model>`: any Chat Completions endpoint (TrueFoundry's gateway, OpenAI, vLLM,
 Ollama, llama.cpp server) through the official `openai` SDK, streaming, with tool calling.
 
-The API key is read on the executor from the environment variable the manifest names; the
-manifest (stored in Redis, returned by the API) only ever holds that variable's name.
+The API key is a secret the operator declares (`model.api_key_secret` names it, SECURITY.md): the
+executor reads its value when the turn runs, only if the secret allows the model's `base_url`, and
+the SDK's HTTP client sends it nowhere else (`EgressTransport` with the secret's allowed URLs, the
+egress policy on every connection, no redirects followed). An upstream's error reaches the turn's
+error as a short excerpt only.
 A cancelled turn leaves the `async with stream` block below, which closes the streaming response:
 the HTTP request to the provider is aborted, not read to the end, and its connection is dropped
 (httpx never returns a connection with an unread response to the pool). Finished calls leave theirs
@@ -11,26 +14,33 @@ in the pool, for the executor's next call to the same endpoint.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
+import httpx2
+import openai
 from openai import AsyncOpenAI, omit
 
+from server.config import Settings
+from server.domain.agents import DEFAULT_MODEL_BASE_URL
+from server.egress import EgressPolicy, excerpt, http_client, refusal_in
 from server.executor.providers.base import (
     ModelChunk,
     ModelRequest,
     ProviderConfigError,
+    ProviderError,
     ToolCallChunk,
     Usage,
 )
+from server.secrets import SecretNotUsable, UrlPrefix, usable_value
 
 PREFIX = "openai-compatible/"
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Our own knobs for `scripted/*`; never sent to a real provider.
 SCRIPTED_PARAMS = frozenset({"chunks", "delay_ms", "ignore_cancel_ms", "script"})
-# Sent when the manifest names no key variable: the SDK insists on one, local servers ignore it.
+# Sent when the manifest names no secret: the SDK insists on a key, local servers ignore it.
 NO_KEY = "no-key"
+# The SDK's own defaults, which a client handed to it would otherwise replace.
+_TIMEOUT = httpx2.Timeout(600.0, connect=5.0)
 
 
 class OpenAIClients:
@@ -38,14 +48,17 @@ class OpenAIClients:
     iteration of the loop, each turn) reuse warm connections instead of paying a TCP and TLS
     handshake to the provider every time."""
 
-    def __init__(self) -> None:
-        self._clients: dict[tuple[str, str], AsyncOpenAI] = {}
+    def __init__(self, egress: EgressPolicy) -> None:
+        self._egress = egress
+        self._clients: dict[tuple[str, str, tuple[UrlPrefix, ...] | None], AsyncOpenAI] = {}
 
-    def get(self, base_url: str, api_key: str) -> AsyncOpenAI:
-        client = self._clients.get((base_url, api_key))
+    def get(self, base_url: str, api_key: str, credential_urls: tuple[UrlPrefix, ...] | None) -> AsyncOpenAI:
+        key = (base_url, api_key, credential_urls)
+        client = self._clients.get(key)
         if client is None:
-            client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=1)
-            self._clients[(base_url, api_key)] = client
+            http = http_client(self._egress, credential_urls=credential_urls, timeout=_TIMEOUT)
+            client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=1, http_client=http)
+            self._clients[key] = client
         return client
 
     async def aclose(self) -> None:
@@ -55,26 +68,43 @@ class OpenAIClients:
 
 
 class OpenAICompatible:
-    def __init__(self, model: dict[str, Any], clients: OpenAIClients) -> None:
+    def __init__(self, model: dict[str, Any], clients: OpenAIClients, settings: Settings) -> None:
         self.model = str(model["name"]).removeprefix(PREFIX)
-        self.base_url = model.get("base_url") or DEFAULT_BASE_URL
-        key_env = model.get("api_key_env")
-        key = os.environ.get(key_env) if key_env else NO_KEY
-        if not key:
-            raise ProviderConfigError(
-                f"the agent's model.api_key_env names {key_env!r}, which is not set on this executor"
-            )
-        self.api_key = key
+        self.base_url = str(model.get("base_url") or DEFAULT_MODEL_BASE_URL)
+        self.credential_urls: tuple[UrlPrefix, ...] | None = None
+        self.api_key = NO_KEY
+        if secret_name := model.get("api_key_secret"):
+            try:
+                secrets = settings.declared_secrets
+                self.api_key, secret = usable_value(secrets, str(secret_name), self.base_url)
+            except SecretNotUsable as exc:
+                raise ProviderConfigError(f"model.api_key_secret: {exc}") from None
+            self.credential_urls = secret.prefixes
         self._clients = clients
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
+        try:
+            async for chunk in self._stream(request):
+                yield chunk
+        except openai.APIStatusError as exc:
+            raise ProviderError(
+                f"the model provider answered HTTP {exc.status_code}: {excerpt(_body_text(exc))}"
+            ) from None
+        except openai.APIConnectionError as exc:
+            refused = refusal_in(exc)
+            reason = str(refused) if refused is not None else "could not connect to the model provider"
+            raise ProviderError(f"{excerpt(reason)} ({self.base_url})") from None
+        except openai.APIError as exc:
+            raise ProviderError(f"the model provider's answer is unusable: {excerpt(exc.message)}") from None
+
+    async def _stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
         messages = list(request.messages)
         if request.instructions:
             messages.insert(0, {"role": "system", "content": request.instructions})
         extra = {k: v for k, v in request.params.items() if k not in SCRIPTED_PARAMS}
         # Typed loosely: these dicts are the wire shapes the SDK's TypedDicts describe.
         tools: Any = [t.as_openai() for t in request.tools] if request.tools else omit
-        client = self._clients.get(self.base_url, self.api_key)
+        client = self._clients.get(self.base_url, self.api_key, self.credential_urls)
         stream = await client.chat.completions.create(
             model=self.model,
             messages=cast(Any, messages),
@@ -111,3 +141,13 @@ class OpenAICompatible:
                             tool_calls=calls,
                             finish_reason=choice.finish_reason,
                         )
+
+
+def _body_text(exc: openai.APIStatusError) -> str:
+    """What the upstream said: the error message of an OpenAI-shaped body, else the body."""
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return str(inner["message"])
+    return str(body if body is not None else exc.message)
