@@ -23,6 +23,15 @@ class HealthResponse(BaseModel):
     status: Literal["ok"]
 
 
+class ReadinessResponse(BaseModel):
+    status: Literal["ok"]
+    zones: dict[str, Literal["up", "down"]]
+
+
+class ReadinessErrorResponse(RequestErrorResponse):
+    zones: dict[str, Literal["up", "down"]]
+
+
 class SessionIdString(RootModel[str]):
     root: Annotated[
         str,

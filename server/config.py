@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     # --- Agents' secrets, egress and who may register agents (SECURITY.md) ---
 
     # --- Redis bounds and zones ---
+    # Every ordinary Redis command (and connecting) answers within this, or the request gets 400
+    # "store unavailable": a hung Redis must not hang requests. Blocking reads get their block on top.
+    redis_timeout_seconds: float = Field(default=2.0, gt=0)
+    # How often each zone's Redis is pinged in the background (the `agent_harness_zone_up` gauge and
+    # the log line when a zone goes down or comes back); /readyz also pings on every call.
+    zone_probe_seconds: float = Field(default=5.0, gt=0)
 
     # --- Streams: fan-out and caps ---
 

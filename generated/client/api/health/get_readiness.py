@@ -5,7 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.health_response import HealthResponse
+from ...models.readiness_error_response import ReadinessErrorResponse
+from ...models.readiness_response import ReadinessResponse
 from ...models.request_error_response import RequestErrorResponse
 from ...types import Response
 
@@ -22,9 +23,9 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HealthResponse | RequestErrorResponse | None:
+) -> ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse | None:
     if response.status_code == 200:
-        response_200 = HealthResponse.from_dict(response.json())
+        response_200 = ReadinessResponse.from_dict(response.json())
 
         return response_200
 
@@ -39,7 +40,7 @@ def _parse_response(
         return response_500
 
     if response.status_code == 503:
-        response_503 = RequestErrorResponse.from_dict(response.json())
+        response_503 = ReadinessErrorResponse.from_dict(response.json())
 
         return response_503
 
@@ -51,7 +52,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HealthResponse | RequestErrorResponse]:
+) -> Response[ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -63,17 +64,20 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[HealthResponse | RequestErrorResponse]:
+) -> Response[ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse]:
     """Readiness probe
 
-     Ready when every configured Redis answers.
+     Ready when the Redis of the replica's home zone answers; the state of every zone it serves is listed
+    either way. Zones fail alone: another zone being down leaves the replica ready, and only that zone's
+    requests answer 400 `store_unavailable`. Answers within the Redis timeout
+    (`HARNESS_REDIS_TIMEOUT_SECONDS`) whatever hangs.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HealthResponse | RequestErrorResponse]
+        Response[ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse]
     """
 
     kwargs = _get_kwargs()
@@ -88,17 +92,20 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> HealthResponse | RequestErrorResponse | None:
+) -> ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse | None:
     """Readiness probe
 
-     Ready when every configured Redis answers.
+     Ready when the Redis of the replica's home zone answers; the state of every zone it serves is listed
+    either way. Zones fail alone: another zone being down leaves the replica ready, and only that zone's
+    requests answer 400 `store_unavailable`. Answers within the Redis timeout
+    (`HARNESS_REDIS_TIMEOUT_SECONDS`) whatever hangs.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HealthResponse | RequestErrorResponse
+        ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse
     """
 
     return sync_detailed(
@@ -109,17 +116,20 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[HealthResponse | RequestErrorResponse]:
+) -> Response[ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse]:
     """Readiness probe
 
-     Ready when every configured Redis answers.
+     Ready when the Redis of the replica's home zone answers; the state of every zone it serves is listed
+    either way. Zones fail alone: another zone being down leaves the replica ready, and only that zone's
+    requests answer 400 `store_unavailable`. Answers within the Redis timeout
+    (`HARNESS_REDIS_TIMEOUT_SECONDS`) whatever hangs.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HealthResponse | RequestErrorResponse]
+        Response[ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse]
     """
 
     kwargs = _get_kwargs()
@@ -132,17 +142,20 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> HealthResponse | RequestErrorResponse | None:
+) -> ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse | None:
     """Readiness probe
 
-     Ready when every configured Redis answers.
+     Ready when the Redis of the replica's home zone answers; the state of every zone it serves is listed
+    either way. Zones fail alone: another zone being down leaves the replica ready, and only that zone's
+    requests answer 400 `store_unavailable`. Answers within the Redis timeout
+    (`HARNESS_REDIS_TIMEOUT_SECONDS`) whatever hangs.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HealthResponse | RequestErrorResponse
+        ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse
     """
 
     return (
