@@ -167,6 +167,8 @@ class RedisProxy:
         self.port = free_port()
         self.marker = b""
         self.lost_replies = 0
+        self.accepted = 0
+        """Connections accepted so far (a retried command opens a fresh one)."""
         self._mode = Mode.PASS
         self._loop = asyncio.new_event_loop()
         self._flowing = asyncio.Event()
@@ -221,6 +223,7 @@ class RedisProxy:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.accepted += 1
         if self._mode is Mode.RESET:
             _reset(writer)
             return
