@@ -142,3 +142,21 @@ def test_a_zone_that_is_down_fails_alone_and_serves_again_when_it_returns(
         finally:
             zone_b.recover()
         assert client.get(f"/agents/sessions/{in_b}").status_code == 200
+
+
+def test_a_replica_whose_home_zone_is_down_starts_not_ready_and_serves_once_it_returns(
+    tmp_path: Path,
+) -> None:
+    with RedisServer(tmp_path) as home:
+        home.kill()
+        home_settings = settings_for(
+            home.url, redis_timeout_seconds=REDIS_TIMEOUT, heartbeat_seconds=0.2, zone_probe_seconds=0.5
+        )
+        with ServerThread(home_settings) as server, api(server) as client:
+            assert readiness(server.root) == (503, {"g": "down"})
+            assert_error(client.get("/registry/agents"), 400, code="store_unavailable")
+            home.start()
+            wait_until(lambda: readiness(server.root) == (200, {"g": "up"}), 15, "the replica is ready")
+            make_agent(client, "echo")
+            session_id = client.post("/agents/sessions", json={"agent_name": "echo"}).json()["data"]["id"]
+            assert run_turn(client, session_id) == "done"  # its executor started once Redis answered

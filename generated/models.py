@@ -28,10 +28,6 @@ class ReadinessResponse(BaseModel):
     zones: dict[str, Literal["up", "down"]]
 
 
-class ReadinessErrorResponse(RequestErrorResponse):
-    zones: dict[str, Literal["up", "down"]]
-
-
 class SessionIdString(RootModel[str]):
     root: Annotated[
         str,

@@ -21,9 +21,10 @@ async def get_readiness() -> tuple[dict[str, Any], int]:
     zones = {name: "up" if answers else "down" for name, answers in up.items()}
     if up[rt.settings.zone]:
         return {"status": "ok", "zones": zones}, 200
-    body = error_body(
-        f"store unavailable: the Redis of the home zone {rt.settings.zone!r} cannot be reached",
-        "store_unavailable",
-        "store_unavailable",
+    # The spec's one error envelope: the zones' states go in its message.
+    states = ", ".join(f"{name} {state}" for name, state in zones.items())
+    message = (
+        f"store unavailable: the Redis of the home zone {rt.settings.zone!r} cannot be reached "
+        f"(zones: {states})"
     )
-    return {**body, "zones": zones}, 503
+    return error_body(message, "store_unavailable", "store_unavailable"), 503

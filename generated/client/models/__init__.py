@@ -59,7 +59,6 @@ from .model_message_event import ModelMessageEvent
 from .model_message_event_type import ModelMessageEventType
 from .model_message_usage import ModelMessageUsage
 from .previous_turn_id_input_type_0 import PreviousTurnIdInputType0
-from .readiness_error_response import ReadinessErrorResponse
 from .readiness_response import ReadinessResponse
 from .readiness_response_status import ReadinessResponseStatus
 from .request_error_response import RequestErrorResponse
@@ -180,7 +179,6 @@ __all__ = (
     "ModelMessageEventType",
     "ModelMessageUsage",
     "PreviousTurnIdInputType0",
-    "ReadinessErrorResponse",
     "ReadinessResponse",
     "ReadinessResponseStatus",
     "RequestErrorResponse",

@@ -5,7 +5,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.readiness_error_response import ReadinessErrorResponse
 from ...models.readiness_response import ReadinessResponse
 from ...models.request_error_response import RequestErrorResponse
 from ...types import Response
@@ -23,7 +22,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse | None:
+) -> ReadinessResponse | RequestErrorResponse | None:
     if response.status_code == 200:
         response_200 = ReadinessResponse.from_dict(response.json())
 
@@ -40,7 +39,7 @@ def _parse_response(
         return response_500
 
     if response.status_code == 503:
-        response_503 = ReadinessErrorResponse.from_dict(response.json())
+        response_503 = RequestErrorResponse.from_dict(response.json())
 
         return response_503
 
@@ -52,7 +51,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse]:
+) -> Response[ReadinessResponse | RequestErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -64,7 +63,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse]:
+) -> Response[ReadinessResponse | RequestErrorResponse]:
     """Readiness probe
 
      Ready when the Redis of the replica's home zone answers; the state of every zone it serves is listed
@@ -77,7 +76,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse]
+        Response[ReadinessResponse | RequestErrorResponse]
     """
 
     kwargs = _get_kwargs()
@@ -92,7 +91,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse | None:
+) -> ReadinessResponse | RequestErrorResponse | None:
     """Readiness probe
 
      Ready when the Redis of the replica's home zone answers; the state of every zone it serves is listed
@@ -105,7 +104,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse
+        ReadinessResponse | RequestErrorResponse
     """
 
     return sync_detailed(
@@ -116,7 +115,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse]:
+) -> Response[ReadinessResponse | RequestErrorResponse]:
     """Readiness probe
 
      Ready when the Redis of the replica's home zone answers; the state of every zone it serves is listed
@@ -129,7 +128,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse]
+        Response[ReadinessResponse | RequestErrorResponse]
     """
 
     kwargs = _get_kwargs()
@@ -142,7 +141,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse | None:
+) -> ReadinessResponse | RequestErrorResponse | None:
     """Readiness probe
 
      Ready when the Redis of the replica's home zone answers; the state of every zone it serves is listed
@@ -155,7 +154,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ReadinessErrorResponse | ReadinessResponse | RequestErrorResponse
+        ReadinessResponse | RequestErrorResponse
     """
 
     return (
