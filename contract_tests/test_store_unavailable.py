@@ -4,7 +4,6 @@ operation answers promptly with 400 and the `store_unavailable` envelope (the se
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,65 +12,22 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 
+from contract_tests import faults
 from contract_tests.conftest import make_agent, settings_for
-from contract_tests.harness import ServerThread, free_port
+from contract_tests.faults import RedisServer
+from contract_tests.harness import ServerThread
 from contract_tests.spec_support import assert_error, wait_until
-from server.store.embedded import redis_server_binary
 
 # Well under the clients' 30 s timeout: a dead store must not turn into hung requests.
 PROMPT_SECONDS = 2.0
 USER_MESSAGE = {"type": "user.message", "content": "one two three four five six seven eight"}
 
 
-class RedisServer:
-    """A redis-server on a fixed port whose data survives SIGKILL (AOF, fsync on every write), so a
-    restart brings back the same sessions, as a real deployment's Redis would."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def answers(self) -> bool:
-        try:
-            with redis.Redis.from_url(self.url, socket_connect_timeout=0.5) as probe:
-                return bool(probe.ping())
-        except redis.RedisError:
-            return False
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                redis_server_binary(),
-                *("--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory)),
-                *("--save", "", "--appendonly", "yes", "--appendfsync", "always"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_until(self.answers, 10, f"redis-server on port {self.port} answers")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(10)
-        assert not self.answers()
-
-
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    if server.process is not None and server.process.poll() is None:
-        server.process.terminate()
-        server.process.wait(10)
+    with RedisServer(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture
@@ -164,8 +120,7 @@ def test_every_operation_answers_400_store_unavailable_promptly_while_redis_is_d
         elapsed = time.monotonic() - started
         assert_error(response, 400, code="store_unavailable")
         assert elapsed < PROMPT_SECONDS, f"{method} {path} took {elapsed:.2f}s"
-    ready = httpx.get(f"{harness.root}/readyz", timeout=5)
-    assert_error(ready, 503, code="store_unavailable")
+    assert faults.readiness(harness.root) == (503, {"g": "down"})
     assert httpx.get(f"{harness.root}/healthz", timeout=5).json() == {"status": "ok"}
 
 

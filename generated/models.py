@@ -23,6 +23,11 @@ class HealthResponse(BaseModel):
     status: Literal["ok"]
 
 
+class ReadinessResponse(BaseModel):
+    status: Literal["ok"]
+    zones: dict[str, Literal["up", "down"]]
+
+
 class SessionIdString(RootModel[str]):
     root: Annotated[
         str,

@@ -167,6 +167,18 @@ class Settings(BaseSettings):
         return egress.policy(self.egress_allow_networks)
 
     # --- Redis bounds and zones ---
+    redis_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Every ordinary Redis command (and connecting) answers within this, or the request "
+        'gets 400 "store unavailable"; blocking reads get their block on top.',
+    )
+    zone_probe_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often each zone's Redis is pinged in the background (the `agent_harness_zone_up` "
+        "gauge, a log line when a zone goes down or comes back); /readyz also pings on every call.",
+    )
 
     # --- Streams: fan-out and caps ---
 

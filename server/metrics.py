@@ -60,6 +60,12 @@ REDIS_ERRORS = Counter(
     "unavailable'), executor (heartbeat, inbox, cancel channel), reaper.",
     ["source"],
 )
+ZONE_UP = Gauge(
+    f"{_PREFIX}_zone_up",
+    "Whether this process reaches the Redis of each zone it serves (1) or not (0), as of the last "
+    "probe (every zone_probe_seconds, and on every /readyz).",
+    ["zone"],
+)
 
 CANCEL_OUTCOMES = ("200", "400", "403", "404", "412", "424", "500")
 _TERMINAL = (

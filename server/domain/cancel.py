@@ -8,7 +8,10 @@ the executor's FINISH_TURN records the terminal state. Other endings:
   the turn lapses while we wait: we finalise the turn ourselves, `cancelled` with the recorded
   reason, and answer 200 — the caller learns for certain it stopped;
 - the bound passes with the executor alive but silent (a step that ignores cancellation): 424. The
-  request stays recorded and the executor acts on it as soon as it can, or its lease lapses.
+  request stays recorded and the executor acts on it as soon as it can, or its lease lapses;
+- Redis stops answering (hung, or this replica cut off from it): 400 "store unavailable", by the bound
+  plus one Redis timeout at the latest. Each blocking read is clamped to the time left, and the whole
+  wait has that hard limit too, so no sequence of slow commands can carry the answer past it.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ async def request_and_wait(
     retention_seconds: int,
 ) -> None:
     executor = TurnId.parse(turn_id).executor
-    async with store_errors():
+    async with store_errors(), store.zone.bound(int(wait_seconds * 1000), "the cancel in time"):
         outcome = await store.scripts.request_cancel(
             keys=[keys.turn(tenant, turn_id)],
             args=[reason.value, keys.executor_cancel_channel(executor), turn_id],
@@ -81,4 +84,7 @@ async def wait_terminal(
                 "the executor can"
             )
         block_ms = max(1, int(min(remaining, lease_check_seconds) * 1000))
-        quiet = not await store.blocking.xread({stream: keys.event_stream_id(int(seq or 0))}, block=block_ms)
+        read = await store.zone.blocking_read(
+            {stream: keys.event_stream_id(int(seq or 0))}, block_ms=block_ms
+        )
+        quiet = not read

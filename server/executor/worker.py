@@ -22,7 +22,9 @@ import contextlib
 import logging
 from typing import cast
 
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from server import logs, metrics
 from server.config import Settings
@@ -38,6 +40,11 @@ log = logging.getLogger(__name__)
 
 INBOX_BLOCK_MS = 1000
 _RETRY_SECONDS = 0.5
+# Start-up waits this long (plus the Redis timeout) for the cancel channel's subscription.
+_SUBSCRIBE_WAIT_MS = 5000
+# A cancel channel quiet this long gets a PING, so a dead link is noticed within this plus the timeout.
+_CHANNEL_IDLE_SECONDS = 5.0
+_PING = "cancel-channel-alive"
 
 
 class Worker:
@@ -63,24 +70,54 @@ class Worker:
         self._interrupted: set[str] = set()
         self._background: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
+        self._starting: asyncio.Task[None] | None = None
+        self._tried = asyncio.Event()
+        """Set once the first attempt to start has ended, whether it worked or not."""
 
     @property
     def draining(self) -> bool:
         return self._drain is not None
 
     async def start(self) -> None:
+        """Begin serving this zone. Returns once the executor is set up, or once a first attempt has
+        failed (its Redis is down or hung): it keeps trying in the background and starts taking turns
+        when the zone comes back, so one zone that is down stops neither the process nor other zones."""
+        self._starting = asyncio.create_task(self._start_when_reachable(), name="executor-start")
+        tried = asyncio.ensure_future(self._tried.wait())
+        await asyncio.wait([self._starting, tried], return_when=asyncio.FIRST_COMPLETED)
+        tried.cancel()
+        if self._starting.done():
+            self._starting.result()
+
+    async def _start_when_reachable(self) -> None:
+        self._background.append(asyncio.create_task(self._listen_for_cancels(), name="executor-cancels"))
+        while True:
+            try:
+                await self._set_up()
+                break
+            except (RedisError, OSError) as exc:
+                metrics.REDIS_ERRORS.labels("executor").inc()
+                log.warning(
+                    "executor %s cannot start in zone %s yet (%s); retrying",
+                    self.executor_id,
+                    self.store.name,
+                    exc,
+                )
+                self._tried.set()
+                await asyncio.sleep(_RETRY_SECONDS)
+        self._background.append(asyncio.create_task(self._heartbeat(), name="executor-heartbeat"))
+        self._consumer = asyncio.create_task(self._consume_inbox(), name="executor-inbox")
+        self._tried.set()
+        log.info("executor %s started in zone %s", self.executor_id, self.store.name)
+
+    async def _set_up(self) -> None:
         await self._ensure_group()
         await executors.end_drain(self.store.redis, self.executor_id)  # a previous incarnation's
         await self._beat()
-        self._background = [
-            asyncio.create_task(self._heartbeat(), name="executor-heartbeat"),
-            asyncio.create_task(self._listen_for_cancels(), name="executor-cancels"),
-        ]
         # Turns must not start before cancel signals can reach them.
-        await asyncio.wait_for(self._subscribed.wait(), timeout=10)
+        async with self.store.zone.bound(_SUBSCRIBE_WAIT_MS, "the cancel channel's subscription"):
+            await self._subscribed.wait()
         await self._finalise_previous_incarnation()
-        self._consumer = asyncio.create_task(self._consume_inbox(), name="executor-inbox")
-        log.info("executor %s started", self.executor_id)
 
     def begin_drain(self) -> None:
         """Take no new turns from now on; the grace period starts now (idempotent)."""
@@ -95,6 +132,10 @@ class Worker:
     async def stop(self) -> None:
         """Drain, then cancel what still runs after the grace period: every turn this executor took
         ends with a terminal state (`cancelled` / `abandoned` at worst), none is left running."""
+        if self._starting is not None and not self._starting.done():
+            # Its zone never came back: nothing was taken, so nothing needs draining but the registration.
+            self._starting.cancel()
+            await asyncio.gather(self._starting, return_exceptions=True)
         self.begin_drain()
         assert self._drain is not None
         await self._drain
@@ -165,18 +206,41 @@ class Worker:
                 log.warning("executor heartbeat failed: %s", exc)
 
     async def _listen_for_cancels(self) -> None:
+        """Hear this executor's cancel channel. Pub/sub waits on purpose, so redis-py's read timeout
+        cannot tell a quiet channel from a dead link (a blackholed Redis keeps the socket open, and
+        after a partition the subscription may be gone): we PING on the subscribed connection when
+        it has been quiet, and resubscribe on a fresh one when the PONG does not come in time."""
         channel = keys.executor_cancel_channel(self.executor_id)
         while True:
             try:
                 async with self.store.blocking.pubsub() as pubsub:
-                    await pubsub.subscribe(channel)
+                    async with self.store.zone.bound(what="SUBSCRIBE"):
+                        await pubsub.subscribe(channel)
+                        while (await pubsub.get_message(timeout=self.store.zone.timeout)) is None:
+                            pass  # the confirmation: from here on a PUBLISH reaches us
                     self._subscribed.set()
-                    async for message in pubsub.listen():
-                        if message["type"] == "message":
-                            self._cancel_local(message["data"], CancelReason.CLIENT_CANCELLED)
+                    await self._hear(pubsub)
             except (RedisError, OSError) as exc:
+                metrics.REDIS_ERRORS.labels("executor").inc()
                 log.warning("cancel channel lost (%s); resubscribing", exc)
                 await asyncio.sleep(_RETRY_SECONDS)
+
+    async def _hear(self, pubsub: PubSub) -> None:
+        loop = asyncio.get_running_loop()
+        timeout = self.store.zone.timeout
+        heard_at, pinged_at = loop.time(), None
+        while True:
+            message = await pubsub.get_message(timeout=timeout)
+            now = loop.time()
+            if message is not None:
+                heard_at, pinged_at = now, None
+                if message["type"] == "message":
+                    self._cancel_local(message["data"], CancelReason.CLIENT_CANCELLED)
+            elif pinged_at is not None and now - pinged_at >= timeout:
+                raise RedisTimeoutError(f"no PONG on the cancel channel within {timeout:g}s")
+            elif pinged_at is None and now - heard_at >= _CHANNEL_IDLE_SECONDS:
+                await pubsub.ping(_PING)
+                pinged_at = now
 
     def _cancel_local(self, turn_id: str, reason: CancelReason) -> None:
         task = self._turns.get(turn_id)
@@ -187,13 +251,11 @@ class Worker:
             task.cancel(reason.value)
 
     async def _read(self, start: str, *, wait: bool = True) -> list[StreamEntry]:
-        reply = await self.store.blocking.xreadgroup(
-            keys.EXECUTOR_GROUP,
-            self.executor_id,
-            {self._inbox: start},
-            count=64,
-            block=INBOX_BLOCK_MS if start == ">" and wait else None,
-        )
+        block = INBOX_BLOCK_MS if start == ">" and wait else None
+        async with self.store.zone.bound(block or 0, "XREADGROUP"):
+            reply = await self.store.blocking.xreadgroup(
+                keys.EXECUTOR_GROUP, self.executor_id, {self._inbox: start}, count=64, block=block
+            )
         streams = cast(list[tuple[str, list[tuple[str, dict[str, str] | None]]]], reply or [])
         # A pending entry deleted meanwhile comes back with no fields: nothing to run.
         return [(entry_id, fields) for _, entries in streams for entry_id, fields in entries if fields]

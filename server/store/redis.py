@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -12,6 +13,7 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from server.metrics import REDIS_ERRORS
@@ -44,16 +46,21 @@ class StoreUnavailable(Exception):
 
 
 MAX_CONNECTIONS = 10_000
+DEFAULT_TIMEOUT_SECONDS = 2.0
+LONGEST_BLOCK_MS = 10_000
+"""No command on a zone's blocking client blocks longer (`Zone.blocking_read` clamps to it): its
+socket timeout is this plus the ordinary timeout, a backstop for reads without a bound of their own."""
 
 
-def connect(url: str) -> Redis:
-    # Short timeouts so a dead Redis turns into a prompt 400 rather than a hung request; the pool
-    # reconnects by itself once Redis is back.
+def connect(url: str, timeout: float, *, blocking: bool = False) -> Redis:
+    """A client whose every command is bounded: connecting and each reply take at most `timeout`
+    (plus the longest block on a `blocking` client), so a hung Redis becomes a prompt StoreUnavailable
+    rather than a hung request; the pool reconnects by itself once Redis answers again."""
     return Redis.from_url(
         url,
         decode_responses=True,
-        socket_connect_timeout=2,
-        socket_timeout=None,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout + (LONGEST_BLOCK_MS / 1000 if blocking else 0),
         health_check_interval=30,
         retry_on_timeout=False,
         # Every open SSE stream and every waiting cancel holds a connection in XREAD BLOCK; redis-py's
@@ -61,9 +68,22 @@ def connect(url: str) -> Redis:
         max_connections=MAX_CONNECTIONS,
         # After Redis restarts, each pooled connection it dropped fails once on first use; one
         # immediate retry on a fresh connection hides that, and a Redis still down fails as before.
-        retry=Retry(NoBackoff(), 1),
+        # Only a broken connection is retried: redis-py's default list also retries a timeout, which
+        # doubled every bound (a hung Redis answered after twice the timeout).
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         retry_on_error=[RedisConnectionError],
     )
+
+
+@asynccontextmanager
+async def bounded(seconds: float, what: str = "a command") -> AsyncIterator[None]:
+    """At most `seconds` for the body, whatever it awaits (a fresh connection's handshake, a reply):
+    past that it raises redis-py's TimeoutError, which every caller already treats as Redis down."""
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError as exc:
+        raise RedisTimeoutError(f"Redis did not answer {what} within {seconds:g}s") from exc
 
 
 @dataclass
@@ -74,10 +94,24 @@ class Zone:
     blocking: Redis
     """Commands that wait on purpose (XREAD/XREADGROUP BLOCK, pub/sub): their own pool, so they
     never hold the connections ordinary requests need, with a read timeout above their block."""
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    """The bound on one ordinary command (`redis_timeout_seconds`)."""
     scripts: Scripts = field(init=False)
 
     def __post_init__(self) -> None:
         self.scripts = Scripts(self.redis)
+
+    def bound(self, block_ms: int = 0, what: str = "a command") -> AbstractAsyncContextManager[None]:
+        """The bound on one command that blocks `block_ms` on purpose: its block plus the timeout."""
+        return bounded(block_ms / 1000 + self.timeout, what)
+
+    async def blocking_read(
+        self, streams: dict[str, str], *, block_ms: int, count: int | None = None
+    ) -> list[tuple[str, list[StreamEntry]]]:
+        """XREAD BLOCK on the blocking client, bounded by its block plus the timeout."""
+        block_ms = max(1, min(block_ms, LONGEST_BLOCK_MS))
+        async with self.bound(block_ms, "a blocking read"):
+            return await xread(self.blocking, streams, block_ms=block_ms, count=count)
 
 
 class Store:
@@ -88,7 +122,11 @@ class Store:
         self._embedded = embedded
 
     @classmethod
-    async def open(cls, url: str | None, zone_name: str) -> Store:
+    async def open(
+        cls, url: str | None, zone_name: str, command_timeout: float = DEFAULT_TIMEOUT_SECONDS
+    ) -> Store:
+        """Clients for the zone's Redis. Nothing is sent yet: redis-py connects on first use, so a zone
+        whose Redis is down opens all the same and starts working when it comes back."""
         embedded = None
         if url is None:
             embedded = EmbeddedRedis()
@@ -99,7 +137,9 @@ class Store:
                 "its data is lost when the server stops",
                 url,
             )
-        return cls(Zone(zone_name, connect(url), connect(url)), embedded)
+        blocking = connect(url, command_timeout, blocking=True)
+        zone = Zone(zone_name, connect(url, command_timeout), blocking, command_timeout)
+        return cls(zone, embedded)
 
     @property
     def redis(self) -> Redis:
@@ -113,10 +153,16 @@ class Store:
     def scripts(self) -> Scripts:
         return self.zone.scripts
 
+    @property
+    def name(self) -> str:
+        return self.zone.name
+
     async def ping(self) -> bool:
+        """Whether the zone's Redis answers, within the ordinary timeout (never longer)."""
         try:
-            return bool(await self.redis.ping())
-        except (RedisConnectionError, RedisTimeoutError, OSError):
+            async with self.zone.bound(what="PING"):
+                return bool(await self.redis.ping())
+        except (RedisError, OSError):
             return False
 
     async def close(self) -> None:

@@ -59,6 +59,8 @@ from .model_message_event import ModelMessageEvent
 from .model_message_event_type import ModelMessageEventType
 from .model_message_usage import ModelMessageUsage
 from .previous_turn_id_input_type_0 import PreviousTurnIdInputType0
+from .readiness_response import ReadinessResponse
+from .readiness_response_status import ReadinessResponseStatus
 from .request_error_response import RequestErrorResponse
 from .request_error_response_error import RequestErrorResponseError
 from .sandbox_created_event import SandboxCreatedEvent
@@ -118,6 +120,8 @@ from .user_tool_approval_event import UserToolApprovalEvent
 from .user_tool_approval_event_type import UserToolApprovalEventType
 from .user_tool_response_event import UserToolResponseEvent
 from .user_tool_response_event_type import UserToolResponseEventType
+from .zone_states import ZoneStates
+from .zone_states_additional_property import ZoneStatesAdditionalProperty
 
 __all__ = (
     "Agent",
@@ -175,6 +179,8 @@ __all__ = (
     "ModelMessageEventType",
     "ModelMessageUsage",
     "PreviousTurnIdInputType0",
+    "ReadinessResponse",
+    "ReadinessResponseStatus",
     "RequestErrorResponse",
     "RequestErrorResponseError",
     "SandboxCreatedEvent",
@@ -234,4 +240,6 @@ __all__ = (
     "UserToolApprovalEventType",
     "UserToolResponseEvent",
     "UserToolResponseEventType",
+    "ZoneStates",
+    "ZoneStatesAdditionalProperty",
 )

@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.health_response import HealthResponse
+from ...models.readiness_response import ReadinessResponse
 from ...models.request_error_response import RequestErrorResponse
 from ...types import Response
 
@@ -22,9 +22,9 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HealthResponse | RequestErrorResponse | None:
+) -> ReadinessResponse | RequestErrorResponse | None:
     if response.status_code == 200:
-        response_200 = HealthResponse.from_dict(response.json())
+        response_200 = ReadinessResponse.from_dict(response.json())
 
         return response_200
 
@@ -51,7 +51,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HealthResponse | RequestErrorResponse]:
+) -> Response[ReadinessResponse | RequestErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -63,17 +63,20 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[HealthResponse | RequestErrorResponse]:
+) -> Response[ReadinessResponse | RequestErrorResponse]:
     """Readiness probe
 
-     Ready when every configured Redis answers.
+     Ready when the Redis of the replica's home zone answers; the state of every zone it serves is listed
+    either way. Zones fail alone: another zone being down leaves the replica ready, and only that zone's
+    requests answer 400 `store_unavailable`. Answers within the Redis timeout
+    (`HARNESS_REDIS_TIMEOUT_SECONDS`) whatever hangs.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HealthResponse | RequestErrorResponse]
+        Response[ReadinessResponse | RequestErrorResponse]
     """
 
     kwargs = _get_kwargs()
@@ -88,17 +91,20 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> HealthResponse | RequestErrorResponse | None:
+) -> ReadinessResponse | RequestErrorResponse | None:
     """Readiness probe
 
-     Ready when every configured Redis answers.
+     Ready when the Redis of the replica's home zone answers; the state of every zone it serves is listed
+    either way. Zones fail alone: another zone being down leaves the replica ready, and only that zone's
+    requests answer 400 `store_unavailable`. Answers within the Redis timeout
+    (`HARNESS_REDIS_TIMEOUT_SECONDS`) whatever hangs.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HealthResponse | RequestErrorResponse
+        ReadinessResponse | RequestErrorResponse
     """
 
     return sync_detailed(
@@ -109,17 +115,20 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[HealthResponse | RequestErrorResponse]:
+) -> Response[ReadinessResponse | RequestErrorResponse]:
     """Readiness probe
 
-     Ready when every configured Redis answers.
+     Ready when the Redis of the replica's home zone answers; the state of every zone it serves is listed
+    either way. Zones fail alone: another zone being down leaves the replica ready, and only that zone's
+    requests answer 400 `store_unavailable`. Answers within the Redis timeout
+    (`HARNESS_REDIS_TIMEOUT_SECONDS`) whatever hangs.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HealthResponse | RequestErrorResponse]
+        Response[ReadinessResponse | RequestErrorResponse]
     """
 
     kwargs = _get_kwargs()
@@ -132,17 +141,20 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> HealthResponse | RequestErrorResponse | None:
+) -> ReadinessResponse | RequestErrorResponse | None:
     """Readiness probe
 
-     Ready when every configured Redis answers.
+     Ready when the Redis of the replica's home zone answers; the state of every zone it serves is listed
+    either way. Zones fail alone: another zone being down leaves the replica ready, and only that zone's
+    requests answer 400 `store_unavailable`. Answers within the Redis timeout
+    (`HARNESS_REDIS_TIMEOUT_SECONDS`) whatever hangs.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HealthResponse | RequestErrorResponse
+        ReadinessResponse | RequestErrorResponse
     """
 
     return (
