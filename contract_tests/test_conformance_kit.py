@@ -60,6 +60,7 @@ def test_conformance_kit_passes_against_make_run(deployment: ApiProcess) -> None
     for _, _, operation in operations():
         assert table.get(operation["operationId"]) == "pass", operation["operationId"]
     scenarios = [
+        "an agent is created, replaced and deleted",
         "turn streams to turn.done (agent echo)",
         "subscribe resumes after Last-Event-ID",
         "subscribe resumes after after_sequence_number",
@@ -76,7 +77,8 @@ def test_conformance_kit_passes_against_make_run(deployment: ApiProcess) -> None
     assert "skipped the ignored_auth check" in result.stdout
     operation_count = len(list(operations()))
     assert (
-        f"conformance: {operation_count}/{operation_count} operations, 9/9 scenarios passed" in result.stdout
+        f"conformance: {operation_count}/{operation_count} operations, 10/10 scenarios passed"
+        in result.stdout
     )
     # Optional features run only when declared; paths outside the tenant prefix are SHOULDs, which
     # never fail the run (the tenant-less /v1 one is being fixed server-side as this is written).
@@ -122,7 +124,7 @@ def test_conformance_kit_fails_when_a_scenario_fails(deployment: ApiProcess) -> 
     assert table["a slow turn starts (agent no-such-agent)"] == "FAIL"
     assert table["cancel a running turn -> 200"] == "FAIL"
     assert "HTTP 404 [agent_not_found]" in result.stdout
-    assert "conformance: 0/0 operations, 4/9 scenarios passed" in result.stdout
+    assert "conformance: 0/0 operations, 5/10 scenarios passed" in result.stdout
 
 
 def test_conformance_kit_can_bring_its_own_agents(deployment: ApiProcess, flush_redis: redis.Redis) -> None:

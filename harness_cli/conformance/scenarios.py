@@ -4,6 +4,7 @@ its events and cancelling it must do, beyond what each response's schema says.""
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,10 +19,14 @@ from generated.client.api.agent_harness import (
     list_session_events,
     list_turn_events,
 )
+from generated.client.api.agent_registry import create_agent, delete_agent, get_agent, replace_agent
 from generated.client.models import (
+    AgentManifest,
+    AgentModel,
     CancelSessionResponse,
     CreateSessionRequest,
     CreateTurnRequest,
+    GetAgentResponse,
     GetSessionResponse,
     GetTurnResponse,
     ListEventsResponse,
@@ -152,9 +157,46 @@ class Scenarios:
         return session.data.id
 
     async def run(self) -> list[Outcome]:
+        await self._registry()
         await self._quick_turn()
         await self._slow_turn()
         return self.outcomes
+
+    # --- the agent registry: a scratch agent of the kit's own, created, replaced, deleted ---
+
+    async def _registry(self) -> None:
+        name = f"conformance-registry-{secrets.token_hex(3)}"
+        manifest = AgentManifest(name=name, model=AgentModel(name="scripted/echo"), description="v1")
+        created = False
+
+        async def create_replace_delete() -> None:
+            nonlocal created
+            first = expect(
+                await create_agent.asyncio_detailed(client=self.client, body=manifest), GetAgentResponse
+            )
+            created = True
+            check(first.data.version == 1, f"a new agent has version {first.data.version}, not 1")
+            manifest.description = "v2"
+            second = expect(
+                await replace_agent.asyncio_detailed(name, client=self.client, body=manifest),
+                GetAgentResponse,
+            )
+            check(second.data.version == 2, f"a replaced agent has version {second.data.version}, not 2")
+            check(second.data.manifest.description == "v2", "the replacement's manifest was not stored")
+            deleted = await delete_agent.asyncio_detailed(name, client=self.client)
+            check(deleted.status_code == 204, f"delete agent answered {deleted.status_code}, not 204")
+            created = False
+            gone = await get_agent.asyncio_detailed(name, client=self.client)
+            check(gone.status_code == 404, f"a deleted agent answered {gone.status_code}, not 404")
+
+        try:
+            await self._step(
+                ("registry.create-replace-delete", "an agent is created, replaced and deleted"),
+                create_replace_delete,
+            )
+        finally:
+            if created:
+                await delete_agent.asyncio_detailed(name, client=self.client)
 
     # --- a turn that runs to the end ---
 
