@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     # --- Redis bounds and zones ---
 
     # --- Streams: fan-out and caps ---
+    # Open SSE streams (create-turn and subscribe) one caller (token subject) may hold on one API
+    # replica, and all callers together; past either a new stream is refused (429 too_many_streams).
+    max_streams_per_caller: int = Field(default=100, ge=1)
+    max_streams: int = Field(default=10_000, ge=1)
+    # The fan-out's one blocking read per zone waits this long (XREAD BLOCK) before it checks that
+    # the logs it watches still exist (a stream whose log expired ends).
+    stream_block_seconds: float = Field(default=5.0, gt=0)
+    # A stream read with no answer this long past its block means Redis is lost (hung or
+    # blackholed, not only refusing): the replica's streams end at a frame boundary, resumable.
+    stream_read_grace_seconds: float = Field(default=3.0, gt=0)
+    # Events buffered per stream for a slow client; one further behind re-reads from the log.
+    stream_buffer_events: int = Field(default=1024, ge=1)
 
     # --- Authentication ---
 

@@ -13,6 +13,7 @@ from server.config import Settings
 from server.executor.reaper import LeaseReaper
 from server.executor.worker import Worker
 from server.store.redis import Store
+from server.streams import Streams
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,8 @@ class Runtime:
     verifier: TokenVerifier
     workers: list[Worker]
     reapers: list[LeaseReaper]
+    streams: Streams
+    """The SSE streams' caps and fan-out (one blocking read per zone)."""
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     """Set on the first shutdown signal: open streams end, no new turn goes to this process."""
 
@@ -78,13 +81,15 @@ async def running(settings: Settings, *, with_executor: bool = True) -> AsyncIte
     # An executor serves every zone: one worker (inbox, heartbeat, cancel channel) per zone's Redis.
     workers = [Worker(store, settings) for store in stores.values()] if with_executor else []
     reapers = [LeaseReaper(store, settings) for store in stores.values()]
+    streams = Streams(settings)
     try:
         for worker in workers:
             await worker.start()
         for reaper in reapers:
             reaper.start()
-        yield Runtime(settings, stores, TokenVerifier(settings), workers, reapers)
+        yield Runtime(settings, stores, TokenVerifier(settings), workers, reapers, streams)
     finally:
+        await streams.close()
         for reaper in reapers:
             await reaper.stop()
         for worker in workers:
