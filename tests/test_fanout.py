@@ -67,9 +67,10 @@ def blocking_reads() -> float:
     return metrics.SSE_REDIS_READS.labels("blocking")._value.get()
 
 
-async def wait_for(condition: Any, what: str) -> None:
-    async with asyncio.timeout(WAIT):
-        while not condition():
+async def wait_for(condition: Any, seconds: float = WAIT) -> None:
+    """Polls state the fan-out keeps without signalling it (gauges, its in-flight read)."""
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
 
 
@@ -80,12 +81,12 @@ async def test_200_subscribers_of_one_turn_cost_one_blocking_read_and_each_gets_
     before = blocking_reads()
     # Each from its own position: replayed where it is behind, live after.
     readers = [asyncio.create_task(collect(fanout.follow(tenant, "t1", n % 4, 3))) for n in range(200)]
-    await wait_for(lambda: blocking_reads() == before + 1, "the reader blocks")
+    await wait_for(lambda: blocking_reads() == before + 1)
     await append(store.redis, tenant, "t1", 4, 30, done=True)
     results = await asyncio.wait_for(asyncio.gather(*readers), WAIT)
     for n, got in enumerate(results):
         assert got == list(range(n % 4 + 1, 31)), f"subscriber {n} got {got}"
-    await wait_for(lambda: blocking_reads() == before, "the reader has nothing left to read")
+    await wait_for(lambda: blocking_reads() == before)
 
 
 async def test_one_read_serves_many_turns_and_a_newly_watched_turn_is_read_at_once(
@@ -95,12 +96,10 @@ async def test_one_read_serves_many_turns_and_a_newly_watched_turn_is_read_at_on
     fanout = Fanout(store, Settings(stream_block_seconds=30))
     try:
         first = asyncio.create_task(collect(fanout.follow(tenant, "a", 0, 0)))
-        await wait_for(lambda: fanout._reader_id is not None and fanout._reading, "the reader blocks on a")
+        await wait_for(lambda: fanout._reader_id is not None and fanout._reading)
         before = blocking_reads()
         second = asyncio.create_task(collect(fanout.follow(tenant, "b", 0, 0)))
-        async with asyncio.timeout(10):
-            while keys.turn_events(tenant, "b") not in fanout._reading:
-                await asyncio.sleep(0.01)
+        await wait_for(lambda: keys.turn_events(tenant, "b") in fanout._reading, 10)
         assert blocking_reads() == before  # still one read, now naming both
         await append(store.redis, tenant, "b", 1, 2, done=True)
         assert await asyncio.wait_for(second, WAIT) == [1, 2]
