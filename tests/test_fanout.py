@@ -52,11 +52,14 @@ async def fanout(store: Store, tenant: str) -> AsyncIterator[Fanout]:
 
 
 async def append(redis: Redis, tenant: str, turn: str, first: int, last: int, *, done: bool = False) -> None:
-    """Events `first`..`last` of the turn's log (the last one `turn.done` when `done`)."""
-    for n in range(first, last + 1):
-        kind = "turn.done" if done and n == last else "model.message.delta"
-        event = json.dumps({"type": kind, "sequence_number": n})
-        await redis.xadd(keys.turn_events(tenant, turn), {"e": event}, id=keys.event_stream_id(n))
+    """Events `first`..`last` of the turn's log (the last one `turn.done` when `done`), in one step:
+    the next read gets them all at once."""
+    async with redis.pipeline(transaction=True) as pipe:
+        for n in range(first, last + 1):
+            kind = "turn.done" if done and n == last else "model.message.delta"
+            event = json.dumps({"type": kind, "sequence_number": n})
+            pipe.xadd(keys.turn_events(tenant, turn), {"e": event}, id=keys.event_stream_id(n))
+        await pipe.execute()
 
 
 async def collect(events: AsyncIterator[dict[str, Any]]) -> list[int]:
@@ -148,3 +151,14 @@ async def test_a_finished_turn_is_replayed_from_its_log_alone(
     before = blocking_reads()
     assert await collect(fanout.replay(tenant, "t", 10)) == list(range(11, 601))
     assert blocking_reads() == before and fanout._reader is None
+
+
+async def test_a_resume_past_the_end_that_falls_behind_still_ends_with_the_turn(
+    store: Store, fanout: Fanout, tenant: str
+) -> None:
+    await append(store.redis, tenant, "t", 1, 3)
+    past = asyncio.create_task(collect(fanout.follow(tenant, "t", 1000, 3)))
+    await wait_for(lambda: keys.turn_events(tenant, "t") in fanout._reading)
+    # More than its buffer of 8 at once: it re-joins, and must re-join inside the log.
+    await append(store.redis, tenant, "t", 4, 50, done=True)
+    assert await asyncio.wait_for(past, WAIT) == []

@@ -157,13 +157,15 @@ class Fanout:
                         break
                     if isinstance(item, Ending):
                         return
+                    # Skipped entries too: a re-join past the end must still start inside the log.
+                    last_seq = max(last_seq, item["sequence_number"])
                     if item["sequence_number"] > position:
                         yield item
                         position = item["sequence_number"]
                     if item["type"] == "turn.done":
                         return
                 self._leave(key, subscriber)
-                subscriber, last_seq = Subscriber(self.buffer), position
+                subscriber = Subscriber(self.buffer)
         finally:
             self._leave(key, subscriber)
 
