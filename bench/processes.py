@@ -103,7 +103,12 @@ class ServerProcess:
 
 
 def _env(redis_url: str, executor_id: str) -> dict[str, str]:
-    return {"HARNESS_REDIS_URL": redis_url, "HARNESS_EXECUTOR_ID": executor_id}
+    # The bench holds all its streams with one token: the per-caller stream cap must not be its limit.
+    return {
+        "HARNESS_REDIS_URL": redis_url,
+        "HARNESS_EXECUTOR_ID": executor_id,
+        "HARNESS_MAX_STREAMS_PER_CALLER": "100000",
+    }
 
 
 def api_process(

@@ -181,6 +181,32 @@ class Settings(BaseSettings):
     )
 
     # --- Streams: fan-out and caps ---
+    max_streams_per_caller: int = Field(
+        default=100,
+        ge=1,
+        description="Open SSE streams (create-turn and subscribe) one caller (token subject) may hold on one "
+        "API replica; past it a new stream is refused (429 too_many_streams).",
+    )
+    max_streams: int = Field(
+        default=10_000, ge=1, description="Open SSE streams one API replica serves, all callers together."
+    )
+    stream_block_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="The streams' one blocking read per zone waits this long (XREAD BLOCK) before it checks "
+        "that the logs it watches still exist (a stream whose log expired ends).",
+    )
+    stream_read_grace_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        description="A stream read with no answer this long past its block means Redis is lost (hung or "
+        "blackholed): the replica's streams end at a frame boundary, resumable elsewhere.",
+    )
+    stream_buffer_events: int = Field(
+        default=1024,
+        ge=1,
+        description="Events buffered per stream for a slow client; one further behind re-reads from the log.",
+    )
 
     # --- Authentication ---
     jwt_jwks_url: str | None = Field(

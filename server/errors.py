@@ -72,6 +72,15 @@ class ExecutorTimeout(ApiError):
     code = "cancel_not_acknowledged"
 
 
+class TooManyRequests(ApiError):
+    """A cap on what one caller (or this replica) may hold at once; retry once something closed."""
+
+    status = 429
+    type = "rate_limit_error"
+    code = "too_many_requests"
+    headers = {"Retry-After": "5"}
+
+
 class NoExecutor(ApiError):
     status = 503
     type = "service_unavailable"

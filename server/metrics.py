@@ -54,10 +54,27 @@ SSE_STREAMS_OPEN = Gauge(
     f"{_PREFIX}_sse_streams_open",
     "Server-Sent Event streams (create-turn and subscribe) this API replica is serving now.",
 )
+SSE_STREAMS_REFUSED = Counter(
+    f"{_PREFIX}_sse_streams_refused",
+    "Streams refused with 429 too_many_streams, by the cap reached: caller (one subject's streams on "
+    "this replica) or replica (all of them).",
+    ["cap"],
+)
+SSE_REDIS_READS = Gauge(
+    f"{_PREFIX}_sse_redis_reads",
+    "Redis reads in flight for this replica's streams, by kind: blocking (the fan-out's one XREAD "
+    "BLOCK per zone, however many streams it serves) and replay (XRANGE of a stream catching up).",
+    ["kind"],
+)
+SSE_TURNS_WATCHED = Gauge(
+    f"{_PREFIX}_sse_turns_watched",
+    "Turns whose event logs this replica's fan-out follows live (one entry of its XREAD each).",
+)
 REDIS_ERRORS = Counter(
     f"{_PREFIX}_redis_errors",
     "Failures to reach Redis, by where they happened: request (an API call answered 'store "
-    "unavailable'), executor (heartbeat, inbox, cancel channel), reaper.",
+    "unavailable'), executor (heartbeat, inbox, cancel channel), reaper, stream (the streams' fan-out "
+    "read failed and ended its streams).",
     ["source"],
 )
 ZONE_UP = Gauge(
@@ -77,7 +94,11 @@ for _outcome in CANCEL_OUTCOMES:
     CANCEL_REQUESTS.labels(_outcome)
 for _status, _reason in _TERMINAL:
     TURNS_FINISHED.labels(_status, _reason)
-for _source in ("request", "executor", "reaper"):
+for _cap in ("caller", "replica"):
+    SSE_STREAMS_REFUSED.labels(_cap)
+for _kind in ("blocking", "replay"):
+    SSE_REDIS_READS.labels(_kind)
+for _source in ("request", "executor", "reaper", "stream"):
     REDIS_ERRORS.labels(_source)
 
 

@@ -14,6 +14,7 @@ from server.config import Settings
 from server.executor.reaper import LeaseReaper
 from server.executor.worker import Worker
 from server.store.redis import Store
+from server.streams import Streams
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,8 @@ class Runtime:
     verifier: TokenVerifier
     workers: list[Worker]
     reapers: list[LeaseReaper]
+    streams: Streams
+    """The SSE streams' caps and fan-out (one blocking read per zone)."""
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     """Set on the first shutdown signal: open streams end, no new turn goes to this process."""
     zones_up: dict[str, bool] = field(default_factory=dict)
@@ -102,7 +105,8 @@ async def running(settings: Settings, *, with_executor: bool = True) -> AsyncIte
     # An executor serves every zone: one worker (inbox, heartbeat, cancel channel) per zone's Redis.
     workers = [Worker(store, settings) for store in stores.values()] if with_executor else []
     reapers = [LeaseReaper(store, settings) for store in stores.values()]
-    runtime = Runtime(settings, stores, TokenVerifier(settings), workers, reapers)
+    streams = Streams(settings)
+    runtime = Runtime(settings, stores, TokenVerifier(settings), workers, reapers, streams)
     probe: asyncio.Task[None] | None = None
     try:
         await runtime.probe_zones()  # logs each zone that is down, before anything waits on it
@@ -114,6 +118,7 @@ async def running(settings: Settings, *, with_executor: bool = True) -> AsyncIte
             reaper.start()
         yield runtime
     finally:
+        await streams.close()
         if probe is not None:
             probe.cancel()
             await asyncio.gather(probe, return_exceptions=True)

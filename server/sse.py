@@ -12,18 +12,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
+from redis.exceptions import RedisError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from sse_starlette.sse import AppStatus
+from starlette.types import Receive, Scope, Send
 
 from server import metrics
-from server.domain import turns
-from server.store.redis import Store
+from server.store.redis import StoreUnavailable
+from server.streams import Slot
 
-IDLE_CHECK_MS = 5000
+log = logging.getLogger(__name__)
 
 # Our streams end themselves on shutdown (see above); sse-starlette's own drain must not race them.
 AppStatus.disable_automatic_graceful_drain()  # type: ignore[no-untyped-call]
@@ -70,11 +73,23 @@ async def until(
             await close()
 
 
+class _Stream(EventSourceResponse):
+    """Gives its stream's slot under the caps back when the response ends, however it ends."""
+
+    def __init__(self, content: AsyncIterator[ServerSentEvent], slot: Slot, **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.slot = slot
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.slot.release()
+
+
 def response(
-    store: Store,
-    tenant: str,
-    turn_id: str,
-    after: int,
+    events: AsyncIterator[dict[str, Any]],
+    slot: Slot,
     ping_seconds: float,
     stop: asyncio.Event,
     *,
@@ -84,17 +99,24 @@ def response(
 
     async def frames() -> AsyncIterator[ServerSentEvent]:
         pending_first = requested_at is not None
-        with metrics.SSE_STREAMS_OPEN.track_inprogress():
-            events = turns.stream(store, tenant, turn_id, after, IDLE_CHECK_MS)
-            async for event in until(events, stop, keep_first=requested_at is not None):
-                if pending_first and event["sequence_number"] > 1:
-                    pending_first = False
-                    if event["type"] != "turn.done" and requested_at is not None:
-                        metrics.TIME_TO_FIRST_EVENT.observe(time.monotonic() - requested_at)
-                yield frame(event)
+        try:
+            with metrics.SSE_STREAMS_OPEN.track_inprogress():
+                async for event in until(events, stop, keep_first=requested_at is not None):
+                    if pending_first and event["sequence_number"] > 1:
+                        pending_first = False
+                        if event["type"] != "turn.done" and requested_at is not None:
+                            metrics.TIME_TO_FIRST_EVENT.observe(time.monotonic() - requested_at)
+                    yield frame(event)
+        except (StoreUnavailable, RedisError, OSError) as exc:
+            # The streams' reads end cleanly on their own; this is a last guard, so that a store
+            # failure still ends the response after its last complete frame, not with a traceback.
+            log.warning("stream ended by a store failure: %s: %s", type(exc).__name__, exc)
+        finally:
+            slot.release()
 
-    return EventSourceResponse(
+    return _Stream(
         frames(),
+        slot,
         ping=int(max(1, ping_seconds)),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

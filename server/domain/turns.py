@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -17,8 +18,11 @@ from server.errors import Conflict, NoExecutor, NotFound, SessionNotUsable
 from server.ids import new_turn_id
 from server.store import events as event_log
 from server.store import executors, keys
-from server.store.redis import Store, store_errors
+from server.store.redis import Store, StoreUnavailable, store_errors
+from server.streams import Fanout
 from server.timestamps import now_iso
+
+log = logging.getLogger(__name__)
 
 AUTO, NONE = "auto", "none"
 _START_TURN_ATTEMPTS = 8
@@ -314,24 +318,30 @@ async def open_stream(ctx: CallContext, session_id: str, turn_id: str) -> None:
             )
 
 
-async def stream(
-    store: Store, tenant: str, turn_id: str, after: int, idle_ms: int
-) -> AsyncIterator[dict[str, Any]]:
+async def stream(fanout: Fanout, tenant: str, turn_id: str, after: int) -> AsyncIterator[dict[str, Any]]:
     """Events after `after`, replayed from the log and then live, ending with `turn.done`.
 
-    Each idle period yields nothing and re-checks that the log still exists, so a stream whose turn
-    expired under it ends instead of hanging.
+    It ends when the turn ends whatever `after` is: a position past the end of a running turn
+    waits for its `turn.done` (and does not send it), one past the end of an ended turn ends at
+    once. It also ends, after a complete event, when the turn's log expires under it or Redis is
+    lost (the client resumes with Last-Event-ID): a response already under way cannot become an
+    error envelope.
     """
-    async with store_errors():
-        status, last = cast(
-            list[str | None], await store.redis.hmget(keys.turn(tenant, turn_id), ["status", "seq"])
-        )
-        if status is not None and is_terminal(status) and after >= int(last or 0):
-            return  # resuming after `turn.done`: nothing will ever follow
-        async for batch in event_log.follow(store.blocking, tenant, turn_id, after, idle_ms):
-            if not batch and not await event_log.exists(store.redis, tenant, turn_id):
-                return
-            for event in batch:
-                yield event
-                if event.get("type") == "turn.done":
-                    return
+    try:
+        async with store_errors():
+            status, last = cast(
+                list[str | None],
+                await fanout.bounded(fanout.store.redis.hmget(keys.turn(tenant, turn_id), ["status", "seq"])),
+            )
+    except (StoreUnavailable, TimeoutError) as exc:
+        log.info("stream of turn %s ends before its first event: %s", turn_id, exc or "Redis timed out")
+        return
+    seq = int(last or 0)
+    if status is not None and is_terminal(status):
+        # Everything is in the log already: no live feed needed.
+        events = fanout.replay(tenant, turn_id, after) if after < seq else None
+    else:
+        events = fanout.follow(tenant, turn_id, after, seq)
+    if events is not None:
+        async for event in events:
+            yield event

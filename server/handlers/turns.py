@@ -10,28 +10,43 @@ from sse_starlette import EventSourceResponse
 
 from generated.models import GetTurnResponse, ListTurnsResponse, TokenPagination
 from server import logs, metrics, sse
+from server.auth import Caller
 from server.domain import turns
 from server.domain.events import to_dict
 from server.handlers.context import call_context, runtime
+from server.streams import Slot
+from server.tenancy import tenant_of
 
 JSON = {"Content-Type": "application/json"}
+
+
+def _stream_slot() -> Slot:
+    """A place under the stream caps for this caller, taken before anything else is done."""
+    caller: Caller = context.context["token_info"]["caller"]
+    return runtime().streams.caps.acquire(tenant_of(context.scope), caller.id)
 
 
 async def create_turn(
     session_id: str, body: dict[str, Any]
 ) -> EventSourceResponse | tuple[dict[str, Any], int, dict[str, str]]:
     requested_at = time.monotonic()
-    ctx = call_context(session_id)
-    turn = await turns.create(ctx, session_id, body)
+    streaming = body.get("stream", True)
+    # Refused over the caps before the turn exists: a turn nobody can watch is not created.
+    slot = _stream_slot() if streaming else None
+    try:
+        ctx = call_context(session_id)
+        turn = await turns.create(ctx, session_id, body)
+    except BaseException:
+        if slot is not None:
+            slot.release()
+        raise
     metrics.TURNS_STARTED.inc()
     logs.bind(turn_id=turn.id)
-    if body.get("stream", True):
+    if slot is not None:
         # Closing this stream does not cancel the turn: it runs on its executor regardless.
         return sse.response(
-            ctx.store,
-            ctx.tenant,
-            turn.id,
-            0,
+            turns.stream(runtime().streams.fanout(ctx.store), ctx.tenant, turn.id, 0),
+            slot,
             ctx.settings.sse_ping_seconds,
             runtime().stopping,
             requested_at=requested_at,
@@ -53,14 +68,22 @@ async def get_turn(session_id: str, turn_id: str) -> dict[str, Any]:
 async def subscribe_turn(
     session_id: str, turn_id: str, body: dict[str, Any] | None = None
 ) -> EventSourceResponse:
-    ctx = call_context(session_id)
-    await turns.open_stream(ctx, session_id, turn_id)
+    slot = _stream_slot()
+    try:
+        ctx = call_context(session_id)
+        await turns.open_stream(ctx, session_id, turn_id)
+    except BaseException:
+        slot.release()
+        raise
     after = (body or {}).get("after_sequence_number")
     if after is None:
         # The spec's pattern on Last-Event-ID was checked by connexion.
         after = int(context.request.headers.get("last-event-id") or 0)
     return sse.response(
-        ctx.store, ctx.tenant, turn_id, after, ctx.settings.sse_ping_seconds, runtime().stopping
+        turns.stream(runtime().streams.fanout(ctx.store), ctx.tenant, turn_id, after),
+        slot,
+        ctx.settings.sse_ping_seconds,
+        runtime().stopping,
     )
 
 

@@ -8,13 +8,12 @@ gap, a duplicate or a reordering, whichever replica serves it.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 from redis.asyncio import Redis
 
 from server.store import keys
-from server.store.redis import StreamEntry, xrange, xread
+from server.store.redis import StreamEntry, xrange
 
 
 def decode(entries: list[StreamEntry]) -> list[dict[str, Any]]:
@@ -39,18 +38,17 @@ async def exists(redis: Redis, tenant: str, turn_id: str) -> bool:
     return bool(await redis.exists(keys.turn_events(tenant, turn_id)))
 
 
-async def follow(
-    redis: Redis, tenant: str, turn_id: str, after: int, block_ms: int
-) -> AsyncIterator[list[dict[str, Any]]]:
-    """Yield batches of events after `after` as they are appended; an empty batch means `block_ms`
-    passed with nothing new (the caller decides whether to keep waiting)."""
-    stream = keys.turn_events(tenant, turn_id)
-    last = keys.event_stream_id(after)
-    while True:
-        reply = await xread(redis, {stream: last}, block_ms=block_ms, count=256)
-        if not reply:
-            yield []
-            continue
-        entries = reply[0][1]
-        last = entries[-1][0]
-        yield decode(entries)
+def sequence_of(entry_id: str) -> int:
+    """The sequence number an entry id `0-<n>` stands for."""
+    return int(entry_id.partition("-")[2])
+
+
+async def read_between(
+    redis: Redis, tenant: str, turn_id: str, after: int, upto: int | None, count: int
+) -> list[dict[str, Any]]:
+    """At most `count` events with `after` < sequence number <= `upto` (no upper bound: None)."""
+    high = "+" if upto is None else keys.event_stream_id(upto)
+    entries = await xrange(
+        redis, keys.turn_events(tenant, turn_id), f"({keys.event_stream_id(after)}", high, count=count
+    )
+    return decode(entries)

@@ -82,6 +82,11 @@ def _parse_response(
 
         return response_415
 
+    if response.status_code == 429:
+        response_429 = RequestErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = RequestErrorResponse.from_dict(response.json())
 

@@ -83,6 +83,11 @@ def _parse_response(
 
         return response_415
 
+    if response.status_code == 429:
+        response_429 = RequestErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = RequestErrorResponse.from_dict(response.json())
 
@@ -117,7 +122,10 @@ def sync_detailed(
 
      Server-Sent Events of the turn, replayed from its event log and then live until `turn.done`. Resume
     with `after_sequence_number` (exclusive); when it is absent the `Last-Event-ID` header is used; with
-    neither the stream starts at the first event.
+    neither the stream starts at the first event. A position at or past the turn's last event waits for
+    the turn to end and then ends (at once when it has ended already). A stream can also end before
+    `turn.done`, always after a complete event: when the server stops, when it loses its store, or when
+    the turn's log expires; resume it with `Last-Event-ID`.
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
@@ -159,7 +167,10 @@ def sync(
 
      Server-Sent Events of the turn, replayed from its event log and then live until `turn.done`. Resume
     with `after_sequence_number` (exclusive); when it is absent the `Last-Event-ID` header is used; with
-    neither the stream starts at the first event.
+    neither the stream starts at the first event. A position at or past the turn's last event waits for
+    the turn to end and then ends (at once when it has ended already). A stream can also end before
+    `turn.done`, always after a complete event: when the server stops, when it loses its store, or when
+    the turn's log expires; resume it with `Last-Event-ID`.
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
@@ -196,7 +207,10 @@ async def asyncio_detailed(
 
      Server-Sent Events of the turn, replayed from its event log and then live until `turn.done`. Resume
     with `after_sequence_number` (exclusive); when it is absent the `Last-Event-ID` header is used; with
-    neither the stream starts at the first event.
+    neither the stream starts at the first event. A position at or past the turn's last event waits for
+    the turn to end and then ends (at once when it has ended already). A stream can also end before
+    `turn.done`, always after a complete event: when the server stops, when it loses its store, or when
+    the turn's log expires; resume it with `Last-Event-ID`.
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
@@ -236,7 +250,10 @@ async def asyncio(
 
      Server-Sent Events of the turn, replayed from its event log and then live until `turn.done`. Resume
     with `after_sequence_number` (exclusive); when it is absent the `Last-Event-ID` header is used; with
-    neither the stream starts at the first event.
+    neither the stream starts at the first event. A position at or past the turn's last event waits for
+    the turn to end and then ends (at once when it has ended already). A stream can also end before
+    `turn.done`, always after a complete event: when the server stops, when it loses its store, or when
+    the turn's log expires; resume it with `Last-Event-ID`.
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
