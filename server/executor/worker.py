@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import cast
 
 from redis.exceptions import RedisError, ResponseError
@@ -63,6 +64,7 @@ class Worker:
         self._interrupted: set[str] = set()
         self._background: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
+        self._beat_at: float | None = None  # time.monotonic() of the last heartbeat that reached Redis
 
     @property
     def draining(self) -> bool:
@@ -154,6 +156,7 @@ class Worker:
             members,
             self.settings.executor_inbox_retention_seconds,
         )
+        self._beat_at = time.monotonic()
 
     async def _heartbeat(self) -> None:
         while True:
@@ -175,6 +178,7 @@ class Worker:
                         if message["type"] == "message":
                             self._cancel_local(message["data"], CancelReason.CLIENT_CANCELLED)
             except (RedisError, OSError) as exc:
+                self._subscribed.clear()  # /healthz: not listening until resubscribed
                 log.warning("cancel channel lost (%s); resubscribing", exc)
                 await asyncio.sleep(_RETRY_SECONDS)
 
@@ -285,3 +289,21 @@ class Worker:
                 log.info("turn %s ended %s", turn_id, state.status)
         except (RedisError, OSError):
             log.exception("could not record the terminal state of turn %s", turn_id)
+
+    def health(self) -> dict[str, object]:
+        """What the executor's `/healthz` reports (read from its HTTP thread: plain attribute reads).
+        Healthy: listening on its cancel channel, a heartbeat within the executor TTL (else it is no
+        longer picked, and its turns' leases lapse), and not draining."""
+        age = None if self._beat_at is None else round(time.monotonic() - self._beat_at, 3)
+        subscribed = self._subscribed.is_set()
+        draining = self.draining
+        recent = age is not None and age <= self.settings.executor_ttl_seconds
+        return {
+            "healthy": subscribed and recent and not draining,
+            "zone": self.store.zone.name,
+            "executor_id": self.executor_id,
+            "cancel_channel_subscribed": subscribed,
+            "heartbeat_age_seconds": age,
+            "draining": draining,
+            "turns_running": len(self._turns),
+        }
