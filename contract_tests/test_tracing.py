@@ -11,24 +11,28 @@ trace of their own.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from opentelemetry import trace
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
 from contract_tests.fakes import mcp_server
-from contract_tests.harness import AppThread, wait_until
-from contract_tests.sse import BackgroundStream
+from contract_tests.harness import ApiProcess, AppThread, ExecutorProcess, wait_until
+from contract_tests.sse import BackgroundStream, read_frames
 from server.store import keys
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -287,3 +291,92 @@ def test_enabling_tracing_installs_the_sdk_with_an_otlp_exporter() -> None:
     lines = done.stdout.split("\n")
     assert lines[0] == "agent-harness 1.2.3"
     assert lines[1] == "opentelemetry.exporter.otlp.proto.http.trace_exporter"
+
+
+class OtlpReceiver:
+    """An OTLP/HTTP trace endpoint on loopback that keeps what it receives (a collector stand-in)."""
+
+    def __init__(self) -> None:
+        self.spans: list[Any] = []
+        self.services: set[str] = set()
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                request = ExportTraceServiceRequest.FromString(
+                    self.rfile.read(int(self.headers["Content-Length"]))
+                )
+                with receiver.lock:
+                    for resource_spans in request.resource_spans:
+                        for attribute in resource_spans.resource.attributes:
+                            if attribute.key == "service.name":
+                                receiver.services.add(attribute.value.string_value)
+                        for scope_spans in resource_spans.scope_spans:
+                            receiver.spans.extend(scope_spans.spans)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def named(self, name: str) -> list[Any]:
+        with self.lock:
+            return [s for s in self.spans if s.name == name]
+
+
+@pytest.fixture
+def receiver() -> Iterator[OtlpReceiver]:
+    running = OtlpReceiver()
+    running.thread.start()
+    yield running
+    running.server.shutdown()
+
+
+def test_an_api_replica_and_an_executor_export_one_trace_over_otlp(
+    redis_url: str, receiver: OtlpReceiver
+) -> None:
+    """Two processes, as deployed: the executor's spans continue the replica's request trace."""
+    env = {
+        "HARNESS_REDIS_URL": redis_url,
+        "HARNESS_OTEL_ENABLED": "true",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+        "OTEL_BSP_SCHEDULE_DELAY": "100",  # export within a tenth of a second, not five
+    }
+    api = ApiProcess(env).start()
+    executor = ExecutorProcess(f"ot{secrets.token_hex(4)}", env).start()
+    try:
+        with httpx.Client(
+            base_url=f"{api.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
+        ) as client:
+            manifest = {"name": "otlp", "model": {"name": "scripted/echo"}}
+            assert client.post("/registry/agents", json=manifest).status_code == 201
+            session = client.post("/agents/sessions", json={"agent_name": "otlp"}).json()["data"]["id"]
+            body = {"input": [{"type": "user.message", "content": "hi there"}]}
+            frames = read_frames(client, "POST", f"/agents/sessions/{session}/turns", json=body)
+            assert frames[-1].data["state"]["status"] == "done"
+        wait_until(
+            lambda: receiver.named("invoke_agent otlp") and receiver.named(TURNS_ROUTE),
+            20,
+            "both processes exported their spans",
+        )
+    finally:
+        api.stop()
+        executor.stop()
+    (request,) = receiver.named(TURNS_ROUTE)
+    (agent,) = receiver.named("invoke_agent otlp")
+    (chat,) = receiver.named("chat echo")
+    assert agent.trace_id == request.trace_id == chat.trace_id
+    assert agent.parent_span_id == request.span_id and chat.parent_span_id == agent.span_id
+    attributes = {a.key: a.value.string_value for a in agent.attributes}
+    assert attributes["gen_ai.conversation.id"] == session
+    assert receiver.services == {"agent-harness"}
