@@ -13,8 +13,9 @@ COPY harness_cli/ harness_cli/
 COPY generated/ generated/
 COPY spec/ spec/
 # Editable, so the package stays at /app beside spec/ (the server reads spec/agent-harness.yaml
-# next to its own package); no [dev] extra: the linters and test tools stay out of the image.
-RUN /opt/venv/bin/pip install -c requirements.lock -e .
+# next to its own package); no [dev] extra: the linters and test tools stay out of the image. The
+# otel extra (the tracing SDK and OTLP exporter) is in, so HARNESS_OTEL_ENABLED needs no rebuild.
+RUN /opt/venv/bin/pip install -c requirements.lock -e '.[otel]'
 
 # --- runtime ---
 FROM python:3.11-slim
@@ -27,8 +28,8 @@ ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8080
-# slim has no curl: the probe is Python's own urllib. An executor-only container (no HTTP server)
-# overrides it (deploy/compose.yaml checks its metrics port instead).
+# slim has no curl: the probe is Python's own urllib. An executor-only container (no HTTP API)
+# overrides it (deploy/compose.yaml checks /healthz on its metrics port instead).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2)"]
 ENTRYPOINT ["agent-harness"]

@@ -24,6 +24,7 @@ from server.config import Settings, get_settings
 from server.docs_page import WithDocs
 from server.handlers import agents, health, sessions, turns
 from server.handlers.context import Bearer
+from server.http_telemetry import HttpTelemetry
 from server.openapi31 import VALIDATOR_MAP, accept_openapi_31, load_spec
 from server.request_context import RequestContext
 from server.runtime import running
@@ -112,4 +113,4 @@ def create_app(
         ServerErrorMiddleware, handler=error_handlers.unhandled
     )
     docs = WithDocs(TenantPrefix(app), spec, default_tenant=agents_tenant)
-    return RequestContext(WithMetrics(docs))
+    return HttpTelemetry(RequestContext(WithMetrics(docs)), spec)  # spans and request metrics

@@ -10,6 +10,7 @@ import re
 import signal
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
 from pydantic import ValidationError
@@ -21,6 +22,9 @@ from server.banner import Banner
 from server.config import get_settings
 from server.settings_reference import env_name
 from server.shutdown import ServerWithShutdown, ShutdownSignal
+
+if TYPE_CHECKING:
+    from server.executor.worker import Worker
 
 log = logging.getLogger("server.cli")  # not `__main__` under `python -m server.cli`
 
@@ -47,9 +51,11 @@ class _ApiServer(ServerWithShutdown):
 
 def _serve(args: argparse.Namespace) -> None:
     # Imported after logs.configure: connexion's import emits a warning that belongs in the log stream.
+    from server import tracing
     from server.app import create_app
 
     settings = get_settings()
+    tracing.configure(settings, _version())
     shutdown = ShutdownSignal()
     app = create_app(
         settings,
@@ -73,19 +79,25 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 async def _run_executor(args: argparse.Namespace) -> None:
+    from server import tracing
     from server.runtime import running  # here, so client commands start without the executor's imports
 
     settings = get_settings()
     if settings.redis_url is None:
         raise SystemExit("agent-harness executor needs HARNESS_REDIS_URL: the Redis its API replicas use")
+    tracing.configure(settings, _version())
+    workers: list[Worker] = []  # filled once they run: /healthz says "starting" until then
     metrics_server = None
     if args.metrics_port is not None:
-        metrics_server = metrics.serve_http(args.metrics_port, args.metrics_host)
-        log.info("metrics on http://%s:%d/metrics", args.metrics_host, args.metrics_port)
+        metrics_server = metrics.serve_executor_http(
+            args.metrics_port, args.metrics_host, lambda: executor_health(workers)
+        )
+        log.info("metrics and /healthz on http://%s:%d", args.metrics_host, args.metrics_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     try:
         async with running(settings, with_executor=True) as runtime:
+            workers.extend(runtime.workers)
             heap.freeze_startup_heap()
 
             def on_signal() -> None:
@@ -102,6 +114,14 @@ async def _run_executor(args: argparse.Namespace) -> None:
     finally:
         if metrics_server is not None:
             metrics_server.shutdown()
+
+
+def executor_health(workers: list[Worker]) -> tuple[bool, dict[str, object]]:
+    """The executor process's `/healthz`: healthy when every zone's worker is (Worker.health)."""
+    reports = [worker.health() for worker in workers]
+    healthy = bool(reports) and all(report["healthy"] for report in reports)
+    status = "ok" if healthy else "starting" if not reports else "unhealthy"
+    return healthy, {"status": status, "workers": reports}
 
 
 def _executor(args: argparse.Namespace) -> None:

@@ -260,6 +260,15 @@ class Settings(BaseSettings):
         description="Log lines: `auto` is short text when stderr is a terminal and JSON otherwise (a "
         "collector's pipe); `--log-format` on the command line wins over this.",
     )
+    # An explicit switch rather than "an OTLP endpoint is set": OTEL_* variables meant for some other
+    # library in the process must not start exporting our traces. The SDK reads OTEL_* itself.
+    otel_enabled: bool = Field(
+        default=False,
+        description="Export OpenTelemetry traces (HTTP requests, turns, model and tool calls) over OTLP "
+        "http/protobuf; needs the `otel` extra. Endpoint, headers, service name and sampler come from "
+        "the standard `OTEL_*` variables (`OTEL_EXPORTER_OTLP_ENDPOINT`, default "
+        "http://localhost:4318).",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -8,11 +8,19 @@ exports both kinds from one endpoint.
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
+import platform
+from collections.abc import Callable
 from typing import Any
 
+import prometheus_client
 from prometheus_client import Counter, Gauge, Histogram, make_asgi_app, start_http_server
 
 from server.domain.turn_state import CancelReason, TerminalState
+
+# A `_created` series per counter and histogram doubles the series for a timestamp nobody graphs.
+prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
 
 _PREFIX = "agent_harness"
 
@@ -121,4 +129,67 @@ def asgi_app() -> Any:
 def serve_http(port: int, host: str) -> Any:
     """The executor's own endpoint, on a thread: it has no HTTP server of its own."""
     server, _thread = start_http_server(port, addr=host)
+    return server
+
+
+# --- HTTP requests, build, executors (server/http_telemetry.py, server/executor/reaper.py) ---
+
+HTTP_REQUESTS = Counter(
+    f"{_PREFIX}_http_requests",
+    "HTTP requests this API replica answered, by method, route template (the spec's path, ids as "
+    "`{sessionId}`; `unmatched` for paths no route serves) and status code.",
+    ["method", "route", "status"],
+)
+HTTP_REQUEST_DURATION = Histogram(
+    f"{_PREFIX}_http_request_duration_seconds",
+    "Time until the response's headers were sent, by method, route template and status code: for an "
+    "SSE stream, until it opened (its length is not the request's latency).",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+BUILD_INFO = prometheus_client.Info(
+    f"{_PREFIX}_build", "The running build: package version and Python version (always 1)."
+)
+EXECUTORS_LIVE = Gauge(
+    f"{_PREFIX}_executors_live",
+    "Executors registered live in a zone's Redis (heartbeat within the TTL, not draining), as this "
+    "process's lease reaper last counted them: a cluster-wide figure every process reports, so take "
+    "max, not sum.",
+    ["zone"],
+)
+
+
+def http_request(method: str, route: str, status: int, seconds: float) -> None:
+    labels = (method, route, str(status or "none"))
+    HTTP_REQUESTS.labels(*labels).inc()
+    HTTP_REQUEST_DURATION.labels(*labels).observe(seconds)
+
+
+def package_version() -> str:
+    try:
+        return importlib.metadata.version("agent-harness")
+    except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "unknown"
+
+
+BUILD_INFO.info({"version": package_version(), "python": platform.python_version()})
+
+
+def serve_executor_http(port: int, host: str, health: Callable[[], tuple[bool, dict[str, object]]]) -> Any:
+    """The executor's endpoint, on a thread: `/metrics`, and `/healthz` answered by `health()` (200
+    when healthy, else 503; a JSON body saying why). A thread, so it still answers when the event
+    loop is stuck: then the heartbeat goes stale and `/healthz` says so."""
+    server = serve_http(port, host)
+    metrics_app = server.get_app()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") != "/healthz":
+            return metrics_app(environ, start_response)
+        healthy, detail = health()
+        body = json.dumps(detail).encode()
+        status = "200 OK" if healthy else "503 Service Unavailable"
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    server.set_app(app)
     return server

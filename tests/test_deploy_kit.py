@@ -157,7 +157,7 @@ def test_compose_runs_redis_with_persistence_two_replicas_two_executors_and_a_pr
     for name, service in _harness_services().items():
         assert service["depends_on"]["redis"]["condition"] == "service_healthy", name
         port, path = PYTHON_PROBE.search(" ".join(service["healthcheck"]["test"])).groups()  # type: ignore[union-attr]
-        assert (port, path) == (("8080", "/healthz") if name in apis else ("9464", "/metrics")), name
+        assert (port, path) == (("8080", "/healthz") if name in apis else ("9464", "/healthz")), name
     proxy = services["proxy"]
     assert "./nginx/nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
     assert {name: dep["condition"] for name, dep in proxy["depends_on"].items()} == dict.fromkeys(
@@ -264,8 +264,9 @@ def test_probes_and_graceful_termination() -> None:
         if container["args"][0] == "serve":
             assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
             assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-        else:
-            assert container["livenessProbe"]["httpGet"]["path"] == "/metrics"
+        else:  # the executor's /healthz, on its metrics port
+            for probe in ("readinessProbe", "livenessProbe"):
+                assert container[probe]["httpGet"] == {"path": "/healthz", "port": "metrics"}
 
 
 def test_every_deployment_has_a_disruption_budget() -> None:

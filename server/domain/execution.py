@@ -28,6 +28,8 @@ class TurnJob:
     input: list[dict[str, Any]]
     manifest: dict[str, Any]
     cancel_requested: str | None
+    trace: str | None = None
+    """The W3C trace context of the request that created the turn (server/tracing.py)."""
 
 
 async def load_job(store: Store, tenant: str, turn_id: str) -> TurnJob | None:
@@ -45,6 +47,7 @@ async def load_job(store: Store, tenant: str, turn_id: str) -> TurnJob | None:
         input=doc.get("input") or [],
         manifest=json.loads(manifest) if manifest else {},
         cancel_requested=fields.get("cancel"),
+        trace=fields.get("trace"),
     )
 
 

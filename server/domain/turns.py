@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from generated.models import Turn
+from server import tracing
 from server.domain import events, pagination, sessions
 from server.domain.context import CallContext
 from server.domain.turn_state import is_terminal
@@ -191,6 +192,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     "1" if resumes else "0",
                     parent.turn_id or "",
                     keys.executor_cancel_channel(executor),
+                    tracing.carrier(),
                 ],
             )
         match result:

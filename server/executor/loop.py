@@ -30,7 +30,7 @@ from generated.models import (
     TurnMetrics,
     TurnStateDone,
 )
-from server import logs
+from server import logs, tracing
 from server.config import Settings
 from server.domain import events, execution, turn_state
 from server.domain.execution import TurnEnded, TurnJob
@@ -161,7 +161,9 @@ class TurnRun:
         provider = self.providers.for_model(model)
         limit = self._config.get("iteration_limit", DEFAULT_ITERATION_LIMIT)
         for _ in range(limit):
-            message = await self._model_call(provider, model, conversation, toolbox)
+            with tracing.chat(model) as span:
+                message = await self._model_call(provider, model, conversation, toolbox)
+                tracing.chat_answered(span, message)
             conversation.add_assistant(message.model_dump(mode="json", exclude_none=True))
             if not message.tool_calls:
                 return self._done(message)
@@ -216,7 +218,8 @@ class TurnRun:
                 conversation.add_tool_result(call.id, content)
 
     async def _run_tool(self, conversation: Conversation, toolbox: Toolbox, call: PendingCall) -> None:
-        content = await toolbox.call(call.name, call.arguments)
+        with tracing.execute_tool(call.name, call.id):
+            content = await toolbox.call(call.name, call.arguments)
         await self._emit(events.tool_response(call.id, content, now_iso()))
         conversation.add_tool_result(call.id, content)
 
@@ -356,9 +359,10 @@ async def run_turn(
 ) -> None:
     """Load a turn and run it to its terminal state (cancelled at once if a cancel came first)."""
 
-    async def cancel(reason: CancelReason) -> None:
+    async def cancel(reason: CancelReason) -> TerminalState:
         state = turn_state.cancelled(now_iso(), reason, None)
         await _to_the_end(execution.finish(store, tenant, turn_id, state, settings.event_retention_seconds))
+        return state
 
     try:
         job = await execution.load_job(store, tenant, turn_id)
@@ -368,8 +372,12 @@ async def run_turn(
     if job is None:
         return
     logs.bind(session_id=job.session_id)
-    if job.cancel_requested or stopping:
-        # The cancel was recorded before this executor started the turn (or it is shutting down).
-        await cancel(CancelReason(job.cancel_requested or CancelReason.ABANDONED.value))
-        return
-    await TurnRun(store, job, settings, providers).execute()
+    # A child of the create-turn request's span: one trace from the API replica to here.
+    with tracing.invoke_agent(job.manifest, job.session_id, job.turn_id, job.trace) as span:
+        state: TerminalState | None
+        if job.cancel_requested or stopping:
+            # The cancel was recorded before this executor started the turn (or it is shutting down).
+            state = await cancel(CancelReason(job.cancel_requested or CancelReason.ABANDONED.value))
+        else:
+            state = await TurnRun(store, job, settings, providers).execute()
+        tracing.turn_ended(span, state)

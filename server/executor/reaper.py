@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 
 from server.config import Settings
 from server.domain import execution
-from server.metrics import REDIS_ERRORS
+from server.metrics import EXECUTORS_LIVE, REDIS_ERRORS
 from server.store import executors
 from server.store.redis import Store
 
@@ -52,6 +52,7 @@ class LeaseReaper:
             await asyncio.sleep(self.settings.heartbeat_seconds)
             try:
                 await self.reap_once()
+                EXECUTORS_LIVE.labels(self.store.zone.name).set(await executors.live_count(self.store.redis))
             except (RedisError, OSError) as exc:
                 REDIS_ERRORS.labels("reaper").inc()
                 log.warning("lease reaper could not reach Redis: %s", exc)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import cast
 
 from redis.asyncio.client import PubSub
@@ -73,6 +74,7 @@ class Worker:
         self._starting: asyncio.Task[None] | None = None
         self._tried = asyncio.Event()
         """Set once the first attempt to start has ended, whether it worked or not."""
+        self._beat_at: float | None = None  # time.monotonic() of the last heartbeat that reached Redis
 
     @property
     def draining(self) -> bool:
@@ -195,6 +197,7 @@ class Worker:
             members,
             self.settings.executor_inbox_retention_seconds,
         )
+        self._beat_at = time.monotonic()
 
     async def _heartbeat(self) -> None:
         while True:
@@ -222,6 +225,7 @@ class Worker:
                     await self._hear(pubsub)
             except (RedisError, OSError) as exc:
                 metrics.REDIS_ERRORS.labels("executor").inc()
+                self._subscribed.clear()  # /healthz: not listening until resubscribed
                 log.warning("cancel channel lost (%s); resubscribing", exc)
                 await asyncio.sleep(_RETRY_SECONDS)
 
@@ -347,3 +351,21 @@ class Worker:
                 log.info("turn %s ended %s", turn_id, state.status)
         except (RedisError, OSError):
             log.exception("could not record the terminal state of turn %s", turn_id)
+
+    def health(self) -> dict[str, object]:
+        """What the executor's `/healthz` reports (read from its HTTP thread: plain attribute reads).
+        Healthy: listening on its cancel channel, a heartbeat within the executor TTL (else it is no
+        longer picked, and its turns' leases lapse), and not draining."""
+        age = None if self._beat_at is None else round(time.monotonic() - self._beat_at, 3)
+        subscribed = self._subscribed.is_set()
+        draining = self.draining
+        recent = age is not None and age <= self.settings.executor_ttl_seconds
+        return {
+            "healthy": subscribed and recent and not draining,
+            "zone": self.store.zone.name,
+            "executor_id": self.executor_id,
+            "cancel_channel_subscribed": subscribed,
+            "heartbeat_age_seconds": age,
+            "draining": draining,
+            "turns_running": len(self._turns),
+        }

@@ -76,3 +76,10 @@ async def pick(
     recent, other = await candidates(scripts, ttl_seconds, heartbeat_seconds)
     pool = recent or other
     return random.choice(pool) if pool else None
+
+
+async def live_count(redis: Redis) -> int:
+    """Executors whose registration has not lapsed, by Redis's clock (draining ones are unregistered)."""
+    seconds, micros = await redis.time()
+    now_ms = seconds * 1000 + micros // 1000
+    return int(await redis.zcount(keys.executors(), f"({now_ms}", "+inf"))

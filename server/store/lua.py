@@ -35,7 +35,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 #       4 expected last_turn ("" for none), 5 now (ISO), 6 executor id, 7 tenant,
 #       8 session retention seconds, 9 lease member, 10 lease ms, 11 executor consumer group,
 #       12 the parent's pending JSON as checked ("" for none), 13 "1" to consume it,
-#       14 the parent turn id ("" for a root turn), 15 the executor's cancel channel
+#       14 the parent turn id ("" for a root turn), 15 the executor's cancel channel,
+#       16 the request's W3C trace context as JSON ("" or absent when not tracing; server/tracing.py)
 # Returns: {"ok"} | {"missing"} | {"deleted"} | {"busy", running_turn_id} | {"moved", last_turn}
 #          | {"stale"} (the parent's pending approvals changed) | {"draining"} | {"gone"} (the
 #          executor does not listen)
@@ -58,6 +59,7 @@ redis.call('EXPIRE', KEYS[8], ARGV[8])
 redis.call('EXPIRE', KEYS[9], ARGV[8])
 redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', 'running', 'state', '{"status":"running"}',
            'seq', 1, 'executor', ARGV[6], 'prev', ARGV[14])
+if (ARGV[16] or '') ~= '' then redis.call('HSET', KEYS[2], 'trace', ARGV[16]) end
 redis.call('XADD', KEYS[3], '0-1', 'e', ARGV[3])
 -- The executor's consumer group may be gone (a flushed or restarted Redis): recreate it, or the
 -- entry would wait for a group nobody reads. pcall: BUSYGROUP when it exists is the usual case.
