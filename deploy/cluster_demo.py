@@ -70,7 +70,12 @@ class Topology:
         self.directory = Path(tempfile.mkdtemp(prefix="agent-harness-cluster-"))
         self.redis_port = free_port()
         self.proxy_port = proxy_port or free_port()
-        self.env = {**(env or {}), "HARNESS_REDIS_URL": self.redis_url}
+        # As `make run`: the sample `approver` agent's demo MCP server is on loopback (SECURITY.md).
+        self.env = {
+            "HARNESS_EGRESS_ALLOW_NETWORKS": '["127.0.0.0/8", "::1/128"]',
+            **(env or {}),
+            "HARNESS_REDIS_URL": self.redis_url,
+        }
         self.apis = [ApiProcess(self.env, agents=SAMPLE_AGENTS) for _ in range(2)]
         self.executors = [ExecutorProcess(name, self.env) for name in ("demoa", "demob")]
         self.redis: subprocess.Popen[bytes] | None = None
