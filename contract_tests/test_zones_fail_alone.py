@@ -20,6 +20,7 @@ from contract_tests.conftest import make_agent, settings_for
 from contract_tests.faults import RedisProxy, RedisServer, readiness
 from contract_tests.harness import ServerThread
 from contract_tests.spec_support import assert_error, wait_until
+from server.store import keys
 
 REDIS_TIMEOUT = 1.0
 SLACK = 2.0  # what a loaded machine may add: the assertions are about "never hangs"
@@ -135,7 +136,7 @@ def test_a_zone_that_is_down_fails_alone_and_serves_again_when_it_returns(
                 wait_until(lambda: readiness(fresh.root)[1] == {"g": "up", "b": "up"}, 15, "zone b is up")
                 with redis.Redis.from_url(zone_b.direct) as b_db:
                     # Its executor for zone b, down when it started, has begun working there.
-                    wait_until(lambda: b_db.zscore("ah:executors", "fresh"), 15, "fresh's executor serves b")
+                    wait_until(lambda: b_db.zscore(keys.executors(), "fresh"), 15, "fresh's executor serves b")
                 assert fresh_client.get(f"/agents/sessions/{in_b}").status_code == 200
                 assert run_turn(fresh_client, in_b) == "done"
                 wait_until(lambda: zone_up_gauge(fresh, "b") == 1, 15, "the gauge says b is up")
