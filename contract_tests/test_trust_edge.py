@@ -22,6 +22,9 @@ from contract_tests.conftest import settings_for
 from contract_tests.harness import TENANT, ApiProcess, ServerThread
 from contract_tests.spec_support import assert_error, operations
 
+# As `make run`: the sample `approver` agent's MCP server is on loopback (SECURITY.md).
+LOOPBACK_EGRESS = '["127.0.0.0/8", "::1/128"]'
+
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "trust-edge-contract-secret-of-at-least-32-bytes"
 UNKNOWN_ZONE_SESSION = "01arz3ndektsv4rrffq69g5fav.mars"
@@ -269,7 +272,9 @@ def test_a_plain_schemathesis_run_against_a_development_server_finds_nothing(red
     """What `make run` starts. Development mode accepts any bearer token by design, which is exactly
     what the ignored-auth check reports, so that one check is left to the run below."""
     api = ApiProcess(
-        {"HARNESS_REDIS_URL": redis_url}, with_executor=True, agents=ROOT / "examples" / "agents"
+        {"HARNESS_REDIS_URL": redis_url, "HARNESS_EGRESS_ALLOW_NETWORKS": LOOPBACK_EGRESS},
+        with_executor=True,
+        agents=ROOT / "examples" / "agents",
     )
     api.start()
     try:
@@ -283,7 +288,11 @@ def test_a_plain_schemathesis_run_against_a_development_server_finds_nothing(red
 def test_a_plain_schemathesis_run_against_a_jwt_server_finds_nothing(redis_url: str) -> None:
     """The same with keys configured, ignored-auth included (schemathesis then drops and spoils the
     token and expects 401)."""
-    env = {"HARNESS_REDIS_URL": redis_url, "HARNESS_JWT_SECRET": SECRET}
+    env = {
+        "HARNESS_REDIS_URL": redis_url,
+        "HARNESS_JWT_SECRET": SECRET,
+        "HARNESS_EGRESS_ALLOW_NETWORKS": LOOPBACK_EGRESS,
+    }
     api = ApiProcess(env, with_executor=True, agents=ROOT / "examples" / "agents")
     api.start()
     bearer = jwt.encode({"sub": "fuzzer", "exp": int(time.time()) + 3600}, SECRET)

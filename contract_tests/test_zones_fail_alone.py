@@ -136,7 +136,9 @@ def test_a_zone_that_is_down_fails_alone_and_serves_again_when_it_returns(
                 wait_until(lambda: readiness(fresh.root)[1] == {"g": "up", "b": "up"}, 15, "zone b is up")
                 with redis.Redis.from_url(zone_b.direct) as b_db:
                     # Its executor for zone b, down when it started, has begun working there.
-                    wait_until(lambda: b_db.zscore(keys.executors(), "fresh"), 15, "fresh's executor serves b")
+                    wait_until(
+                        lambda: b_db.zscore(keys.executors(), "fresh"), 15, "fresh's executor serves b"
+                    )
                 assert fresh_client.get(f"/agents/sessions/{in_b}").status_code == 200
                 assert run_turn(fresh_client, in_b) == "done"
                 wait_until(lambda: zone_up_gauge(fresh, "b") == 1, 15, "the gauge says b is up")
