@@ -173,10 +173,21 @@ class Worker:
                     self._subscribed.set()
                     async for message in pubsub.listen():
                         if message["type"] == "message":
-                            self._cancel_local(message["data"], CancelReason.CLIENT_CANCELLED)
+                            await self._cancel_signalled(message["data"])
             except (RedisError, OSError) as exc:
                 log.warning("cancel channel lost (%s); resubscribing", exc)
                 await asyncio.sleep(_RETRY_SECONDS)
+
+    async def _cancel_signalled(self, turn_id: str) -> None:
+        """The signal names the turn; why it is cancelled is recorded on the turn (the first reason
+        wins: a client's cancel, or a next turn's interrupt), so the task ends with that reason."""
+        tenant = self._tenants.get(turn_id)
+        if tenant is None:
+            return
+        reason = CancelReason.CLIENT_CANCELLED
+        with contextlib.suppress(RedisError, OSError):  # the signal must not be lost to a read
+            reason = await execution.recorded_cancel(self.store, tenant, turn_id) or reason
+        self._cancel_local(turn_id, reason)
 
     def _cancel_local(self, turn_id: str, reason: CancelReason) -> None:
         task = self._turns.get(turn_id)
