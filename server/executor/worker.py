@@ -211,7 +211,14 @@ class Worker:
 
     async def _finalise_previous_incarnation(self) -> None:
         """Entries pending under this id belong to a previous process that died mid-turn."""
-        for entry_id, fields in await self._read("0"):
+        try:
+            pending = await self._read("0")
+        except ResponseError:
+            # The inbox went since `_ensure_group` (a flushed or restarted Redis): nothing is pending,
+            # and the executor must start rather than crash.
+            await self._ensure_group()
+            return
+        for entry_id, fields in pending:
             job = await execution.load_job(self.store, fields["tenant"], fields["turn"])
             if job is not None:
                 reason = CancelReason(job.cancel_requested or CancelReason.ABANDONED.value)
