@@ -3,6 +3,7 @@ interrupts it, across two API replicas and executors in processes of their own."
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +13,7 @@ import httpx
 import pytest
 import redis
 
-from contract_tests.harness import wait_until
+from contract_tests.harness import ExecutorProcess, wait_until
 from contract_tests.sse import BackgroundStream, read_frames
 from contract_tests.test_executors import COUNT_RUNNING, Cluster, assert_one_terminal_and_no_gaps
 from server.store import keys
@@ -20,9 +21,20 @@ from server.store import keys
 NEXT_TURN = {"status": "cancelled", "reason": "cancelled-for-next-turn"}
 
 
+class NextTurnCluster(Cluster):
+    """The executors' cluster with executor ids of its own: cancel channels are Redis pub/sub, which
+    is server-wide, not per logical DB, so an `exa` of another test run on the same Redis would
+    hear a cancel meant for a killed `exa` of ours."""
+
+    def __init__(self, redis_url: str) -> None:
+        super().__init__(redis_url)
+        run = secrets.token_hex(4)
+        self.executors = {f"nt{run}{n}": ExecutorProcess(f"nt{run}{n}", self.env) for n in "ab"}
+
+
 @pytest.fixture(scope="module")
 def cluster(redis_url: str) -> Iterator[Cluster]:
-    running = Cluster(redis_url).start()
+    running = NextTurnCluster(redis_url).start()
     yield running
     running.stop()
 
