@@ -245,25 +245,6 @@ class AgentTool(BaseModel):
     name: Annotated[str, Field(max_length=255, min_length=1)]
 
 
-class AgentRuntimeConfig(BaseModel):
-    iteration_limit: Annotated[
-        int | None,
-        Field(
-            description='Max model calls per turn. A turn whose model still asks for tools after this many calls ends `error` ("iteration limit reached").',
-            ge=1,
-            le=1024,
-        ),
-    ] = 100
-    timeout_seconds: Annotated[
-        int | None,
-        Field(
-            description="Turn wall-clock limit; past it the turn is cancelled (`server-execution-timeout`).",
-            ge=1,
-            le=86400,
-        ),
-    ] = 600
-
-
 class TextContent(BaseModel):
     type: Literal["text"]
     text: str
@@ -320,6 +301,12 @@ class CreateTurnRequest(BaseModel):
     stream: Annotated[
         bool | None, Field(description="When false, return the created turn as JSON instead of streaming.")
     ] = True
+    if_running: Annotated[
+        Literal["reject", "interrupt"] | None,
+        Field(
+            description="What to do if a turn is running in the session; when absent, the agent's `config.if_running` applies (itself `reject` by default)."
+        ),
+    ] = None
 
 
 class SubscribeTurnRequest(BaseModel):
@@ -779,6 +766,31 @@ class AgentModel(BaseModel):
         ),
     ] = None
     params: AgentModelParams | None = None
+
+
+class AgentRuntimeConfig(BaseModel):
+    iteration_limit: Annotated[
+        int | None,
+        Field(
+            description='Max model calls per turn. A turn whose model still asks for tools after this many calls ends `error` ("iteration limit reached").',
+            ge=1,
+            le=1024,
+        ),
+    ] = 100
+    timeout_seconds: Annotated[
+        int | None,
+        Field(
+            description="Turn wall-clock limit; past it the turn is cancelled (`server-execution-timeout`).",
+            ge=1,
+            le=86400,
+        ),
+    ] = 600
+    if_running: Annotated[
+        Literal["reject", "interrupt"] | None,
+        Field(
+            description="What a new turn in this agent's sessions does while another turn runs, unless the create-turn request says (its `if_running` wins)."
+        ),
+    ] = "reject"
 
 
 class AgentManifest(BaseModel):

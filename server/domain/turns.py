@@ -1,4 +1,15 @@
-"""Turns as the API sees them: creating one (one running per session), reading, listing, streaming."""
+"""Turns as the API sees them: creating one (one running per session), reading, listing, streaming.
+
+A new turn while one runs does what the request's `if_running` says, else the agent's
+`config.if_running`: `reject` (409) or `interrupt`. An interrupt never overlaps two turns: the new
+turn still goes through START_TURN, which refuses it while the session's `running` lock is held,
+and the lock is released only by the FINISH_TURN that records the old turn's terminal state. So
+the request cancels the turn START_TURN reported (`cancelled-for-next-turn`), waits as the cancel
+endpoint does until that state is recorded (424 when a live executor stays silent), and tries
+again. A turn another request started meanwhile is reported by the next START_TURN like any other
+and is interrupted in its turn: of concurrent interrupting requests each starts its turn once,
+one after another, and the last one started keeps running.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +21,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from generated.models import Turn
+from generated.models import AgentRuntimeConfig, Turn
 from server import tracing
+from server.domain import cancel as cancellation
 from server.domain import events, pagination, sessions
 from server.domain.context import CallContext
-from server.domain.turn_state import is_terminal
-from server.errors import Conflict, NoExecutor, NotFound, SessionNotUsable
+from server.domain.turn_state import CancelReason, is_terminal
+from server.errors import Conflict, ExecutorTimeout, NoExecutor, NotFound, SessionNotUsable
 from server.ids import new_turn_id
 from server.store import events as event_log
 from server.store import executors, keys
@@ -141,8 +153,37 @@ async def _await_executor(ctx: CallContext) -> str:
         await asyncio.sleep(_EXECUTOR_POLL_SECONDS)
 
 
+INTERRUPT = "interrupt"
+
+
+def if_running(body: dict[str, Any], manifest: dict[str, Any]) -> str:
+    """The request's choice, else the agent's as the session's manifest snapshot has it; a snapshot
+    taken before the field existed gets the spec's default from the generated model."""
+    config = AgentRuntimeConfig.model_validate(manifest.get("config") or {})
+    return str(body.get("if_running") or config.if_running)
+
+
+async def _interrupt(ctx: CallContext, turn_id: str) -> None:
+    """Cancel a running turn for the next one; return once its terminal state is recorded (its
+    FINISH_TURN also releases the session's `running` lock). The cancel endpoint's path: a dead
+    executor's turn is finalised here, a live but silent one answers 424 and no turn is created."""
+    try:
+        await cancellation.request_and_wait(
+            ctx.store,
+            ctx.tenant,
+            turn_id,
+            CancelReason.CANCELLED_FOR_NEXT_TURN,
+            ctx.settings.cancel_timeout_seconds,
+            lease_check_seconds=ctx.settings.heartbeat_seconds,
+            retention_seconds=ctx.settings.event_retention_seconds,
+        )
+    except ExecutorTimeout as exc:
+        raise ExecutorTimeout(f"{exc.message}; no new turn was created") from exc
+
+
 async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Turn:
     record = await sessions.load(ctx, session_id)
+    when_busy = if_running(body, record.manifest)
     items: list[dict[str, Any]] = body.get("input") or []
     previous = body.get("previous_turn_id", AUTO)
     if previous not in (AUTO, NONE):
@@ -204,9 +245,13 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                 )
             case ["deleted"]:
                 raise SessionNotUsable(f"session {session_id!r} was deleted", param="sessionId")
+            case ["busy", running] if when_busy == INTERRUPT:
+                await _interrupt(ctx, running)
+                record = await sessions.load(ctx, session_id)  # `last_turn` is the interrupted turn
             case ["busy", running]:
                 raise Conflict(
-                    f"turn {running!r} is still running in this session; cancel it or wait for it",
+                    f"turn {running!r} is still running in this session; cancel it, wait for it, "
+                    'or send "if_running": "interrupt" to replace it',
                     code="turn_running",
                 )
             case ["draining"] | ["gone"]:

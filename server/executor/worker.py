@@ -239,12 +239,22 @@ class Worker:
             if message is not None:
                 heard_at, pinged_at = now, None
                 if message["type"] == "message":
-                    self._cancel_local(message["data"], CancelReason.CLIENT_CANCELLED)
+                    self._cancel_signalled(message["data"])
             elif pinged_at is not None and now - pinged_at >= timeout:
                 raise RedisTimeoutError(f"no PONG on the cancel channel within {timeout:g}s")
             elif pinged_at is None and now - heard_at >= _CHANNEL_IDLE_SECONDS:
                 await pubsub.ping(_PING)
                 pinged_at = now
+
+    def _cancel_signalled(self, message: str) -> None:
+        """`<turn id> <reason>`: the reason REQUEST_CANCEL recorded first (a client's cancel, or a
+        next turn's interrupt), so the task ends with it."""
+        turn_id, _, recorded = message.partition(" ")
+        try:
+            reason = CancelReason(recorded)
+        except ValueError:
+            reason = CancelReason.CLIENT_CANCELLED
+        self._cancel_local(turn_id, reason)
 
     def _cancel_local(self, turn_id: str, reason: CancelReason) -> None:
         task = self._turns.get(turn_id)
@@ -266,7 +276,14 @@ class Worker:
 
     async def _finalise_previous_incarnation(self) -> None:
         """Entries pending under this id belong to a previous process that died mid-turn."""
-        for entry_id, fields in await self._read("0"):
+        try:
+            pending = await self._read("0")
+        except ResponseError:
+            # The inbox went since `_ensure_group` (a flushed or restarted Redis): nothing is pending,
+            # and the executor must start rather than crash.
+            await self._ensure_group()
+            return
+        for entry_id, fields in pending:
             job = await execution.load_job(self.store, fields["tenant"], fields["turn"])
             if job is not None:
                 reason = CancelReason(job.cancel_requested or CancelReason.ABANDONED.value)

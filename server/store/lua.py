@@ -199,13 +199,16 @@ return {recent, other}
 # The first reason recorded wins (HSETNX): a later cancel cannot relabel an earlier one.
 # PUBLISH reports how many subscribers heard it: a live executor always listens on its channel (it
 # subscribes before taking any turn), so nobody hearing means the executor is gone.
+# The message is `<turn id> <recorded reason>`: the executor cancels with the reason that won
+# without reading it back (a client's cancel, or a next turn's interrupt).
 # KEYS: 1 turn hash
 # ARGV: 1 reason, 2 executor cancel channel, 3 turn id
 # Returns: 0 when the turn already ended, else 1 + the number of processes that heard the signal.
 REQUEST_CANCEL = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
 redis.call('HSETNX', KEYS[1], 'cancel', ARGV[1])
-return 1 + redis.call('PUBLISH', ARGV[2], ARGV[3])
+local reason = redis.call('HGET', KEYS[1], 'cancel')
+return 1 + redis.call('PUBLISH', ARGV[2], ARGV[3] .. ' ' .. reason)
 """
 
 # DROP_PENDING: a session cancel that finds no turn running drops the approvals its last turn waits

@@ -36,6 +36,7 @@ from .get_session_response import GetSessionResponse
 from .get_turn_response import GetTurnResponse
 from .health_response import HealthResponse
 from .health_response_status import HealthResponseStatus
+from .if_running import IfRunning
 from .input_tokens_breakdown import InputTokensBreakdown
 from .list_agents_response import ListAgentsResponse
 from .list_events_order import ListEventsOrder
@@ -156,6 +157,7 @@ __all__ = (
     "GetTurnResponse",
     "HealthResponse",
     "HealthResponseStatus",
+    "IfRunning",
     "InputTokensBreakdown",
     "ListAgentsResponse",
     "ListEventsOrder",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.if_running import IfRunning, check_if_running
 from ..models.previous_turn_id_input_type_0 import (
     PreviousTurnIdInputType0,
     check_previous_turn_id_input_type_0,
@@ -29,6 +30,12 @@ class CreateTurnRequest:
         previous_turn_id (PreviousTurnIdInputType0 | str | Unset): `auto` (default) chains to the session's last turn,
             `none` starts a new root turn, any other value names the turn to chain from.
         stream (bool | Unset): When false, return the created turn as JSON instead of streaming. Default: True.
+        if_running (IfRunning | Unset): What creating a turn does while another turn runs in the session. `reject`:
+            refuse with 409 `turn_running`. `interrupt`: cancel the running turn with reason `cancelled-for-next-turn`, wait
+            until its terminal state (its one `turn.done`) is recorded, then start the new turn, which under
+            `previous_turn_id: auto` chains from the interrupted one; 424 when the executor does not confirm the
+            cancellation in time. Concurrent interrupting requests start their turns one after another, each interrupting
+            the turn running when it tries: never two running turns, and the last to start keeps running.
     """
 
     input_: (
@@ -36,6 +43,7 @@ class CreateTurnRequest:
     ) = UNSET
     previous_turn_id: PreviousTurnIdInputType0 | str | Unset = UNSET
     stream: bool | Unset = True
+    if_running: IfRunning | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,6 +74,10 @@ class CreateTurnRequest:
 
         stream = self.stream
 
+        if_running: str | Unset = UNSET
+        if not isinstance(self.if_running, Unset):
+            if_running = self.if_running
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
@@ -75,6 +87,8 @@ class CreateTurnRequest:
             field_dict["previous_turn_id"] = previous_turn_id
         if stream is not UNSET:
             field_dict["stream"] = stream
+        if if_running is not UNSET:
+            field_dict["if_running"] = if_running
 
         return field_dict
 
@@ -149,10 +163,18 @@ class CreateTurnRequest:
 
         stream = d.pop("stream", UNSET)
 
+        _if_running = d.pop("if_running", UNSET)
+        if_running: IfRunning | Unset
+        if isinstance(_if_running, Unset):
+            if_running = UNSET
+        else:
+            if_running = check_if_running(_if_running)
+
         create_turn_request = cls(
             input_=input_,
             previous_turn_id=previous_turn_id,
             stream=stream,
+            if_running=if_running,
         )
 
         create_turn_request.additional_properties = d

@@ -82,6 +82,11 @@ def _parse_response(
 
         return response_415
 
+    if response.status_code == 424:
+        response_424 = RequestErrorResponse.from_dict(response.json())
+
+        return response_424
+
     if response.status_code == 429:
         response_429 = RequestErrorResponse.from_dict(response.json())
 
@@ -126,7 +131,11 @@ def sync_detailed(
     type, `data:` the event as JSON (carrying its `sequence_number`) and `id:` that sequence number. The
     stream ends after the terminal `turn.done`. Closing the connection does not cancel the turn. With
     `"stream": false` the created (running) turn is returned as JSON at once. Only one turn runs per
-    session: creating a turn while another runs is refused with 409.
+    session. What creating a turn does while another runs is the request's `if_running`, else the
+    agent's `config.if_running`: `reject` (the default) answers 409; `interrupt` cancels the running
+    turn (reason `cancelled-for-next-turn`), waits until its terminal state is recorded, then starts the
+    new turn, or answers 424 when the executor does not confirm the cancellation in time (no turn is
+    created then).
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
@@ -164,7 +173,11 @@ def sync(
     type, `data:` the event as JSON (carrying its `sequence_number`) and `id:` that sequence number. The
     stream ends after the terminal `turn.done`. Closing the connection does not cancel the turn. With
     `"stream": false` the created (running) turn is returned as JSON at once. Only one turn runs per
-    session: creating a turn while another runs is refused with 409.
+    session. What creating a turn does while another runs is the request's `if_running`, else the
+    agent's `config.if_running`: `reject` (the default) answers 409; `interrupt` cancels the running
+    turn (reason `cancelled-for-next-turn`), waits until its terminal state is recorded, then starts the
+    new turn, or answers 424 when the executor does not confirm the cancellation in time (no turn is
+    created then).
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
@@ -197,7 +210,11 @@ async def asyncio_detailed(
     type, `data:` the event as JSON (carrying its `sequence_number`) and `id:` that sequence number. The
     stream ends after the terminal `turn.done`. Closing the connection does not cancel the turn. With
     `"stream": false` the created (running) turn is returned as JSON at once. Only one turn runs per
-    session: creating a turn while another runs is refused with 409.
+    session. What creating a turn does while another runs is the request's `if_running`, else the
+    agent's `config.if_running`: `reject` (the default) answers 409; `interrupt` cancels the running
+    turn (reason `cancelled-for-next-turn`), waits until its terminal state is recorded, then starts the
+    new turn, or answers 424 when the executor does not confirm the cancellation in time (no turn is
+    created then).
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
@@ -233,7 +250,11 @@ async def asyncio(
     type, `data:` the event as JSON (carrying its `sequence_number`) and `id:` that sequence number. The
     stream ends after the terminal `turn.done`. Closing the connection does not cancel the turn. With
     `"stream": false` the created (running) turn is returned as JSON at once. Only one turn runs per
-    session: creating a turn while another runs is refused with 409.
+    session. What creating a turn does while another runs is the request's `if_running`, else the
+    agent's `config.if_running`: `reject` (the default) answers 409; `interrupt` cancels the running
+    turn (reason `cancelled-for-next-turn`), waits until its terminal state is recorded, then starts the
+    new turn, or answers 424 when the executor does not confirm the cancellation in time (no turn is
+    created then).
 
     Args:
         session_id (str): Session identifier (<ulid>.<zone>).
