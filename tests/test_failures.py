@@ -25,7 +25,7 @@ def _closed_port() -> int:
 def _as_the_mcp_sdk_raises(exc: BaseException) -> ExceptionGroup[Exception]:
     """Two task groups around what failed, as `mcp.Client` does."""
     try:
-        raise ExceptionGroup("unhandled errors in a TaskGroup", [exc])  # type: ignore[list-item]
+        raise ExceptionGroup("unhandled errors in a TaskGroup", [exc])
     except ExceptionGroup as inner:
         return ExceptionGroup("unhandled errors in a TaskGroup", [inner])
 
@@ -81,7 +81,7 @@ def test_common_failures_in_plain_words(exc: BaseException, said: str) -> None:
 
 def test_tls_failures_say_tls_and_why() -> None:
     mismatch = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)")
-    mismatch.reason = "WRONG_VERSION_NUMBER"  # type: ignore[misc]
+    mismatch.reason = "WRONG_VERSION_NUMBER"
     assert plain_cause(mismatch) == "TLS failure (wrong version number)"
     untrusted = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
     untrusted.verify_message = "self-signed certificate"
