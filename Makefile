@@ -20,7 +20,7 @@ FUZZ_EXAMPLES ?= 200
 # `make run` accepts any token (development mode); clear this against a deployment that checks them.
 FUZZ_ARGS ?= --dev-mode
 
-.PHONY: install install-dev install-run browser vendor-swagger-ui generate check-generated lint typecheck \
+.PHONY: install install-dev install-run browser readme-tools vendor-swagger-ui generate check-generated lint typecheck \
 	spec-check unit contract test run fuzz bench clean docs-settings deploy-tools deploy-check k8s-render cluster-demo
 
 install: install-dev
@@ -89,7 +89,7 @@ unit: install
 
 # Without BASE_URL: the contract tests against in-process servers. With BASE_URL (and TOKEN): the
 # conformance kit over HTTP against that deployment (TENANT, CONFORMANCE_ARGS pass through).
-contract: install $(if $(BASE_URL),,browser)
+contract: install $(if $(BASE_URL),,browser readme-tools)
 ifdef BASE_URL
 	$(BIN)/agent-harness conformance --base-url '$(BASE_URL)' $(if $(TENANT),--tenant '$(TENANT)') \
 		$(if $(TOKEN),--token '$(TOKEN)') $(CONFORMANCE_ARGS)
@@ -99,7 +99,7 @@ endif
 
 # deploy-tools first: the deploy kit's tests (tests/test_deploy_kit.py, contract_tests/test_cluster_demo.py)
 # need kubectl and nginx, and skip, saying so, only where they could not be installed.
-test: install deploy-tools browser lint typecheck spec-check check-generated
+test: install deploy-tools browser readme-tools lint typecheck spec-check check-generated
 	$(BIN)/pytest -q
 
 # The sample `approver` agent reaches the demo MCP server on loopback, which agents may not reach
@@ -140,6 +140,11 @@ endef
 define require_tool
 command -v $(1) >/dev/null 2>&1 || test -x /usr/sbin/$(1) || { echo "$(1) is missing: install Debian's $(2) (apt-get install -y $(2))" >&2; exit 1; }
 endef
+
+# The README's walkthroughs use curl and jq, and contract_tests/test_readme.py runs them.
+readme-tools:
+	@$(call ensure_tool,curl,curl)
+	@$(call ensure_tool,jq,jq)
 
 # kubectl (its built-in `kubectl kustomize` renders deploy/kubernetes/; no helm binary is reachable)
 # and nginx (the cluster demo's proxy).

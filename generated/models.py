@@ -144,6 +144,9 @@ class AgentMcpServer1(BaseModel):
     An MCP server the agent's tools come from. Tool selectors are tool names or tags: `@all`; `@read-only` (tools annotated `readOnlyHint`); for approvals also `@write` (tools not read-only) and `@destructive` (not read-only, `destructiveHint` not false).
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     type: Annotated[
         Literal["inline"] | None,
         Field(description="Servers are given inline (the gateway's registry is not served here)."),
@@ -193,6 +196,9 @@ class AgentMcpServer2(BaseModel):
     An MCP server the agent's tools come from. Tool selectors are tool names or tags: `@all`; `@read-only` (tools annotated `readOnlyHint`); for approvals also `@write` (tools not read-only) and `@destructive` (not read-only, `destructiveHint` not false).
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     type: Annotated[
         Literal["inline"] | None,
         Field(description="Servers are given inline (the gateway's registry is not served here)."),
@@ -242,6 +248,9 @@ class AgentTool(BaseModel):
     A built-in tool made available to the agent.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     name: Annotated[str, Field(max_length=255, min_length=1)]
 
 
@@ -740,6 +749,9 @@ class AgentModelParams(BaseModel):
 
 
 class AgentModel(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     name: Annotated[
         str,
         Field(
@@ -769,6 +781,9 @@ class AgentModel(BaseModel):
 
 
 class AgentRuntimeConfig(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     iteration_limit: Annotated[
         int | None,
         Field(
@@ -794,6 +809,13 @@ class AgentRuntimeConfig(BaseModel):
 
 
 class AgentManifest(BaseModel):
+    """
+    An agent: its model, instructions and MCP servers. Fields not listed are refused (400), each one named.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     name: Annotated[str, Field(max_length=64, min_length=2, pattern="^[a-z](?:[a-z0-9._-]{0,62}[a-z0-9])$")]
     description: Annotated[str | None, Field(max_length=4096)] = None
     model: AgentModel

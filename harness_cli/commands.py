@@ -88,15 +88,26 @@ async def _agents_apply(client: ApiClient, args: argparse.Namespace) -> int:
             manifest = AgentManifest.from_dict(document)
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"not an agent manifest ({type(exc).__name__}: {exc})") from exc
-        response = await create_agent.asyncio_detailed(client=client, body=manifest)
+        response = await _as_written(client, create_agent, document, body=manifest)
         if response.status_code == 409:  # the name is taken: apply means replace
-            response = await replace_agent.asyncio_detailed(manifest.name, client=client, body=manifest)
+            response = await _as_written(client, replace_agent, document, manifest.name, body=manifest)
             verb = "replaced"
         else:
             verb = "created"
         agent = expect(response, GetAgentResponse).data
         print(f"agent {agent.name} {verb} (version {agent.version})")
     return 0
+
+
+async def _as_written(
+    client: ApiClient, operation: Any, document: dict[str, Any], *path: str, body: AgentManifest
+) -> Any:
+    """Call a create/replace operation with the manifest as the file has it: the generated model's
+    `to_dict` leaves out fields the spec does not list, and the server names those (a typo)."""
+    request = operation._get_kwargs(*path, body=body)
+    request["json"] = document
+    response = await client.get_async_httpx_client().request(**request)
+    return operation._build_response(client=client, response=response)
 
 
 async def _agents_list(client: ApiClient, args: argparse.Namespace) -> int:

@@ -46,8 +46,8 @@ async def apply(runtime: Runtime, tenant: str, manifests: list[dict[str, Any]]) 
     """Create each agent, or replace it when its manifest changed (a new version)."""
     ctx = CallContext(runtime.store, runtime.settings, tenant, SYSTEM)
     for manifest in manifests:
-        wanted = agents.normalise(manifest)
         try:
+            wanted = agents.normalise(manifest)
             try:
                 await agents.create(ctx, manifest)
                 log.info("agent %r registered for tenant %r", wanted.name, tenant)
@@ -59,4 +59,5 @@ async def apply(runtime: Runtime, tenant: str, manifests: list[dict[str, Any]]) 
         except BadRequest as exc:
             # Checked like a caller's manifest (declared secrets, egress, stdio servers): the server
             # does not start with an agent it would refuse over the API.
-            raise ValueError(f"agent manifest {wanted.name!r}: {exc.message}") from None
+            name = manifest.get("name")
+            raise ValueError(f"agent manifest {name!r}: {exc.message}") from None

@@ -47,11 +47,16 @@ def _response(status: int, body: dict[str, Any], headers: dict[str, str] | None 
 
 
 def _generic(
-    status: int, message: str, param: str | None = None, headers: dict[str, str] | None = None
+    status: int,
+    message: str,
+    param: str | None = None,
+    headers: dict[str, str] | None = None,
+    code: str | None = None,
 ) -> ConnexionResponse:
     if status >= 500:
         return _response(500, error_body("internal server error", "api_error", "internal_error"))
-    type_, code = _BY_STATUS.get(status, ("invalid_request_error", "invalid_request"))
+    type_, default_code = _BY_STATUS.get(status, ("invalid_request_error", "invalid_request"))
+    code = code or default_code
     # connexion's own messages can list what the client sent (every extra query parameter).
     return _response(status, error_body(shorten(message, MESSAGE_LIMIT), type_, code, param), headers)
 
@@ -76,7 +81,8 @@ async def problem(_: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     if exc.status_code >= 500:
         log.error("%s: %s", exc.title, exc.detail)
     headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "content-type"}
-    return _generic(exc.status_code, exc.detail or exc.title, getattr(exc, "param", None), headers)
+    param, code = getattr(exc, "param", None), getattr(exc, "code", None)  # a FieldProblem's
+    return _generic(exc.status_code, exc.detail or exc.title, param, headers, code)
 
 
 def http_error(allowed: AllowedMethods) -> Any:

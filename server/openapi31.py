@@ -9,6 +9,10 @@ draft 2020-12 (3.1's dialect) instead of connexion's draft 4, so `const`, numeri
 Validation errors also learn which field failed: connexion's BadRequestProblem carries only a text,
 so the validators here re-raise it with `param` (the body field path or the parameter name), which
 the error envelope reports; the offending value they echo is cut to `ECHO_LIMIT` characters.
+Fields a schema does not allow (`additionalProperties: false`) are all named in one message, before
+any other failure (a typo'd field is the likely cause of the rest), each worded by what the schema
+says of it: `x-retired-fields` (what replaced it), `x-unsupported-truefoundry-fields`, or unknown,
+with the closest allowed name when one is close.
 
 The body validator is also the edge for JSON that parses but nothing after it could handle: nesting
 deeper than `MAX_JSON_DEPTH` (which would be a RecursionError in the parser, the validators, pydantic
@@ -18,9 +22,11 @@ are a 400 here, before the body reaches a handler.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import re
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +44,8 @@ from connexion.validators import (
 )
 from jsonschema import Draft202012Validator, ValidationError, validators
 from openapi_spec_validator import validate as validate_openapi
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 from starlette.types import Message, Receive, Scope
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "agent-harness.yaml"
@@ -46,6 +54,9 @@ MAX_JSON_DEPTH = 64
 # How much of an offending value a validation message repeats (a 10,000-item list was a 420 kB body).
 ECHO_LIMIT = 200
 MESSAGE_LIMIT = 1000
+# Failures looked at per body (to find every unknown field), and unknown fields named in a message.
+ERRORS_SCANNED = 100
+FIELDS_NAMED = 20
 
 
 def load_spec(path: Path = SPEC_PATH) -> dict[str, Any]:
@@ -62,11 +73,12 @@ def accept_openapi_31() -> None:
 
 
 class FieldProblem(BadRequestProblem):  # type: ignore[misc]
-    """A 400 that names the offending field."""
+    """A 400 that names the offending field (and, when more specific than the status's, its code)."""
 
-    def __init__(self, detail: str, param: str | None) -> None:
+    def __init__(self, detail: str, param: str | None, code: str | None = None) -> None:
         super().__init__(detail=detail)
         self.param = param
+        self.code = code
 
 
 def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
@@ -166,6 +178,60 @@ def _param_of(error: ValidationError) -> str | None:
     return shorten(path) if path else None
 
 
+def _field_path(path: Any, name: object) -> str:
+    """`model.base_url`, `mcp_servers[0].url`: a manifest's fields as their authors write them."""
+    text = ""
+    for part in [*path, name]:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
+
+
+def _unknown_field(error: ValidationError, name: str) -> tuple[str, str, str]:
+    """(path, code, sentence) for one property that `error.schema` does not allow."""
+    path = _field_path(error.absolute_path, name)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    retired = schema.get("x-retired-fields") or {}
+    if name in retired:
+        return path, "field_retired", f"`{path}` is no longer accepted: {retired[name]}"
+    if name in (schema.get("x-unsupported-truefoundry-fields") or ()):
+        sentence = f"`{path}` is a TrueFoundry manifest field this server does not support yet"
+        return path, "unsupported_field", sentence
+    known = [str(k) for k in schema.get("properties", {})]
+    # A near spelling (`instructons`), else the one field the name begins (`timeout`).
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    if not close and len(name) >= 4:
+        close = [k for k in known if k.startswith(name)][:2]
+        close = close if len(close) == 1 else []
+    hint = f" (did you mean `{_field_path(error.absolute_path, close[0])}`?)" if close else ""
+    return path, "unknown_field", f"`{path}` is not a known field{hint}"
+
+
+def unknown_fields_problem(errors: list[ValidationError]) -> FieldProblem | None:
+    """One 400 naming every property the body has and its schema does not allow (shallowest first,
+    in the body's order); `param` and `code` are the first one's. None when no error is one."""
+    found: list[tuple[str, str, str]] = []
+    for error in sorted(
+        (e for e in errors if e.validator == "additionalProperties" and isinstance(e.instance, dict)),
+        key=lambda e: len(e.absolute_path),
+    ):
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        known, patterns = schema.get("properties", {}), schema.get("patternProperties", {})
+        for name in error.instance:
+            if name not in known and not any(re.search(p, name) for p in patterns):
+                found.append(_unknown_field(error, str(name)))
+                if len(found) > FIELDS_NAMED:
+                    break
+        if len(found) > FIELDS_NAMED:
+            break
+    if not found:
+        return None
+    sentences = [sentence for _, _, sentence in found[:FIELDS_NAMED]]
+    if len(found) > FIELDS_NAMED:
+        sentences.append("and more")
+    path, code, _ = found[0]
+    return FieldProblem(shorten("; ".join(sentences), MESSAGE_LIMIT), shorten(path), code)
+
+
 class JSONBody2020(JSONRequestBodyValidator):  # type: ignore[misc]
     @property
     def _validator(self) -> Draft202012Validator:
@@ -214,12 +280,35 @@ class JSONBody2020(JSONRequestBodyValidator):  # type: ignore[misc]
         return self._insert_messages(receive, messages=messages), scope
 
     def _validate(self, body: Any) -> Any:
-        error = next(iter(self._validator.iter_errors(body)), None)
-        if error is not None:
-            path = shorten(".".join(str(p) for p in error.absolute_path))
-            detail = f"{_message(error)} (at body.{path})" if path else _message(error)
-            raise FieldProblem(detail, _param_of(error))
+        check(self._validator, body)
         return body
+
+
+def check(validator: Any, body: Any) -> None:
+    """Raise the FieldProblem for the body's failures against `validator`'s schema: every unknown
+    field at once if there is one, else the first failure."""
+    errors = list(islice(validator.iter_errors(body), ERRORS_SCANNED))
+    if not errors:
+        return
+    if (unknown := unknown_fields_problem(errors)) is not None:
+        raise unknown
+    error = errors[0]
+    path = shorten(".".join(str(p) for p in error.absolute_path))
+    detail = f"{_message(error)} (at body.{path})" if path else _message(error)
+    raise FieldProblem(detail, _param_of(error))
+
+
+@functools.cache
+def _component_validator(name: str) -> Any:
+    registry: Any = Registry().with_resource("spec", DRAFT202012.create_resource(load_spec()))
+    schema = {"$ref": f"spec#/components/schemas/{name}"}
+    return _Draft2020(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def check_component(name: str, body: Any) -> None:
+    """Validate `body` against the spec's `components.schemas[name]` as a request body is (for what
+    reaches the domain without a request: agent manifests read from files)."""
+    check(_component_validator(name), body)
 
 
 class JSONResponse2020(JSONResponseBodyValidator):  # type: ignore[misc]

@@ -17,6 +17,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from server.errors import error_body
 from server.openapi31 import (
     ECHO_LIMIT,
+    FIELDS_NAMED,
     MAX_JSON_DEPTH,
     MESSAGE_LIMIT,
     SPEC_PATH,
@@ -26,6 +27,7 @@ from server.openapi31 import (
     NamedParameterValidator,
     TextResponse2020,
     accept_openapi_31,
+    check_component,
     load_spec,
     lone_surrogate,
     too_deep,
@@ -237,6 +239,91 @@ async def test_unexpected_body_field_is_named() -> None:
     with pytest.raises(FieldProblem) as raised:
         await _validate_body(schema, b'{"outer": {"stray": 1}}')
     assert raised.value.param == "outer.stray"
+
+
+async def test_every_unknown_field_is_named_in_one_message_shallowest_first() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "inner": {"type": "object", "properties": {"base_url": {}}, "additionalProperties": False}
+        },
+        "additionalProperties": False,
+    }
+    with pytest.raises(FieldProblem) as raised:
+        await _validate_body(schema, b'{"inner": {"bse_url": 1, "other": 2}, "stray": 3}')
+    assert raised.value.param == "stray" and raised.value.code == "unknown_field"
+    assert raised.value.detail == (
+        "`stray` is not a known field; "
+        "`inner.bse_url` is not a known field (did you mean `inner.base_url`?); "
+        "`inner.other` is not a known field"
+    )
+
+
+async def test_an_unknown_field_is_reported_before_the_failures_it_likely_caused() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}},
+        "required": ["name"],
+        "additionalProperties": False,
+    }
+    with pytest.raises(FieldProblem) as raised:
+        await _validate_body(schema, b'{"nme": "x"}')
+    assert raised.value.param == "nme"
+    assert raised.value.detail == "`nme` is not a known field (did you mean `name`?)"
+
+
+async def test_pattern_properties_are_not_unknown_fields() -> None:
+    schema = {"type": "object", "patternProperties": {"^x-": {}}, "additionalProperties": False}
+    assert await _validate_body(schema, b'{"x-ok": 1}') == {"x-ok": 1}
+    with pytest.raises(FieldProblem) as raised:
+        await _validate_body(schema, b'{"x-ok": 1, "y": 2}')
+    assert raised.value.detail == "`y` is not a known field"
+
+
+async def test_the_schema_words_retired_and_not_yet_supported_fields() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"key_secret": {}, "items": {"type": "array", "items": {"$ref": "#/$defs/item"}}},
+        "additionalProperties": False,
+        "x-retired-fields": {"key_env": "use `key_secret`"},
+        "x-unsupported-truefoundry-fields": ["skills"],
+        "$defs": {
+            "item": {
+                "type": "object",
+                "additionalProperties": False,
+                "x-unsupported-truefoundry-fields": ["preload"],
+            }
+        },
+    }
+    with pytest.raises(FieldProblem) as raised:
+        await _validate_body(schema, b'{"key_env": "K", "skills": [], "items": [{}, {"preload": true}]}')
+    assert raised.value.param == "key_env" and raised.value.code == "field_retired"
+    assert raised.value.detail.split("; ") == [
+        "`key_env` is no longer accepted: use `key_secret`",
+        "`skills` is a TrueFoundry manifest field this server does not support yet",
+        "`items[1].preload` is a TrueFoundry manifest field this server does not support yet",
+    ]
+
+
+async def test_a_body_with_many_unknown_fields_names_a_bounded_number() -> None:
+    body = {f"field-{n}": n for n in range(500)}
+    with pytest.raises(FieldProblem) as raised:
+        await _validate_body({"type": "object", "additionalProperties": False}, json.dumps(body).encode())
+    sentences = raised.value.detail.split("; ")
+    assert sentences[:2] == ["`field-0` is not a known field", "`field-1` is not a known field"]
+    assert len(sentences) == FIELDS_NAMED + 1 and sentences[-1] == "and more"
+
+
+def test_a_component_is_checked_as_a_request_body_is(spec: dict[str, Any]) -> None:
+    # What agent files go through (they reach the domain without a request).
+    body = {"name": "ab", "model": {"name": "scripted/echo", "bse_url": "x"}, "instructons": "hi"}
+    with pytest.raises(FieldProblem) as raised:
+        check_component("AgentManifest", body)
+    assert raised.value.param == "instructons"
+    assert "`model.bse_url` is not a known field (did you mean `model.base_url`?)" in raised.value.detail
+    check_component(
+        "AgentManifest", {"name": "ab", "model": {"name": "scripted/echo", "params": {"seed": 1}}}
+    )
 
 
 async def test_body_of_the_wrong_type_names_no_field(spec: dict[str, Any]) -> None:

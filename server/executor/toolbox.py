@@ -5,6 +5,10 @@ subprocess over stdio for a `stdio` server the operator declared) and closes the
 any executor can run any turn with nothing to share.
 Tool calls run as awaits in the turn's task: cancelling the turn cancels the MCP request, which
 the SDK turns into `notifications/cancelled` (or, on the 2026 HTTP wire, an aborted POST).
+A server that cannot be used fails the turn with its name, its URL and the cause in plain words
+(`MCP server 'repo' at https://...: connection refused`); the SDK reports an HTTP error status only
+as a JSON-RPC stand-in ("Server returned an error response"), so each server's HTTP client records
+the status of its last failed POST to say "HTTP 401 Unauthorized" instead.
 """
 
 from __future__ import annotations
@@ -15,19 +19,25 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
+import httpx2
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, TextContent
 from mcp_types import Tool as McpTool
 
 from server import egress
 from server.config import Settings
+from server.executor.failures import layers, plain_cause
 from server.executor.providers.base import ToolSpec
 from server.secrets import SecretNotUsable, usable_value
 
 ALL = "@all"
 # An MCP tool's input schema goes to the model as function parameters; some servers omit it.
 _EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+# What the SDK says in place of an HTTP error status (mcp.client.streamable_http): nothing the
+# server said, so not repeated after the status itself.
+_SDK_STAND_INS = frozenset({"Server returned an error response", "Not Found", "Session terminated"})
 
 
 class ToolboxError(Exception):
@@ -51,6 +61,14 @@ def _selected(tool: McpTool, selection: list[str]) -> bool:
     return tool.name in selection or any(tags.get(item, False) for item in selection)
 
 
+def where(server: dict[str, Any]) -> str:
+    """`MCP server 'name' at URL` (or `(stdio 'git')`): how a turn's error names a server."""
+    name = server.get("name")
+    if stdio := server.get("stdio"):
+        return f"MCP server {name!r} (stdio {stdio!r})"
+    return f"MCP server {name!r} at {server.get('url')}"
+
+
 def _result_text(result: CallToolResult) -> str:
     parts = [
         block.text if isinstance(block, TextContent) else json.dumps(block.model_dump(mode="json"))
@@ -71,20 +89,26 @@ class Toolbox:
         self.tools: dict[str, Tool] = {}
         self._clients: dict[str, Client] = {}
         self._stack = AsyncExitStack()
+        # Per server name: the status line of its last POST answered 4xx/5xx.
+        self._failed_status: dict[str, str] = {}
 
     async def open(self) -> None:
         """Connect every server and list its tools (bounded by the connect timeout). On failure the
         servers already connected stay open until `close()`: a cancelled turn records its terminal
         state first and closes them after, rather than wait for a stdio server to exit."""
         timeout = self.settings.mcp_connect_timeout_seconds
+        connecting: dict[str, Any] = {}
         try:
             async with asyncio.timeout(timeout):
-                for server in self.servers:
-                    await self._open(server)
+                for connecting in self.servers:
+                    await self._open(connecting)
         except TimeoutError:
             # Raised only for this deadline (the turn's own timeout surfaces as a cancellation here),
             # and an unusable server is an error, not the turn running out of time.
-            raise ToolboxError(f"the agent's MCP servers did not all connect within {timeout:g}s") from None
+            raise ToolboxError(
+                f"{where(connecting)}: timed out (the agent's MCP servers must all connect within "
+                f"{timeout:g}s, HARNESS_MCP_CONNECT_TIMEOUT_SECONDS)"
+            ) from None
 
     async def close(self) -> None:
         await self._stack.aclose()
@@ -129,6 +153,12 @@ class Toolbox:
             credential_urls = secret.prefixes
         http = egress.http_client(self.settings.egress, headers=headers, credential_urls=credential_urls)
         self._stack.push_async_callback(http.aclose)
+
+        async def record_failure(response: httpx2.Response) -> None:
+            if response.request.method == "POST" and response.status_code >= 400:
+                self._failed_status[name] = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+
+        http.event_hooks = {"response": [record_failure]}
         return streamable_http_client(str(url), http_client=http)
 
     async def _open(self, server: dict[str, Any]) -> None:
@@ -148,12 +178,7 @@ class Toolbox:
         except ToolboxError:
             raise
         except Exception as exc:
-            refused = egress.refusal_in(exc)
-            inner: BaseException = exc
-            while isinstance(inner, BaseExceptionGroup) and len(inner.exceptions) == 1:
-                inner = inner.exceptions[0]  # what failed, not the SDK's task group around it
-            why = str(refused) if refused is not None else f"{type(inner).__name__}: {inner}"
-            raise ToolboxError(f"MCP server {name!r} is unusable: {egress.excerpt(why)}") from exc
+            raise ToolboxError(f"{where(server)}: {self._cause(name, exc)}") from exc
         self._clients[name] = client
         enabled = server.get("enable_tools") or [ALL]
         disabled = server.get("disable_tools") or []
@@ -168,6 +193,18 @@ class Toolbox:
                 )
             spec = ToolSpec(tool.name, tool.description or "", tool.input_schema or _EMPTY_SCHEMA)
             self.tools[tool.name] = Tool(spec, name, _selected(tool, approval))
+
+    def _cause(self, name: str, exc: BaseException) -> str:
+        """What went wrong with server `name`, in plain words; an MCP error the SDK made from an HTTP
+        status is that status, with what the server said when it said something."""
+        mcp_error = next((e for e in layers(exc) if isinstance(e, MCPError)), None)
+        if mcp_error is None:
+            return plain_cause(exc)
+        status = self._failed_status.get(name)
+        said = egress.excerpt(mcp_error.message)
+        if status is None:
+            return f"MCP error {mcp_error.code}: {said}"
+        return status if mcp_error.message in _SDK_STAND_INS else f"{status}: {said}"
 
     def specs(self) -> list[ToolSpec]:
         return [tool.spec for tool in self.tools.values()]
@@ -192,8 +229,10 @@ class Toolbox:
             return f"error: the arguments are not valid JSON ({exc})"
         if not isinstance(parsed, dict):
             return "error: the arguments must be a JSON object"
+        self._failed_status.pop(tool.server, None)  # a status left from before says nothing of this call
         try:
             result = await self._clients[tool.server].call_tool(name, parsed)
         except Exception as exc:
-            return f"error: {egress.excerpt(f'{type(exc).__name__}: {exc}')}"
+            server = next(s for s in self.servers if s.get("name") == tool.server)
+            return f"error: {where(server)}: {self._cause(tool.server, exc)}"
         return _result_text(result)

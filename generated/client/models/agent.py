@@ -21,7 +21,8 @@ class Agent:
     Attributes:
         name (str):
         version (int):
-        manifest (AgentManifest):
+        manifest (AgentManifest): An agent: its model, instructions and MCP servers. Fields not listed are refused
+            (400), each one named.
         created_by_subject (Subject):
         created_at (datetime.datetime): ISO-8601 timestamp (UTC).
         updated_at (datetime.datetime): ISO-8601 timestamp (UTC).

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -19,7 +18,8 @@ T = TypeVar("T", bound="AgentManifest")
 
 @_attrs_define
 class AgentManifest:
-    """
+    """An agent: its model, instructions and MCP servers. Fields not listed are refused (400), each one named.
+
     Attributes:
         name (str):
         model (AgentModel):
@@ -37,7 +37,6 @@ class AgentManifest:
     tools: list[AgentTool] | Unset = UNSET
     mcp_servers: list[Any] | Unset = UNSET
     config: AgentRuntimeConfig | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -68,7 +67,7 @@ class AgentManifest:
             config = self.config.to_dict()
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "name": name,
@@ -142,21 +141,4 @@ class AgentManifest:
             config=config,
         )
 
-        agent_manifest.additional_properties = d
         return agent_manifest
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

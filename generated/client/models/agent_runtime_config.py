@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.if_running import IfRunning, check_if_running
 from ..types import UNSET, Unset
@@ -31,7 +30,6 @@ class AgentRuntimeConfig:
     iteration_limit: int | Unset = 100
     timeout_seconds: int | Unset = 600
     if_running: IfRunning | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         iteration_limit = self.iteration_limit
@@ -43,7 +41,7 @@ class AgentRuntimeConfig:
             if_running = self.if_running
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if iteration_limit is not UNSET:
             field_dict["iteration_limit"] = iteration_limit
@@ -74,21 +72,4 @@ class AgentRuntimeConfig:
             if_running=if_running,
         )
 
-        agent_runtime_config.additional_properties = d
         return agent_runtime_config
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

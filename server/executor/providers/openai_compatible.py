@@ -4,8 +4,9 @@ Ollama, llama.cpp server) through the official `openai` SDK, streaming, with too
 The API key is a secret the operator declares (`model.api_key_secret` names it, SECURITY.md): the
 executor reads its value when the turn runs, only if the secret allows the model's `base_url`, and
 the SDK's HTTP client sends it nowhere else (`EgressTransport` with the secret's allowed URLs, the
-egress policy on every connection, no redirects followed). An upstream's error reaches the turn's
-error as a short excerpt only.
+egress policy on every connection, no redirects followed). A failed call ends the turn with
+`model provider at <base_url>: <cause>`, the cause in plain words (connection refused, timed out,
+HTTP 401 and a short excerpt of what the provider said, never its whole body or headers).
 A cancelled turn leaves the `async with stream` block below, which closes the streaming response:
 the HTTP request to the provider is aborted, not read to the end, and its connection is dropped
 (httpx never returns a connection with an unread response to the pool). Finished calls leave theirs
@@ -23,7 +24,8 @@ from openai import AsyncOpenAI, omit
 
 from server.config import Settings
 from server.domain.agents import DEFAULT_MODEL_BASE_URL
-from server.egress import EgressPolicy, excerpt, http_client, refusal_in
+from server.egress import EgressPolicy, excerpt, http_client
+from server.executor.failures import plain_cause
 from server.executor.providers.base import (
     ModelChunk,
     ModelRequest,
@@ -87,15 +89,18 @@ class OpenAICompatible:
             async for chunk in self._stream(request):
                 yield chunk
         except openai.APIStatusError as exc:
-            raise ProviderError(
-                f"the model provider answered HTTP {exc.status_code}: {excerpt(_body_text(exc))}"
-            ) from None
+            status = f"HTTP {exc.status_code} {exc.response.reason_phrase}".rstrip()
+            raise ProviderError(f"{self._where}: {status}: {excerpt(_body_text(exc))}") from None
+        except openai.APITimeoutError:
+            raise ProviderError(f"{self._where}: timed out") from None
         except openai.APIConnectionError as exc:
-            refused = refusal_in(exc)
-            reason = str(refused) if refused is not None else "could not connect to the model provider"
-            raise ProviderError(f"{excerpt(reason)} ({self.base_url})") from None
+            raise ProviderError(f"{self._where}: {plain_cause(exc)}") from None
         except openai.APIError as exc:
-            raise ProviderError(f"the model provider's answer is unusable: {excerpt(exc.message)}") from None
+            raise ProviderError(f"{self._where}: its answer is unusable: {excerpt(exc.message)}") from None
+
+    @property
+    def _where(self) -> str:
+        return f"model provider at {self.base_url}"
 
     async def _stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
         messages = list(request.messages)

@@ -98,7 +98,8 @@ def sync_detailed(
     """Register a named agent
 
     Args:
-        body (AgentManifest):
+        body (AgentManifest): An agent: its model, instructions and MCP servers. Fields not listed
+            are refused (400), each one named.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -127,7 +128,8 @@ def sync(
     """Register a named agent
 
     Args:
-        body (AgentManifest):
+        body (AgentManifest): An agent: its model, instructions and MCP servers. Fields not listed
+            are refused (400), each one named.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -151,7 +153,8 @@ async def asyncio_detailed(
     """Register a named agent
 
     Args:
-        body (AgentManifest):
+        body (AgentManifest): An agent: its model, instructions and MCP servers. Fields not listed
+            are refused (400), each one named.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -178,7 +181,8 @@ async def asyncio(
     """Register a named agent
 
     Args:
-        body (AgentManifest):
+        body (AgentManifest): An agent: its model, instructions and MCP servers. Fields not listed
+            are refused (400), each one named.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -112,7 +112,8 @@ def sync_detailed(
 
     Args:
         agent_name (str):
-        body (AgentManifest):
+        body (AgentManifest): An agent: its model, instructions and MCP servers. Fields not listed
+            are refused (400), each one named.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -147,7 +148,8 @@ def sync(
 
     Args:
         agent_name (str):
-        body (AgentManifest):
+        body (AgentManifest): An agent: its model, instructions and MCP servers. Fields not listed
+            are refused (400), each one named.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -177,7 +179,8 @@ async def asyncio_detailed(
 
     Args:
         agent_name (str):
-        body (AgentManifest):
+        body (AgentManifest): An agent: its model, instructions and MCP servers. Fields not listed
+            are refused (400), each one named.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -210,7 +213,8 @@ async def asyncio(
 
     Args:
         agent_name (str):
-        body (AgentManifest):
+        body (AgentManifest): An agent: its model, instructions and MCP servers. Fields not listed
+            are refused (400), each one named.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
