@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -17,7 +18,7 @@ from server.errors import Conflict, NoExecutor, NotFound, SessionNotUsable
 from server.ids import new_turn_id
 from server.store import events as event_log
 from server.store import executors, keys
-from server.store.redis import Store, store_errors
+from server.store.redis import Store, StoreUnavailable, store_errors
 from server.timestamps import now_iso
 
 AUTO, NONE = "auto", "none"
@@ -136,6 +137,29 @@ async def _await_executor(ctx: CallContext) -> str:
         await asyncio.sleep(_EXECUTOR_POLL_SECONDS)
 
 
+@dataclass
+class _Outcome:
+    result: Any = None
+
+
+@asynccontextmanager
+async def _start_outcome(ctx: CallContext, turn_id: str) -> AsyncIterator[_Outcome]:
+    """START_TURN's reply. When the store fails mid-call the reply is unknown (the script may have run,
+    its answer lost): the turn counts as started if it exists, else the request answers 400 "store
+    unavailable". A failed attempt is never followed by another under a new turn id, which could run
+    the client's one request twice; START_TURN's own repeat (redis-py retries once on a broken
+    connection) answers `ok` for a turn it already created."""
+    outcome = _Outcome()
+    try:
+        async with store_errors():
+            yield outcome
+    except StoreUnavailable:
+        async with store_errors():
+            if not await ctx.store.redis.exists(keys.turn(ctx.tenant, turn_id)):
+                raise
+        outcome.result = ["ok"]
+
+
 async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Turn:
     record = await sessions.load(ctx, session_id)
     items: list[dict[str, Any]] = body.get("input") or []
@@ -158,8 +182,8 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
             "created_at": now,
         }
         created = events.turn_created(turn_id, parent.turn_id, items, ctx.caller.subject, now)
-        async with store_errors():
-            result = await ctx.store.scripts.start_turn(
+        async with _start_outcome(ctx, turn_id) as outcome:
+            outcome.result = await ctx.store.scripts.start_turn(
                 keys=[
                     keys.session(ctx.tenant, session_id),
                     keys.turn(ctx.tenant, turn_id),
@@ -189,7 +213,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     keys.executor_cancel_channel(executor),
                 ],
             )
-        match result:
+        match outcome.result:
             case ["ok"]:
                 return Turn.model_validate({**doc, "state": {"status": "running"}})
             case ["missing"]:
