@@ -199,3 +199,37 @@ def test_a_lost_reply_under_finish_turn_records_one_end_and_its_writer_knows_it_
     # The executor's retried FINISH_TURN learned it was the one that ended the turn (before, it got 0,
     # "someone else was first", and the turn went uncounted).
     wait_until(lambda: finished_done() == counted + 1, 10, "the executor counts the turn it finished")
+
+
+def test_a_lost_reply_under_session_delete_answers_204_and_still_cancels_its_running_turn(rig: Rig) -> None:
+    model = {"name": "scripted/echo", "params": {"chunks": 50, "delay_ms": 100}}
+    warm = rig.agent("slow", model)
+    assert rig.api.delete(f"/agents/sessions/{warm}").status_code == 204  # loads DELETE_SESSION
+    session_id = rig.api.post("/agents/sessions", json={"agent_name": "slow"}).json()["data"]["id"]
+    response = rig.start(session_id, TEXT)
+    assert response.status_code == 200, response.text
+    turn_id = response.json()["data"]["id"]
+    rig.proxy.lose_next_reply(sha(lua.DELETE_SESSION))
+
+    deleted = rig.api.delete(f"/agents/sessions/{session_id}")
+
+    assert rig.proxy.lost_replies == 1
+    assert deleted.status_code == 204, deleted.text
+    assert rig.status(turn_id) == "cancelled"
+
+
+def test_lost_replies_under_agent_create_and_replace_answer_as_the_first_run_did(rig: Rig) -> None:
+    manifest = {"name": "first", "model": {"name": "scripted/echo"}}
+    assert rig.api.post("/registry/agents", json=manifest).status_code == 201  # loads CREATE_AGENT
+    assert rig.api.put("/registry/agents/first", json=manifest).status_code == 200  # and REPLACE_AGENT
+
+    rig.proxy.lose_next_reply(sha(lua.CREATE_AGENT))
+    created = rig.api.post("/registry/agents", json={**manifest, "name": "second"})
+    assert rig.proxy.lost_replies == 1
+    assert created.status_code == 201, created.text
+
+    rig.proxy.lose_next_reply(sha(lua.REPLACE_AGENT))
+    replaced = rig.api.put("/registry/agents/second", json={**manifest, "name": "second"})
+    assert rig.proxy.lost_replies == 2
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["data"]["version"] == 2  # one replace, counted once

@@ -261,13 +261,17 @@ return {'idle'}
 # DELETE_SESSION: mark the session unusable and report its running turn in the same step, so no
 # turn can start between the check and the mark (START_TURN refuses a deleted session). Its index
 # entries go too: a listing never shows a deleted session, so it need not read past them.
+# Idempotent by the call's time: `deleted` holds it, so a repeat after a lost reply (same ARGV) answers
+# `ok` with the running turn again (its caller still has to cancel it) rather than "already deleted".
 # KEYS: 1 session hash, 2 the agent's session index, 3 the session owner's session index
 # ARGV: 1 retention seconds for the tombstone, 2 now (ISO), 3 session id
 # Returns: {"missing"} | {"deleted"} | {"ok", running_turn_id or ""}
 DELETE_SESSION = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
-if redis.call('HGET', KEYS[1], 'deleted') then return {'deleted'} end
-redis.call('HSET', KEYS[1], 'deleted', '1', 'updated_at', ARGV[2])
+local deleted = redis.call('HGET', KEYS[1], 'deleted')
+if deleted == ARGV[2] then return {'ok', redis.call('HGET', KEYS[1], 'running') or ''} end
+if deleted then return {'deleted'} end
+redis.call('HSET', KEYS[1], 'deleted', ARGV[2], 'updated_at', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('ZREM', KEYS[3], ARGV[3])
@@ -312,11 +316,17 @@ return redis.call('HSETNX', KEYS[1], 'history', ARGV[1])
 
 # CREATE_AGENT: register a name only if it is free, with its index entry, so two creates of one
 # name cannot both succeed (the loser gets 409).
+# Idempotent by its content and time: a repeat after a lost reply finds the agent exactly as it made
+# it (version 1, same manifest, creator and time) and answers "created" again, not "taken".
 # KEYS: 1 agent hash, 2 agents index zset
 # ARGV: 1 name, 2 manifest JSON, 3 creator subject JSON, 4 now (ISO)
 # Returns: 1 when created, 0 when the name is taken.
 CREATE_AGENT = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local f = redis.call('HMGET', KEYS[1], 'version', 'manifest', 'created_by', 'created_at')
+  if f[1] == '1' and f[2] == ARGV[2] and f[3] == ARGV[3] and f[4] == ARGV[4] then return 1 end
+  return 0
+end
 redis.call('HSET', KEYS[1], 'version', 1, 'manifest', ARGV[2], 'created_by', ARGV[3],
            'created_at', ARGV[4], 'updated_at', ARGV[4])
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
@@ -325,11 +335,15 @@ return 1
 
 # REPLACE_AGENT: bump the version and store the manifest only if the agent still exists, so a
 # replace racing a delete cannot resurrect it.
+# Idempotent by its content and time: a repeat after a lost reply finds its own manifest and time
+# and returns the version it made, instead of counting the one replace twice.
 # KEYS: 1 agent hash
 # ARGV: 1 manifest JSON, 2 now (ISO)
 # Returns: the new version, or 0 when the agent does not exist.
 REPLACE_AGENT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local f = redis.call('HMGET', KEYS[1], 'manifest', 'updated_at', 'version')
+if f[1] == ARGV[1] and f[2] == ARGV[2] then return tonumber(f[3]) end
 local v = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], 'manifest', ARGV[1], 'updated_at', ARGV[2])
 return v
