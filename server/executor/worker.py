@@ -278,6 +278,10 @@ class Worker:
         lease.disarm()
         log.warning("fencing turn %s: %s; cancelling it, a reaper finalises it", turn_id, why)
         task = self._turns.get(turn_id)
+        # The turn's own task (its start-up heartbeat found the lease gone) just stops: cancelling
+        # itself would cut short the finally that acks its inbox entry.
+        if task is asyncio.current_task():
+            return
         if task is not None and turn_id in self._started and turn_id not in self._interrupted:
             self._interrupted.add(turn_id)
             task.cancel(FENCED)
