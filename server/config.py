@@ -253,6 +253,31 @@ class Settings(BaseSettings):
         "executor restarted under the same id within it still finds (and finalises) the turns it held. "
         "Keep it well above executor_ttl_seconds.",
     )
+    # Fencing (ARCHITECTURE.md "Fencing"): an executor cancels a turn whose lease it could not renew
+    # in time itself, before any reaper may finalise the turn, so no side effect follows `turn.done`.
+    heartbeat_timeout_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="Bound on one executor heartbeat (at most executor_ttl_seconds minus the fence "
+        "margin: a slower answer could not renew a lease in time); the next beat is sent instead.",
+    )
+    fence_margin_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="An executor that has not renewed a turn's lease for executor_ttl_seconds minus "
+        "this (at most a quarter of the TTL) cancels the turn itself and writes nothing more for it; "
+        "reapers finalise it once the lease lapses, at the earliest a TTL after the last renewal.",
+    )
+
+    @property
+    def fence_margin(self) -> float:
+        """The fence margin in force: at most a quarter of the TTL, so short test TTLs still work."""
+        return min(self.fence_margin_seconds, self.executor_ttl_seconds / 4)
+
+    @property
+    def heartbeat_timeout(self) -> float:
+        """The heartbeat bound in force: below the time a renewal leaves before the fence fires."""
+        return min(self.heartbeat_timeout_seconds, self.executor_ttl_seconds - self.fence_margin)
 
     # --- Deployment and observability ---
     log_format: Literal["auto", "text", "json"] = Field(

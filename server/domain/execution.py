@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from generated.models import ToolApprovalRequiredEvent, TurnStateDone
 from server import metrics
 from server.domain import events, turn_state
 from server.domain.turn_state import CancelReason, TerminalState
+from server.ids import new_ulid
 from server.store import keys
 from server.store.redis import Store
 from server.timestamps import now_iso
@@ -17,6 +19,27 @@ from server.timestamps import now_iso
 
 class TurnEnded(Exception):
     """The turn left `running` under the executor (another writer finished it): stop working on it."""
+
+
+class OutOfSequence(Exception):
+    """An event's expected sequence number was taken by another event or skipped ahead of the log:
+    someone else appends to this turn, or an append was lost. The turn cannot be trusted to go on."""
+
+
+@dataclass
+class Fence:
+    """An executor's hold on one running turn, shared by its worker and the turn's agent loop."""
+
+    fenced: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set by the worker when it can no longer vouch for the turn's lease: the loop stops at once
+    and writes nothing more for the turn (the reapers finalise it)."""
+    released: bool = False
+    """Set by the loop once the turn's end is recorded (by it or another writer): its lease is gone
+    by design then, which is no reason to fence it."""
+
+    @property
+    def is_set(self) -> bool:
+        return self.fenced.is_set()
 
 
 @dataclass(frozen=True)
@@ -28,6 +51,9 @@ class TurnJob:
     input: list[dict[str, Any]]
     manifest: dict[str, Any]
     cancel_requested: str | None
+    sequence: int
+    """The log's last sequence number when loaded (1: `turn.created`): the executor's event counter
+    starts here (APPEND_EVENT is idempotent by the number it expects)."""
     trace: str | None = None
     """The W3C trace context of the request that created the turn (server/tracing.py)."""
 
@@ -48,6 +74,7 @@ async def load_job(store: Store, tenant: str, turn_id: str) -> TurnJob | None:
         manifest=json.loads(manifest) if manifest else {},
         cancel_requested=fields.get("cancel"),
         trace=fields.get("trace"),
+        sequence=int(fields.get("seq", 1)),
     )
 
 
@@ -57,13 +84,17 @@ async def recorded_cancel(store: Store, tenant: str, turn_id: str) -> CancelReas
     return CancelReason(reason) if reason else None
 
 
-async def append(store: Store, tenant: str, turn_id: str, event_json: str) -> int:
-    sequence: int = await store.scripts.append_event(
-        keys=[keys.turn(tenant, turn_id), keys.turn_events(tenant, turn_id)], args=[event_json]
+async def append(store: Store, tenant: str, turn_id: str, event_json: str, sequence: int) -> int:
+    """APPEND_EVENT as event number `sequence` (the caller's counter + 1); safe to repeat: a retry
+    after a lost reply finds its own event and returns its number without appending it again."""
+    appended: int = await store.scripts.append_event(
+        keys=[keys.turn(tenant, turn_id), keys.turn_events(tenant, turn_id)], args=[event_json, sequence]
     )
-    if not sequence:
+    if appended == 0:
         raise TurnEnded(turn_id)
-    return sequence
+    if appended < 0:
+        raise OutOfSequence(f"event {sequence} of turn {turn_id} does not follow its log")
+    return appended
 
 
 def pending_tool_calls(state: TerminalState) -> list[str]:
@@ -100,7 +131,8 @@ async def finish_turn(
     only_if_lease_lapsed: bool = False,
 ) -> int:
     """FINISH_TURN: the sequence number of `turn.done`, 0 if the turn had ended, -1 if the lease
-    was required to have lapsed and is still held."""
+    was required to have lapsed and is still held. The token names this call, so a retry of it after
+    a lost reply still learns it was the one that finished the turn."""
     now = now_iso()
     sequence: int = await store.scripts.finish_turn(
         keys=[
@@ -119,6 +151,7 @@ async def finish_turn(
             keys.lease_member(tenant, turn_id),
             "1" if only_if_lease_lapsed else "0",
             json.dumps(pending) if (pending := pending_tool_calls(state)) else "",
+            new_ulid(),
         ],
     )
     if sequence > 0:

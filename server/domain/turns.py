@@ -18,6 +18,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -181,6 +182,29 @@ async def _interrupt(ctx: CallContext, turn_id: str) -> None:
         raise ExecutorTimeout(f"{exc.message}; no new turn was created") from exc
 
 
+@dataclass
+class _Outcome:
+    result: Any = None
+
+
+@asynccontextmanager
+async def _start_outcome(ctx: CallContext, turn_id: str) -> AsyncIterator[_Outcome]:
+    """START_TURN's reply. When the store fails mid-call the reply is unknown (the script may have run,
+    its answer lost): the turn counts as started if it exists, else the request answers 400 "store
+    unavailable". A failed attempt is never followed by another under a new turn id, which could run
+    the client's one request twice; START_TURN's own repeat (redis-py retries once on a broken
+    connection) answers `ok` for a turn it already created."""
+    outcome = _Outcome()
+    try:
+        async with store_errors():
+            yield outcome
+    except StoreUnavailable:
+        async with store_errors():
+            if not await ctx.store.redis.exists(keys.turn(ctx.tenant, turn_id)):
+                raise
+        outcome.result = ["ok"]
+
+
 async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Turn:
     record = await sessions.load(ctx, session_id)
     when_busy = if_running(body, record.manifest)
@@ -204,8 +228,8 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
             "created_at": now,
         }
         created = events.turn_created(turn_id, parent.turn_id, items, ctx.caller.subject, now)
-        async with store_errors():
-            result = await ctx.store.scripts.start_turn(
+        async with _start_outcome(ctx, turn_id) as outcome:
+            outcome.result = await ctx.store.scripts.start_turn(
                 keys=[
                     keys.session(ctx.tenant, session_id),
                     keys.turn(ctx.tenant, turn_id),
@@ -236,7 +260,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     tracing.carrier(),
                 ],
             )
-        match result:
+        match outcome.result:
             case ["ok"]:
                 return Turn.model_validate({**doc, "state": {"status": "running"}})
             case ["missing"]:

@@ -33,7 +33,7 @@ from generated.models import (
 from server import logs, tracing
 from server.config import Settings
 from server.domain import events, execution, turn_state
-from server.domain.execution import TurnEnded, TurnJob
+from server.domain.execution import Fence, TurnEnded, TurnJob
 from server.domain.turn_state import CancelReason, TerminalState
 from server.executor import history
 from server.executor.history import Conversation, PendingCall
@@ -61,11 +61,20 @@ class IterationLimit(Exception):
 class TurnRun:
     """One execution of a turn; keeps its token counts so a cancelled turn still reports them."""
 
-    def __init__(self, store: Store, job: TurnJob, settings: Settings, providers: Providers) -> None:
+    def __init__(
+        self,
+        store: Store,
+        job: TurnJob,
+        settings: Settings,
+        providers: Providers,
+        fence: Fence | None = None,
+    ) -> None:
         self.store = store
         self.job = job
         self.settings = settings
         self.providers = providers
+        self.fence = fence or Fence()
+        self._sequence = job.sequence  # the last event number in the log: this turn's own counter
         self.input_tokens = 0
         self.output_tokens = 0
         self.cache_read_tokens = 0
@@ -82,7 +91,14 @@ class TurnRun:
         )
 
     async def _emit(self, event_json: str) -> int:
-        return await execution.append(self.store, self.job.tenant, self.job.turn_id, event_json)
+        """Append the next event. Events are emitted one at a time, so the counter is the number the
+        log gives it, and a repeat of the append (a retry after a lost reply) cannot log it twice."""
+        if self.fence.is_set:
+            raise TurnEnded(self.job.turn_id)
+        self._sequence = await execution.append(
+            self.store, self.job.tenant, self.job.turn_id, event_json, self._sequence + 1
+        )
+        return self._sequence
 
     @property
     def _config(self) -> dict[str, Any]:
@@ -104,14 +120,19 @@ class TurnRun:
                 task = asyncio.current_task()
                 if task is not None:
                     task.uncancel()
+                if self.fence.is_set:
+                    return None  # fenced: the reapers finalise it; nothing more is written here
                 state = self._cancelled(await self._cancel_reason(exc))
             except TurnEnded:
+                self.fence.released = True
                 return None
             except (ToolboxError, ProviderConfigError, IterationLimit) as exc:
                 state = turn_state.failed(now_iso(), str(exc), self.metrics())
             except Exception as exc:
                 log.exception("turn %s failed", self.job.turn_id)
                 state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", self.metrics())
+            if self.fence.is_set:
+                return None
             if await _to_the_end(
                 execution.finish(
                     self.store,
@@ -122,6 +143,7 @@ class TurnRun:
                 )
             ):
                 log.info("turn %s ended %s", self.job.turn_id, state.status)
+            self.fence.released = True
             return state
         finally:
             await _close_quietly(toolbox)
@@ -218,6 +240,8 @@ class TurnRun:
                 conversation.add_tool_result(call.id, content)
 
     async def _run_tool(self, conversation: Conversation, toolbox: Toolbox, call: PendingCall) -> None:
+        if self.fence.is_set:
+            raise TurnEnded(self.job.turn_id)  # no side effect starts once the turn is fenced
         with tracing.execute_tool(call.name, call.id):
             content = await toolbox.call(call.name, call.arguments)
         await self._emit(events.tool_response(call.id, content, now_iso()))
@@ -355,13 +379,26 @@ async def _close_quietly(toolbox: Toolbox) -> None:
 
 
 async def run_turn(
-    store: Store, settings: Settings, providers: Providers, tenant: str, turn_id: str, *, stopping: bool
+    store: Store,
+    settings: Settings,
+    providers: Providers,
+    tenant: str,
+    turn_id: str,
+    *,
+    stopping: bool,
+    fence: Fence | None = None,
 ) -> None:
-    """Load a turn and run it to its terminal state (cancelled at once if a cancel came first)."""
+    """Load a turn and run it to its terminal state (cancelled at once if a cancel came first).
+    Once `fence` is set (the worker lost the turn's lease) nothing more is written for the turn."""
+    hold = fence or Fence()
 
-    async def cancel(reason: CancelReason) -> TerminalState:
-        state = turn_state.cancelled(now_iso(), reason, None)
-        await _to_the_end(execution.finish(store, tenant, turn_id, state, settings.event_retention_seconds))
+    async def cancel(reason: CancelReason) -> TerminalState | None:
+        state: TerminalState | None = None
+        if not hold.is_set:
+            state = turn_state.cancelled(now_iso(), reason, None)
+            retention = settings.event_retention_seconds
+            await _to_the_end(execution.finish(store, tenant, turn_id, state, retention))
+        hold.released = True
         return state
 
     try:
@@ -379,5 +416,5 @@ async def run_turn(
             # The cancel was recorded before this executor started the turn (or it is shutting down).
             state = await cancel(CancelReason(job.cancel_requested or CancelReason.ABANDONED.value))
         else:
-            state = await TurnRun(store, job, settings, providers).execute()
+            state = await TurnRun(store, job, settings, providers, hold).execute()
         tracing.turn_ended(span, state)

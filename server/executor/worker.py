@@ -13,14 +13,23 @@ Shutdown drains: the executor first stops being picked for new turns (one atomic
 draining and unregisters it; START_TURN then refuses it), runs what had already reached its inbox,
 lets running turns finish for up to `shutdown_grace_seconds`, and only then cancels what still runs
 as `cancelled` / `abandoned`. Cancel signals and lease renewals go on throughout.
+
+Fencing: a turn runs only while the executor can vouch for its lease. Each renewal that HEARTBEAT
+confirms moves the turn's fence to (when the renewal was sent) + TTL - margin; a turn whose lease
+HEARTBEAT reports gone, or whose fence passes without a renewal (Redis unreachable, a heartbeat
+hung), has its task cancelled at once — model stream, tool call, MCP session — and nothing more is
+written for it. The lease lapses at the earliest a full TTL after that send, and only then may a
+reaper finalise the turn: so the fence always falls before `turn.done`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
+from collections.abc import Callable
 from typing import cast
 
 from redis.asyncio.client import PubSub
@@ -34,7 +43,7 @@ from server.domain.turn_state import CancelReason, TerminalState
 from server.executor.loop import run_turn
 from server.executor.providers import Providers
 from server.store import executors, keys
-from server.store.redis import Store, StreamEntry
+from server.store.redis import Store, StreamEntry, bounded
 from server.timestamps import now_iso
 
 log = logging.getLogger(__name__)
@@ -46,6 +55,37 @@ _SUBSCRIBE_WAIT_MS = 5000
 # A cancel channel quiet this long gets a PING, so a dead link is noticed within this plus the timeout.
 _CHANNEL_IDLE_SECONDS = 5.0
 _PING = "cancel-channel-alive"
+# The message a fenced turn's task is cancelled with: not a CancelReason, since nothing is recorded.
+FENCED = "fenced"
+
+
+class _Lease:
+    """What the executor knows of its lease on one turn: when its fence falls, and whether it fell."""
+
+    def __init__(self, member: str) -> None:
+        self.member = member
+        self.fence = execution.Fence()
+        self.renewed = False
+        """Set once a heartbeat has confirmed the lease: the turn may start running."""
+        self.gone = False
+        """HEARTBEAT found no live lease: if the turn still runs, no reaper will see it (it scans the
+        leases), so the executor finalises it itself once its task has ended."""
+        self.deadline = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+
+    def extend(self, deadline: float, fence: Callable[[], None]) -> None:
+        """Move the fence to `deadline` (loop time); a late answer to an older beat never moves it back."""
+        self.renewed = True
+        if self.fence.is_set or deadline <= self.deadline:
+            return
+        self.deadline = deadline
+        self.disarm()
+        self._timer = asyncio.get_running_loop().call_at(deadline, fence)
+
+    def disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 class Worker:
@@ -57,6 +97,7 @@ class Worker:
         self._inbox = keys.executor_inbox(self.executor_id)
         self._turns: dict[str, asyncio.Task[None]] = {}
         self._tenants: dict[str, str] = {}
+        self._leases: dict[str, _Lease] = {}
         # Turns whose task has begun running. A task cancelled before its first step never runs
         # its body (no terminal state, no ack), so a cancel only interrupts started tasks; one not
         # yet started sees the recorded request (or the shutdown) when it loads the turn.
@@ -188,15 +229,35 @@ class Worker:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    async def _beat(self) -> None:
-        members = [keys.lease_member(self._tenants[t], t) for t in list(self._turns) if t in self._tenants]
-        await executors.heartbeat(
-            self.store.scripts,
-            self.executor_id,
-            self.settings.executor_ttl_seconds,
-            members,
-            self.settings.executor_inbox_retention_seconds,
-        )
+    async def _beat(self, turn_ids: list[str] | None = None) -> None:
+        """HEARTBEAT, within its own bound, for the turns given (default: every unfenced one). Each
+        lease it confirms has its fence moved to when the beat was sent + TTL - margin: Redis sets the
+        new expiry no earlier than that send, so the fence always falls a margin before the lapse.
+        A lease it reports gone is fenced at once."""
+        leases = {
+            lease.member: turn_id
+            for turn_id in (list(self._leases) if turn_ids is None else turn_ids)
+            if (lease := self._leases.get(turn_id)) is not None
+            and not lease.fence.is_set
+            and not lease.fence.released
+        }
+        sent = asyncio.get_running_loop().time()
+        async with bounded(self.settings.heartbeat_timeout, "a heartbeat"):
+            renewed = await executors.heartbeat(
+                self.store.scripts,
+                self.executor_id,
+                self.settings.executor_ttl_seconds,
+                list(leases),
+                self.settings.executor_inbox_retention_seconds,
+            )
+        deadline = sent + self.settings.executor_ttl_seconds - self.settings.fence_margin
+        for member, turn_id in leases.items():
+            if member in renewed:
+                if (lease := self._leases.get(turn_id)) is not None:
+                    lease.extend(deadline, functools.partial(self._fence, turn_id, "it ran out of lease"))
+            elif (lease := self._leases.get(turn_id)) is not None and not lease.fence.released:
+                lease.gone = True
+                self._fence(turn_id, "its lease is gone")
         self._beat_at = time.monotonic()
 
     async def _heartbeat(self) -> None:
@@ -205,8 +266,28 @@ class Worker:
             try:
                 await self._beat()
             except (RedisError, OSError) as exc:
+                # Nothing else to do here: each turn's fence falls by itself if no renewal comes.
                 metrics.REDIS_ERRORS.labels("executor").inc()
                 log.warning("executor heartbeat failed: %s", exc)
+
+    def _fence(self, turn_id: str, why: str) -> None:
+        """Stop working on a turn whose lease this executor can no longer vouch for: cancel its task
+        (model stream, tool call, MCP session) and write nothing more for it. The reapers finalise it
+        once the lease lapses, which is after now by at least the margin."""
+        lease = self._leases.get(turn_id)
+        if lease is None or lease.fence.is_set or lease.fence.released:
+            return
+        lease.fence.fenced.set()
+        lease.disarm()
+        log.warning("fencing turn %s: %s; cancelling it, a reaper finalises it", turn_id, why)
+        task = self._turns.get(turn_id)
+        # The turn's own task (its start-up heartbeat found the lease gone) just stops: cancelling
+        # itself would cut short the finally that acks its inbox entry.
+        if task is asyncio.current_task():
+            return
+        if task is not None and turn_id in self._started and turn_id not in self._interrupted:
+            self._interrupted.add(turn_id)
+            task.cancel(FENCED)
 
     async def _listen_for_cancels(self) -> None:
         """Hear this executor's cancel channel. Pub/sub waits on purpose, so redis-py's read timeout
@@ -332,10 +413,13 @@ class Worker:
         task = asyncio.create_task(self._execute(tenant, turn_id, entry_id), name=f"turn-{turn_id}")
         self._turns[turn_id] = task
         self._tenants[turn_id] = tenant
+        self._leases[turn_id] = _Lease(keys.lease_member(tenant, turn_id))
 
         def forget(_: asyncio.Task[None]) -> None:
             self._turns.pop(turn_id, None)
             self._tenants.pop(turn_id, None)
+            if (lease := self._leases.pop(turn_id, None)) is not None:
+                lease.disarm()
             self._started.discard(turn_id)
             self._interrupted.discard(turn_id)
 
@@ -348,17 +432,45 @@ class Worker:
             with metrics.TURNS_RUNNING.track_inprogress():
                 await self._run(tenant, turn_id)
         finally:
+            lease = self._leases.get(turn_id)
+            if lease is not None and lease.gone:
+                # As a reaper would, and only now that the task is over: nothing of it follows.
+                await asyncio.shield(self._finalise_lost(tenant, turn_id))
             await asyncio.shield(self._ack(entry_id))
 
     async def _run(self, tenant: str, turn_id: str) -> None:
+        lease = self._leases[turn_id]
         try:
+            if not lease.renewed:
+                # Only a lease a heartbeat confirmed has a known expiry: the fence needs one before
+                # the turn may start (its entry may have waited in the inbox for a while).
+                await self._beat([turn_id])
+            if lease.fence.is_set or not lease.renewed:
+                log.warning("not running turn %s: its lease is gone", turn_id)
+                return
             await run_turn(
-                self.store, self.settings, self.providers, tenant, turn_id, stopping=self._stopping
+                self.store,
+                self.settings,
+                self.providers,
+                tenant,
+                turn_id,
+                stopping=self._stopping,
+                fence=lease.fence,
             )
         except (RedisError, OSError):
             # The lease lapses without heartbeats for this turn, and a reaper finalises it.
             metrics.REDIS_ERRORS.labels("executor").inc()
             log.exception("turn %s could not be run or recorded", turn_id)
+
+    async def _finalise_lost(self, tenant: str, turn_id: str) -> None:
+        """A fenced turn whose lease is gone: finalise it (`abandoned`) if it somehow still runs."""
+        try:
+            if await execution.finalise_orphan(
+                self.store, tenant, turn_id, self.settings.event_retention_seconds
+            ):
+                log.warning("finalised turn %s: its lease was gone while it ran", turn_id)
+        except (RedisError, OSError):
+            log.exception("could not finalise turn %s, whose lease was gone", turn_id)
 
     async def _finish(self, tenant: str, turn_id: str, state: TerminalState) -> None:
         try:

@@ -18,10 +18,11 @@ _RECENT_HEARTBEATS = 3
 
 async def heartbeat(
     scripts: Scripts, executor_id: str, ttl_seconds: float, running: list[str], inbox_retention_seconds: int
-) -> int:
+) -> set[str]:
     """Mark the executor alive, extend the leases (members) of the turns it runs and push back its
-    inbox's expiry."""
-    renewed: int = await scripts.heartbeat(
+    inbox's expiry. Returns the members extended: a lease missing from it is gone (finalised, or
+    lapsed and left to the reapers), and its turn is no longer this executor's to run."""
+    renewed = await scripts.heartbeat(
         keys=[
             keys.executors(),
             keys.leases(),
@@ -30,7 +31,7 @@ async def heartbeat(
         ],
         args=[executor_id, int(ttl_seconds * 1000), inbox_retention_seconds, *running],
     )
-    return renewed
+    return set(cast(list[str], renewed))
 
 
 async def begin_drain(redis: Redis, executor_id: str, ttl_seconds: float) -> None:

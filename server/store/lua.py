@@ -28,6 +28,9 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 # channel): a live executor subscribes before it takes any turn, and a killed one's subscription
 # goes with its connection at once, long before its liveness entry lapses. The caller picks again.
 # The session's index entries live as long as the session does (their TTL follows its own).
+# Idempotent by the turn id (a new id per attempt, so the turn's hash exists only if this very call
+# ran before): a repeat after a lost reply answers `ok` again, not `busy` with its own turn, and
+# changes nothing (the parent's approvals were consumed once, by the first run).
 # KEYS: 1 session hash, 2 turn hash, 3 turn event stream, 4 executor inbox stream, 5 leases zset,
 #       6 parent turn hash (the new turn's own hash for a root turn), 7 executor draining key,
 #       8 the agent's session index, 9 the session owner's session index
@@ -43,6 +46,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 START_TURN = (
     _NOW_MS
     + """
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'ok'} end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
 if redis.call('HGET', KEYS[1], 'deleted') then return {'deleted'} end
 local running = redis.call('HGET', KEYS[1], 'running')
@@ -70,16 +74,29 @@ return {'ok'}
 """
 )
 
-# APPEND_EVENT: give an event the next sequence number and log it, unless the turn already ended,
-# so nothing can follow `turn.done` (a late chunk from a cancelled provider is dropped here).
+# APPEND_EVENT: log an event under the sequence number its writer expects, unless the turn already
+# ended, so nothing can follow `turn.done` (a late chunk from a cancelled provider is dropped here).
 # The sequence number is spliced into the JSON object so the stored event carries it.
+# Idempotent by that number: while a turn runs its executor is the only appender, so it knows the
+# number each event gets (its own counter, from the `seq` it loaded). A repeat after a lost reply
+# finds the number taken by the identical event and returns it, appending nothing; a number taken by
+# a different event, or one past the next, means another writer or a lost append: refused.
 # KEYS: 1 turn hash, 2 turn event stream
-# ARGV: 1 event JSON object without sequence_number
-# Returns: the sequence number, or 0 when the turn is no longer running.
+# ARGV: 1 event JSON object without sequence_number, 2 the sequence number it is to get
+# Returns: the sequence number, 0 when the turn is no longer running, -1 when the number does not fit
+#          (taken by another event, or not the next).
 APPEND_EVENT = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
-local n = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local n = tonumber(ARGV[2])
 local body = '{"sequence_number":' .. n .. ',' .. string.sub(ARGV[1], 2)
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+if n <= seq then
+  local stored = redis.call('XRANGE', KEYS[2], '0-' .. n, '0-' .. n)
+  if stored[1] and stored[1][2][2] == body then return n end
+  return -1
+end
+if n ~= seq + 1 then return -1 end
+redis.call('HSET', KEYS[1], 'seq', n)
 redis.call('XADD', KEYS[2], '0-' .. n, 'e', body)
 return n
 """
@@ -92,17 +109,24 @@ return n
 # aimed at a dead executor), so a live executor's turn is never finalised behind its back.
 # A turn paused for approvals records the tool call ids it waits on (`pending`) in the same step,
 # so the next turn's approvals are checked against exactly what the terminal state lists.
+# Idempotent by the turn id (terminal once) and the caller's token (new for each call, `finished_by`
+# on the turn): a repeat after a lost reply writes nothing and returns the sequence number its first
+# run got, so the winner still learns it won; any other later caller gets 0.
 # KEYS: 1 turn hash, 2 turn event stream, 3 session hash, 4 leases zset
 # ARGV: 1 status, 2 state JSON, 3 turn.done event JSON without sequence_number, 4 turn id,
 #       5 retention seconds, 6 now (ISO), 7 lease member, 8 "1" to require a lapsed lease,
-#       9 pending tool call ids as a JSON list ("" for none)
+#       9 pending tool call ids as a JSON list ("" for none), 10 the caller's token
 # Returns: the sequence number of turn.done, 0 when the turn had already ended, -1 when the lease
 #          was required to have lapsed and has not.
 FINISH_TURN = (
     _NOW_MS
     + """
-if redis.call('HGET', KEYS[1], 'status') ~= 'running' then
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'running' then
   redis.call('ZREM', KEYS[4], ARGV[7])
+  if status and redis.call('HGET', KEYS[1], 'finished_by') == ARGV[10] then
+    return tonumber(redis.call('HGET', KEYS[1], 'seq'))
+  end
   return 0
 end
 if ARGV[8] == '1' then
@@ -110,7 +134,7 @@ if ARGV[8] == '1' then
   if expiry and tonumber(expiry) > now then return -1 end
 end
 local n = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'state', ARGV[2])
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'state', ARGV[2], 'finished_by', ARGV[10])
 if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'pending', ARGV[9]) end
 local body = '{"sequence_number":' .. n .. ',' .. string.sub(ARGV[3], 2)
 redis.call('XADD', KEYS[2], '0-' .. n, 'e', body)
@@ -125,16 +149,19 @@ return n
 """
 )
 
-# HEARTBEAT: an executor proves it is alive and extends the lease of every turn it runs. XX: a
-# lease already finalised by a reaper (removed) is not resurrected. A draining executor keeps its
-# turns' leases but is not registered again (it must not be picked for new turns).
+# HEARTBEAT: an executor proves it is alive and extends the lease of every turn it runs, and learns
+# which it still holds. Only a lease that has not lapsed is extended: one finalised by a reaper
+# (removed) is not resurrected, and one past its expiry belongs to the reapers already, so an
+# executor can never take back a turn it may have been fenced from (and a reaper that sees a lease
+# lapsed can always finalise it). A draining executor keeps its turns' leases but is not registered
+# again (it must not be picked for new turns).
 # Housekeeping rides along: members of the executors zset that lapsed over a TTL ago (dead
 # executors) are dropped, and the zset expires a TTL after its newest member lapses (when every
 # executor is gone); the inbox's TTL is pushed back, so a dead executor's inbox expires a while after
 # its last heartbeat, but a restart under the same id within that time still finds its entries.
 # KEYS: 1 executors zset, 2 leases zset, 3 executor draining key, 4 executor inbox stream
 # ARGV: 1 executor id, 2 ttl ms, 3 inbox retention seconds, 4.. lease members of its running turns
-# Returns: the number of leases extended.
+# Returns: the lease members it extended (the others are gone: their turns are not this executor's).
 HEARTBEAT = (
     _NOW_MS
     + """
@@ -145,9 +172,13 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - ttl))
 local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if newest[2] then redis.call('PEXPIREAT', KEYS[1], tonumber(newest[2]) + ttl) end
 redis.call('EXPIRE', KEYS[4], ARGV[3])
-local renewed = 0
+local renewed = {}
 for i = 4, #ARGV do
-  renewed = renewed + redis.call('ZADD', KEYS[2], 'XX', 'CH', expiry, ARGV[i])
+  local held = redis.call('ZSCORE', KEYS[2], ARGV[i])
+  if held and tonumber(held) > now then
+    redis.call('ZADD', KEYS[2], 'XX', expiry, ARGV[i])
+    renewed[#renewed + 1] = ARGV[i]
+  end
 end
 return renewed
 """
@@ -201,6 +232,9 @@ return {recent, other}
 # subscribes before taking any turn), so nobody hearing means the executor is gone.
 # The message is `<turn id> <recorded reason>`: the executor cancels with the reason that won
 # without reading it back (a client's cancel, or a next turn's interrupt).
+# Idempotent as it stands: a repeat keeps the first reason (HSETNX) and publishes again, which the
+# executor ignores (it interrupts a turn's task once); a turn that ended in between answers 0, which
+# the caller reads as "terminal", as it is.
 # KEYS: 1 turn hash
 # ARGV: 1 reason, 2 executor cancel channel, 3 turn id
 # Returns: 0 when the turn already ended, else 1 + the number of processes that heard the signal.
@@ -216,6 +250,8 @@ return 1 + redis.call('PUBLISH', ARGV[2], ARGV[3] .. ' ' .. reason)
 # drop and run the calls the cancel meant to drop (START_TURN consumes `pending` in its own step).
 # Given a turn id, only that turn's, if it is still the last: a turn that paused just before the
 # cancel reached it loses its approvals too, but a turn started after the cancel is left alone.
+# Idempotent as it stands: HDEL of a field already deleted changes nothing, and the answer is the
+# session's state at the repeat, which is as current as the first.
 # KEYS: 1 session hash
 # ARGV: 1 turn key prefix, 2 turn id ("" for the session's last turn)
 # Returns: {"running", turn id} (nothing dropped) | {"idle"}
@@ -230,13 +266,17 @@ return {'idle'}
 # DELETE_SESSION: mark the session unusable and report its running turn in the same step, so no
 # turn can start between the check and the mark (START_TURN refuses a deleted session). Its index
 # entries go too: a listing never shows a deleted session, so it need not read past them.
+# Idempotent by the call's time: `deleted` holds it, so a repeat after a lost reply (same ARGV) answers
+# `ok` with the running turn again (its caller still has to cancel it) rather than "already deleted".
 # KEYS: 1 session hash, 2 the agent's session index, 3 the session owner's session index
 # ARGV: 1 retention seconds for the tombstone, 2 now (ISO), 3 session id
 # Returns: {"missing"} | {"deleted"} | {"ok", running_turn_id or ""}
 DELETE_SESSION = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
-if redis.call('HGET', KEYS[1], 'deleted') then return {'deleted'} end
-redis.call('HSET', KEYS[1], 'deleted', '1', 'updated_at', ARGV[2])
+local deleted = redis.call('HGET', KEYS[1], 'deleted')
+if deleted == ARGV[2] then return {'ok', redis.call('HGET', KEYS[1], 'running') or ''} end
+if deleted then return {'deleted'} end
+redis.call('HSET', KEYS[1], 'deleted', ARGV[2], 'updated_at', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('ZREM', KEYS[3], ARGV[3])
@@ -281,11 +321,17 @@ return redis.call('HSETNX', KEYS[1], 'history', ARGV[1])
 
 # CREATE_AGENT: register a name only if it is free, with its index entry, so two creates of one
 # name cannot both succeed (the loser gets 409).
+# Idempotent by its content and time: a repeat after a lost reply finds the agent exactly as it made
+# it (version 1, same manifest, creator and time) and answers "created" again, not "taken".
 # KEYS: 1 agent hash, 2 agents index zset
 # ARGV: 1 name, 2 manifest JSON, 3 creator subject JSON, 4 now (ISO)
 # Returns: 1 when created, 0 when the name is taken.
 CREATE_AGENT = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local f = redis.call('HMGET', KEYS[1], 'version', 'manifest', 'created_by', 'created_at')
+  if f[1] == '1' and f[2] == ARGV[2] and f[3] == ARGV[3] and f[4] == ARGV[4] then return 1 end
+  return 0
+end
 redis.call('HSET', KEYS[1], 'version', 1, 'manifest', ARGV[2], 'created_by', ARGV[3],
            'created_at', ARGV[4], 'updated_at', ARGV[4])
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
@@ -294,11 +340,15 @@ return 1
 
 # REPLACE_AGENT: bump the version and store the manifest only if the agent still exists, so a
 # replace racing a delete cannot resurrect it.
+# Idempotent by its content and time: a repeat after a lost reply finds its own manifest and time
+# and returns the version it made, instead of counting the one replace twice.
 # KEYS: 1 agent hash
 # ARGV: 1 manifest JSON, 2 now (ISO)
 # Returns: the new version, or 0 when the agent does not exist.
 REPLACE_AGENT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local f = redis.call('HMGET', KEYS[1], 'manifest', 'updated_at', 'version')
+if f[1] == ARGV[1] and f[2] == ARGV[2] then return tonumber(f[3]) end
 local v = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], 'manifest', ARGV[1], 'updated_at', ARGV[2])
 return v
