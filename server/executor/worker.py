@@ -444,7 +444,20 @@ class Worker:
             if not lease.renewed:
                 # Only a lease a heartbeat confirmed has a known expiry: the fence needs one before
                 # the turn may start (its entry may have waited in the inbox for a while).
-                await self._beat([turn_id])
+                try:
+                    await self._beat([turn_id])
+                except asyncio.CancelledError as exc:
+                    # Cancelled before it started (a cancel right after create-turn): nothing of the
+                    # turn ran, so record the cancel now; the terminal-once FINISH_TURN makes that safe
+                    # whatever the lease says.
+                    task = asyncio.current_task()
+                    if task is not None:
+                        task.uncancel()
+                    reason = CancelReason(exc.args[0]) if exc.args else CancelReason.CLIENT_CANCELLED
+                    await asyncio.shield(
+                        self._finish(tenant, turn_id, turn_state.cancelled(now_iso(), reason, None))
+                    )
+                    return
             if lease.fence.is_set or not lease.renewed:
                 log.warning("not running turn %s: its lease is gone", turn_id)
                 return

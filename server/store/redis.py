@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import sys
+import types
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TypeVar, cast
 
 from redis.asyncio import Redis
+from redis.asyncio import connection as redis_connection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -21,6 +24,27 @@ from server.store.embedded import EmbeddedRedis
 from server.store.lua import Scripts
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _keep_cancellations_on_socket_writes() -> None:
+    """redis-py bounds each socket write with `asyncio.wait_for`, which on Python 3.11 loses a task's
+    cancellation when the write finishes as the cancel arrives (CPython gh-86296, fixed in 3.12 by
+    building wait_for on `asyncio.timeout`). A turn's cancel landing on an executor's Redis write was
+    then swallowed and the turn ran on (a 424). Its connection module gets 3.12's wait_for."""
+    if sys.version_info >= (3, 12):
+        return
+
+    async def wait_for(awaitable: Awaitable[T], timeout: float | None) -> T:  # noqa: ASYNC109
+        async with asyncio.timeout(timeout):
+            return await awaitable
+
+    patched = {name: getattr(asyncio, name) for name in dir(asyncio) if not name.startswith("__")}
+    patched["wait_for"] = wait_for
+    setattr(redis_connection, "asyncio", types.SimpleNamespace(**patched))  # noqa: B010
+
+
+_keep_cancellations_on_socket_writes()
 
 
 # redis-py types replies as `bytes | str` whatever `decode_responses` says; these name what our
