@@ -203,7 +203,7 @@ async def cancel(ctx: CallContext, session_id: str) -> bool:
     found = await _drop_pending(ctx, session_id, "")
     if found is None:
         return False
-    await _cancel_turn(ctx, found)
+    await cancel_turn(ctx, found)
     await _drop_pending(ctx, session_id, found)  # it may have paused for approvals as the cancel came
     return True
 
@@ -217,12 +217,15 @@ async def _drop_pending(ctx: CallContext, session_id: str, turn_id: str) -> str 
     return str(result[1]) if result[0] == "running" else None
 
 
-async def _cancel_turn(ctx: CallContext, turn_id: str) -> None:
+async def cancel_turn(
+    ctx: CallContext, turn_id: str, reason: CancelReason = CancelReason.CLIENT_CANCELLED
+) -> None:
+    """Cancel one turn and return once its terminal state is recorded (424 past the bound)."""
     await cancellation.request_and_wait(
         ctx.store,
         ctx.tenant,
         turn_id,
-        CancelReason.CLIENT_CANCELLED,
+        reason,
         ctx.settings.cancel_timeout_seconds,
         lease_check_seconds=ctx.settings.heartbeat_seconds,
         retention_seconds=ctx.settings.event_retention_seconds,
@@ -249,4 +252,4 @@ async def delete(ctx: CallContext, session_id: str) -> None:
                 f"session {session_id!r} was deleted and is no longer usable", param="sessionId"
             )
         case ["ok", running] if running:
-            await _cancel_turn(ctx, running)
+            await cancel_turn(ctx, running)

@@ -24,7 +24,6 @@ from typing import Any, cast
 
 from generated.models import AgentRuntimeConfig, Turn
 from server import tracing
-from server.domain import cancel as cancellation
 from server.domain import events, pagination, sessions
 from server.domain.context import CallContext
 from server.domain.turn_state import CancelReason, is_terminal
@@ -169,15 +168,7 @@ async def _interrupt(ctx: CallContext, turn_id: str) -> None:
     FINISH_TURN also releases the session's `running` lock). The cancel endpoint's path: a dead
     executor's turn is finalised here, a live but silent one answers 424 and no turn is created."""
     try:
-        await cancellation.request_and_wait(
-            ctx.store,
-            ctx.tenant,
-            turn_id,
-            CancelReason.CANCELLED_FOR_NEXT_TURN,
-            ctx.settings.cancel_timeout_seconds,
-            lease_check_seconds=ctx.settings.heartbeat_seconds,
-            retention_seconds=ctx.settings.event_retention_seconds,
-        )
+        await sessions.cancel_turn(ctx, turn_id, CancelReason.CANCELLED_FOR_NEXT_TURN)
     except ExecutorTimeout as exc:
         raise ExecutorTimeout(f"{exc.message}; no new turn was created") from exc
 
