@@ -31,6 +31,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from contract_tests.fakes import mcp_server
+from contract_tests.faults import RedisServer
 from contract_tests.harness import ApiProcess, AppThread, ExecutorProcess, wait_until
 from contract_tests.sse import BackgroundStream, read_frames
 from server.store import keys
@@ -343,9 +344,15 @@ def receiver() -> Iterator[OtlpReceiver]:
 
 
 def test_an_api_replica_and_an_executor_export_one_trace_over_otlp(
-    redis_url: str, receiver: OtlpReceiver
+    tmp_path: Path, receiver: OtlpReceiver
 ) -> None:
-    """Two processes, as deployed: the executor's spans continue the replica's request trace."""
+    """Two processes, as deployed: the executor's spans continue the replica's request trace. On a
+    Redis of their own, so no other test's executor (which exports nothing) can be picked for the turn."""
+    with RedisServer(tmp_path) as private:
+        _export_one_trace(private.url, receiver)
+
+
+def _export_one_trace(redis_url: str, receiver: OtlpReceiver) -> None:
     env = {
         "HARNESS_REDIS_URL": redis_url,
         "HARNESS_OTEL_ENABLED": "true",
