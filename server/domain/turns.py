@@ -399,11 +399,12 @@ async def stream(fanout: Fanout, tenant: str, turn_id: str, after: int) -> Async
         log.info("stream of turn %s ends before its first event: %s", turn_id, exc or "Redis timed out")
         return
     seq = int(last or 0)
+    log_key = keys.turn_events(tenant, turn_id)
     if status is not None and is_terminal(status):
         # Everything is in the log already: no live feed needed.
-        events = fanout.replay(tenant, turn_id, after) if after < seq else None
+        events = fanout.replay(log_key, after) if after < seq else None
     else:
-        events = fanout.follow(tenant, turn_id, after, seq)
+        events = fanout.follow(log_key, after, seq)
     if events is not None:
         async for event in events:
             yield event

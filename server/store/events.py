@@ -41,14 +41,3 @@ async def exists(redis: Redis, tenant: str, turn_id: str) -> bool:
 def sequence_of(entry_id: str) -> int:
     """The sequence number an entry id `0-<n>` stands for."""
     return int(entry_id.partition("-")[2])
-
-
-async def read_between(
-    redis: Redis, tenant: str, turn_id: str, after: int, upto: int | None, count: int
-) -> list[dict[str, Any]]:
-    """At most `count` events with `after` < sequence number <= `upto` (no upper bound: None)."""
-    high = "+" if upto is None else keys.event_stream_id(upto)
-    entries = await xrange(
-        redis, keys.turn_events(tenant, turn_id), f"({keys.event_stream_id(after)}", high, count=count
-    )
-    return decode(entries)

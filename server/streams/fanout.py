@@ -1,13 +1,26 @@
-"""One blocking read per zone feeds every SSE stream this replica serves.
+"""Blocking reads shared by every SSE stream this replica serves, a few hundred logs each.
 
-Why one multiplexed reader (an XREAD BLOCK naming every watched turn's log, on a connection of its
-own) rather than one reader per turn: a held stream then costs no Redis connection at all, whether
-10,000 streams follow one turn or 10,000 turns; a reader per turn would still hold a connection per
-followed turn, and `maxclients` would cap the turns a replica can stream. What it costs instead:
-each read names every watched log (O(watched turns) per read, for Redis and for us), and a newly
-watched turn must wake the read in flight, which names only the logs watched when it was sent. The
-wake is CLIENT UNBLOCK from the ordinary pool: one round trip per newly watched turn (none per
-subscriber), retried until the read in flight names it.
+Why multiplexed readers (XREAD BLOCK naming many watched turns' logs, each on a connection of its
+own) rather than one reader per stream: a held stream costs no Redis connection, whether 10,000
+streams follow one turn or 10,000 turns; the connections are per *reader*, and a reader names up
+to `MAX_LOGS_PER_READ` logs.
+
+Why not one reader naming every log (as before): each read names what it watches, so with N
+watched turns every wake (a delta on any of them, a newly watched turn) re-issued an XREAD of N
+keys, O(N) for Redis to block and unblock and for us to build, and cancel latency grew with the
+streams held. Split, a wake re-issues one reader's read of at most 256 logs; the others stay
+blocked. In a cluster a read may not cross hash slots (and a session's keys share its slot), so
+readers are per slot (`server/store/logs.py` says which logs may share one).
+
+What a replica holds, per Redis node: one blocking connection per reader. On one standalone Redis
+that is ceil(watched turns / 256) (10,000 followed turns: 40). In a cluster it is one per watched
+slot on that node (more only past 256 watched logs in one slot): about one per session with a
+followed turn, since a session's keys share its slot. Plus the zone's ordinary pool for the
+replays and the wake-ups.
+
+A newly watched turn must wake the read in flight of its reader, which names only the logs watched
+when it was sent: CLIENT UNBLOCK (on the reader's node) from the ordinary pool, one round trip per
+newly watched turn (none per subscriber), retried until the read in flight names it.
 
 A subscriber joins at the watch's position P (the last entry the reader handed out): it replays
 (its own position, P] from the log with XRANGE (ordinary pool, in bounded pages) while the live
@@ -20,10 +33,12 @@ bounded buffer each; one whose buffer would overflow leaves the live feed, drain
 re-joins from its own position (replaying from the log what it missed). The client sees nothing
 but a slower stream; the log is the buffer of last resort.
 
-When the read fails (Redis refused, or no answer within the block plus a grace: hung or
-blackholed), every stream it fed ends after its last complete event, and one warning is logged;
-clients resume with Last-Event-ID, on this replica or another. A watched log that has gone quiet for
-a block is checked to still exist: a stream whose log expired ends.
+When a read fails (its node refused, or no answer within the block plus a grace: hung, blackholed,
+or failed over), every stream that reader fed ends after its last complete event, and a warning is
+logged; clients resume with Last-Event-ID, on this replica or another, and the next reader asks
+the cluster where the slot lives now. A slot that moved (MOVED, or ASK/TRYAGAIN while it migrates)
+ends nothing: the reader reads the same positions again from the slot's new node. A watched log
+that has gone quiet for a block is checked to still exist: a stream whose log expired ends.
 """
 
 from __future__ import annotations
@@ -37,27 +52,19 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 
-from redis.asyncio import ConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
-
 from server import metrics
 from server.config import Settings
-from server.store import events as event_log
-from server.store import keys
-from server.store.redis import Store, StreamEntry, xread
+from server.store.logs import LOST_ERRORS, MAX_LOGS_PER_READ, LogRead, LogReader, Logs, Rerouted
+from server.store.redis import Store
 
 log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
 T = TypeVar("T")
-READ_COUNT = 256
-"""Entries per watched log per read, and per replay page: bounds one reply's size."""
 _WAKE_ATTEMPTS = 50
 _WAKE_RETRY_SECONDS = 0.002
-# What the reader's own connection copies from the zone's pool: where Redis is and how to log in.
-_ADDRESS_FIELDS = {"host", "port", "db", "username", "password", "path", "client_name", "protocol"}
+_REROUTES = 5
+"""Redirections in a row (without a read in between) before a reader's streams end as lost."""
 
 
 class Ending(Enum):
@@ -107,12 +114,13 @@ class Subscriber:
 
 @dataclass(eq=False)
 class Watch:
-    """One turn's log as the reader follows it."""
+    """One turn's log as its reader follows it."""
 
     key: str
     position: int
     """Sequence number of the last entry handed out (or where the watch started)."""
     checked_at: float
+    reader: Reader
     subscribers: set[Subscriber] = field(default_factory=set)
 
 
@@ -124,26 +132,28 @@ class Fanout:
         self.block_seconds = settings.stream_block_seconds
         self.grace_seconds = settings.stream_read_grace_seconds
         self.buffer = settings.stream_buffer_events
+        self.logs = Logs(
+            store.redis,
+            connect_seconds=self.grace_seconds,
+            read_seconds=self.block_seconds + self.grace_seconds,
+        )
         self._watches: dict[str, Watch] = {}
-        self._reader: asyncio.Task[None] | None = None
-        self._reader_id: int | None = None
-        self._reading: dict[str, Watch] = {}
-        """The watches the read in flight names (empty between reads)."""
-        self._waker: asyncio.Task[None] | None = None
-        self._stale = False
+        self._readers: dict[int | None, list[Reader]] = {}
+        """By group (a slot in a cluster; None on one Redis), each naming at most 256 logs."""
+        self._loss_logged_at = float("-inf")
         self._closed = False
 
-    async def follow(self, tenant: str, turn_id: str, after: int, last_seq: int) -> AsyncIterator[Event]:
-        """Events after `after` until `turn.done` (which ends the stream even when `after` is past
-        it); `last_seq` is the turn's `seq` as read before, where a new watch starts at the latest."""
-        key = keys.turn_events(tenant, turn_id)
+    async def follow(self, log_key: str, after: int, last_seq: int) -> AsyncIterator[Event]:
+        """The events of the turn log `log_key` after `after` until `turn.done` (which ends the
+        stream even when `after` is past it); `last_seq` is the turn's `seq` as read before, where a
+        new watch starts at the latest."""
         position = after
         subscriber = Subscriber(self.buffer)
         try:
             while True:
-                joined = self._join(key, subscriber, min(position, last_seq))
+                joined = self._join(log_key, subscriber, min(position, last_seq))
                 while position < joined:
-                    page = await self._replay(tenant, turn_id, position, joined)
+                    page = await self._replay(log_key, position, joined)
                     if not page:
                         return  # Redis lost, or the log went away under us
                     for event in page:
@@ -164,14 +174,14 @@ class Fanout:
                         position = item["sequence_number"]
                     if item["type"] == "turn.done":
                         return
-                self._leave(key, subscriber)
+                self._leave(log_key, subscriber)
                 subscriber = Subscriber(self.buffer)
         finally:
-            self._leave(key, subscriber)
+            self._leave(log_key, subscriber)
 
-    async def replay(self, tenant: str, turn_id: str, after: int) -> AsyncIterator[Event]:
+    async def replay(self, log_key: str, after: int) -> AsyncIterator[Event]:
         """A finished turn's events after `after`, from its log alone: nothing live is left."""
-        while page := await self._replay(tenant, turn_id, after, None):
+        while page := await self._replay(log_key, after, None):
             for event in page:
                 yield event
                 if event["type"] == "turn.done":
@@ -183,14 +193,12 @@ class Fanout:
         async with asyncio.timeout(self.grace_seconds):
             return await command
 
-    async def _replay(self, tenant: str, turn_id: str, after: int, upto: int | None) -> list[Event] | None:
+    async def _replay(self, log_key: str, after: int, upto: int | None) -> list[Event] | None:
         gauge = metrics.SSE_REDIS_READS.labels("replay")
         gauge.inc()
         try:
-            return await self.bounded(
-                event_log.read_between(self.store.redis, tenant, turn_id, after, upto, READ_COUNT)
-            )
-        except (RedisError, OSError) as exc:
+            return await self.bounded(self.logs.replay(log_key, after, upto))
+        except (*LOST_ERRORS, TimeoutError) as exc:
             log.info("a stream's replay failed (%s: %s); it ends, resumable", type(exc).__name__, exc)
             return None
         finally:
@@ -204,13 +212,29 @@ class Fanout:
             return start
         watch = self._watches.get(key)
         if watch is None:
-            watch = self._watches[key] = Watch(key, start, asyncio.get_running_loop().time())
+            reader = self._reader_with_room(self.logs.group_of(key))
+            watch = self._watches[key] = Watch(key, start, asyncio.get_running_loop().time(), reader)
             metrics.SSE_TURNS_WATCHED.inc()
-            self._wake()
+            reader.add(watch)
         watch.subscribers.add(subscriber)
-        if self._reader is None:
-            self._reader = asyncio.create_task(self._run())
         return watch.position
+
+    def _reader_with_room(self, group: int | None) -> Reader:
+        readers = self._readers.setdefault(group, [])
+        for reader in readers:
+            if len(reader.watches) < MAX_LOGS_PER_READ:
+                return reader
+        reader = Reader(self, group)
+        readers.append(reader)
+        return reader
+
+    def _retire(self, reader: Reader) -> None:
+        """A reader with nothing left to watch goes (its task has ended)."""
+        readers = self._readers.get(reader.group, [])
+        if reader in readers:
+            readers.remove(reader)
+            if not readers:
+                del self._readers[reader.group]
 
     def _leave(self, key: str, subscriber: Subscriber) -> None:
         watch = self._watches.get(key)
@@ -223,114 +247,143 @@ class Fanout:
         if self._watches.get(watch.key) is watch:
             del self._watches[watch.key]
             metrics.SSE_TURNS_WATCHED.dec()
+        if watch.reader.watches.get(watch.key) is watch:
+            del watch.reader.watches[watch.key]
 
-    def _deliver(self, watch: Watch, entries: list[StreamEntry]) -> None:
-        events = event_log.decode(entries)
-        watch.position = event_log.sequence_of(entries[-1][0])
+    def _deliver(self, watch: Watch, read: LogRead) -> None:
+        watch.position = read.last
         for subscriber in list(watch.subscribers):
-            if not subscriber.offer(events):
+            if not subscriber.offer(read.events):
                 watch.subscribers.discard(subscriber)
-        if not watch.subscribers or events[-1]["type"] == "turn.done":
+        if not watch.subscribers or read.events[-1]["type"] == "turn.done":
             self._drop(watch)  # nothing follows turn.done: a later joiner replays it from the log
 
-    def _lose_all(self, exc: BaseException) -> None:
-        streams = sum(len(w.subscribers) for w in self._watches.values())
-        log.warning(
+    def _end(self, watches: list[Watch], why: Ending) -> None:
+        for watch in watches:
+            for subscriber in watch.subscribers:
+                subscriber.end(why)
+            self._drop(watch)
+
+    def _lose(self, reader: Reader, exc: BaseException) -> None:
+        """A reader's node is lost: its streams end; one warning per block period, however many
+        readers (all of a standalone Redis's fail together)."""
+        watches = list(reader.watches.values())
+        now = asyncio.get_running_loop().time()
+        level = logging.WARNING if now - self._loss_logged_at >= self.block_seconds else logging.INFO
+        if level == logging.WARNING:
+            self._loss_logged_at = now
+        log.log(
+            level,
             "lost Redis of zone %r (%s: %s): ending %d streams after their last complete event; "
             "clients resume with Last-Event-ID",
             self.store.zone.name,
             type(exc).__name__,
             exc,
-            streams,
+            sum(len(w.subscribers) for w in watches),
         )
         metrics.REDIS_ERRORS.labels("stream").inc()
-        for watch in list(self._watches.values()):
-            for subscriber in watch.subscribers:
-                subscriber.end(Ending.LOST)
-            self._drop(watch)
+        self._end(watches, Ending.LOST)
+        self.logs.lost()
 
-    # --- the reader ---
+    async def close(self) -> None:
+        self._closed = True
+        for readers in list(self._readers.values()):
+            for reader in list(readers):
+                await reader.stop()
+        self._end(list(self._watches.values()), Ending.LOST)
 
-    def _connect(self) -> Redis:
-        """A connection of the reader's own, outside both pools, with a read timeout above its block:
-        no answer by then means Redis is lost, and the streams end rather than stall."""
-        zone = self.store.redis.connection_pool
-        address = {
-            k: v for k, v in zone.connection_kwargs.items() if k in _ADDRESS_FIELDS or k.startswith("ssl")
-        }
-        pool = ConnectionPool(
-            connection_class=zone.connection_class,
-            max_connections=1,
-            decode_responses=True,
-            socket_connect_timeout=self.grace_seconds,
-            socket_timeout=self.block_seconds + self.grace_seconds,
-            health_check_interval=0,
-            # A silent reconnect would change the client id the wake-ups name: fail instead.
-            retry=Retry(NoBackoff(), 0),
-            **address,
-        )
-        return Redis.from_pool(pool)
+
+class Reader:
+    """One XREAD BLOCK naming at most MAX_LOGS_PER_READ logs of one group, on a connection of its
+    own to the node that holds them; a newly watched log wakes this reader alone."""
+
+    def __init__(self, fanout: Fanout, group: int | None) -> None:
+        self.fanout = fanout
+        self.group = group
+        self.watches: dict[str, Watch] = {}
+        self._reading: dict[str, Watch] = {}
+        """The watches the read in flight names (empty between reads)."""
+        self._connection: LogReader | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._waker: asyncio.Task[None] | None = None
+        self._stale = False
+        self._reroutes = 0
+
+    def add(self, watch: Watch) -> None:
+        self.watches[watch.key] = watch
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+        else:
+            self._wake()
 
     async def _run(self) -> None:
+        fanout = self.fanout
         try:
-            while self._watches and not self._closed:
-                await self._session()
+            while self.watches and not fanout._closed:
+                try:
+                    await self._session()
+                except Rerouted as exc:
+                    self._reroutes += 1
+                    if self._reroutes > _REROUTES:
+                        fanout._lose(self, exc)
+                        continue
+                    log.info("a stream reader's slot moved (%s): reading it where it is now", exc)
+                    try:
+                        await fanout.logs.rerouted(exc)
+                    except (*LOST_ERRORS, TimeoutError) as lost:
+                        fanout._lose(self, lost)
+                except (*LOST_ERRORS, TimeoutError) as exc:
+                    fanout._lose(self, exc)
         finally:
-            self._reader = None
+            self._task = None
+            if not self.watches or fanout._closed:
+                fanout._retire(self)
 
     async def _session(self) -> None:
-        client = self._connect()
+        # Every log of the reader is in one slot: any of them routes the connection.
+        self._connection = await self.fanout.logs.open_reader(next(iter(self.watches)))
         try:
-            self._reader_id = int(await client.client_id())
-            while self._watches and not self._closed:
-                await self._read(client)
-        except (RedisError, OSError) as exc:
-            self._lose_all(exc)
+            while self.watches and not self.fanout._closed:
+                await self._read(self._connection)
         finally:
-            self._reader_id = None
+            connection, self._connection = self._connection, None
             with contextlib.suppress(Exception):
-                async with asyncio.timeout(1):
-                    await client.aclose()
+                await connection.close()
 
-    async def _read(self, client: Redis) -> None:
-        issued = {key: (watch, watch.position) for key, watch in self._watches.items()}
+    async def _read(self, connection: LogReader) -> None:
+        issued = {key: (watch, watch.position) for key, watch in self.watches.items()}
         self._reading = {key: watch for key, (watch, _) in issued.items()}
         gauge = metrics.SSE_REDIS_READS.labels("blocking")
         gauge.inc()
         try:
-            reply = await xread(
-                client,
-                {key: keys.event_stream_id(position) for key, (_, position) in issued.items()},
-                block_ms=int(self.block_seconds * 1000),
-                count=READ_COUNT,
+            reads = await connection.read(
+                {key: position for key, (_, position) in issued.items()},
+                block_ms=int(self.fanout.block_seconds * 1000),
             )
         finally:
             self._reading = {}
             gauge.dec()
+        self._reroutes = 0
         now = asyncio.get_running_loop().time()
-        for key, entries in reply:
-            watch, position = issued[key]
+        for read in reads:
+            watch, position = issued[read.key]
             # A watch dropped (or dropped and made anew) during the read: its entries are not for it.
-            if entries and self._watches.get(key) is watch and watch.position == position:
+            if self.watches.get(read.key) is watch and watch.position == position:
                 watch.checked_at = now
-                self._deliver(watch, entries)
-        await self._check_idle(client, now)
+                self.fanout._deliver(watch, read)
+        await self._check_idle(connection, now)
 
-    async def _check_idle(self, client: Redis, now: float) -> None:
+    async def _check_idle(self, connection: LogReader, now: float) -> None:
         """Logs quiet for a whole block: do they still exist? (A turn expired under its stream.)"""
-        idle = [w for w in self._watches.values() if now - w.checked_at >= self.block_seconds]
+        block = self.fanout.block_seconds
+        idle = [w for w in self.watches.values() if now - w.checked_at >= block]
         if not idle:
             return
-        async with client.pipeline(transaction=False) as pipe:
-            for watch in idle:
-                pipe.exists(watch.key)
-            found = await pipe.execute()
+        found = await connection.existing([w.key for w in idle])
         for watch, exists in zip(idle, found, strict=True):
             watch.checked_at = now
-            if not exists and self._watches.get(watch.key) is watch:
-                for subscriber in watch.subscribers:
-                    subscriber.end(Ending.EXPIRED)
-                self._drop(watch)
+            if not exists and self.watches.get(watch.key) is watch:
+                self.fanout._end([watch], Ending.EXPIRED)
 
     def _wake(self) -> None:
         self._stale = True
@@ -338,36 +391,31 @@ class Fanout:
             self._waker = asyncio.create_task(self._wake_reader())
 
     def _read_names_every_watch(self) -> bool:
-        return all(self._reading.get(key) is watch for key, watch in self._watches.items())
+        return all(self._reading.get(key) is watch for key, watch in self.watches.items())
 
     async def _wake_reader(self) -> None:
         """Until the read in flight names every watch: CLIENT UNBLOCK it (it then reads again, naming
         them). 0 unblocked means it was not blocked yet (its XREAD still on the way, or between two
-        reads): try again shortly. No reader id: it is connecting, and its first read names them."""
+        reads): try again shortly. No connection: it is connecting, and its first read names them."""
         try:
             while self._stale:
                 self._stale = False
                 for _ in range(_WAKE_ATTEMPTS):
-                    reader = self._reader_id
-                    if reader is None or self._read_names_every_watch():
+                    connection = self._connection
+                    if connection is None or self._read_names_every_watch():
                         break
                     try:
-                        if await self.bounded(self.store.redis.client_unblock(reader)):
+                        if await self.fanout.bounded(self.fanout.logs.unblock(connection)):
                             break
-                    except (RedisError, OSError):
+                    except (*LOST_ERRORS, TimeoutError):
                         break  # the reader finds out for itself
                     await asyncio.sleep(_WAKE_RETRY_SECONDS)
         finally:
             self._waker = None
 
-    async def close(self) -> None:
-        self._closed = True
-        for task in (self._reader, self._waker):
+    async def stop(self) -> None:
+        for task in (self._task, self._waker):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        for watch in list(self._watches.values()):
-            for subscriber in watch.subscribers:
-                subscriber.end(Ending.LOST)
-            self._drop(watch)
