@@ -199,10 +199,11 @@ class Node:
 
 
 class Cluster:
-    def __init__(self, directory: Path, primaries: int = 3) -> None:
+    def __init__(self, directory: Path, primaries: int = 3, replicas: int = 0) -> None:
         self.directory = directory
+        self.replicas = replicas
         self.nodes: list[Node] = []
-        for _ in range(primaries):
+        for _ in range(primaries * (1 + replicas)):
             port = _free_cluster_port()
             process = subprocess.Popen(
                 [
@@ -226,7 +227,7 @@ class Cluster:
                 "--cluster",
                 "create",
                 *(f"127.0.0.1:{n.port}" for n in self.nodes),
-                *("--cluster-replicas", "0", "--cluster-yes"),
+                *("--cluster-replicas", str(self.replicas), "--cluster-yes"),
             ],
             check=True,
             capture_output=True,
@@ -236,6 +237,8 @@ class Cluster:
 
     def ok(self) -> bool:
         for node in self.nodes:
+            if node.process.poll() is not None:
+                continue
             with node.client() as c:
                 if c.cluster("info")["cluster_state"] != "ok":
                     return False
@@ -243,7 +246,8 @@ class Cluster:
 
     def node_of(self, key: str) -> Node:
         """The primary serving `key`'s slot now, as the cluster says."""
-        with redis.cluster.RedisCluster(host="127.0.0.1", port=self.nodes[0].port) as client:
+        alive = next(n for n in self.nodes if n.process.poll() is None)
+        with redis.cluster.RedisCluster(host="127.0.0.1", port=alive.port) as client:
             port = client.get_node_from_key(key).port
         return next(n for n in self.nodes if n.port == int(port))
 
@@ -415,5 +419,46 @@ async def test_a_lost_cluster_node_ends_its_streams_at_an_event_and_no_others(
                     c.xadd(follower.key, entry(3, "turn.done"), id="0-3")
             await asyncio.wait_for(asyncio.gather(*(f.task for f in others)), 10)
             assert all(f.seqs == [1, 2, 3] for f in others)
+    finally:
+        cluster.stop()
+
+
+async def test_after_a_failover_a_stream_of_the_lost_primary_resumes_on_the_promoted_replica(
+    tmp_path: Path, redis_url: str
+) -> None:
+    redis_cli = shutil.which("redis-cli")
+    if redis_cli is None:
+        pytest.skip("redis-cli is not installed: it creates the test cluster")
+    cluster = Cluster(tmp_path, primaries=3, replicas=1)
+    try:
+        cluster.create(redis_cli)
+        key = session_log(7)
+        primary = cluster.node_of(key)
+        with primary.client() as c:
+            c.xadd(key, entry(1, "turn.created"), id="0-1")
+            c.xadd(key, entry(2), id="0-2")
+            c.execute_command("WAIT", 1, 5000)  # on its replica too
+        async with cluster_fanout(
+            cluster, redis_url, stream_block_seconds=1, stream_read_grace_seconds=1
+        ) as fanout:
+            before = Follower(fanout, key, 0)
+
+            async def read_both() -> bool:
+                return before.seqs == [1, 2]
+
+            await wait_for(read_both, 10, "the stream has its first events")
+            os.kill(primary.process.pid, signal.SIGKILL)
+            primary.process.wait(10)
+            # The stream ends at an event, as with any lost Redis; its client resumes after event 2.
+            await asyncio.wait_for(before.task, 1 + 1 + 5)
+            assert before.seqs == [1, 2]
+            _wait(lambda: cluster.node_of(key) is not primary and cluster.ok(), 30, "a replica is promoted")
+            after = Follower(fanout, key, 2)
+            with cluster.node_of(key).client() as c:
+                c.xadd(key, entry(3), id="0-3")
+                c.xadd(key, entry(4, "turn.done"), id="0-4")
+            # The new reader asked the cluster again: it reads from the promoted replica.
+            await asyncio.wait_for(after.task, 10)
+            assert after.seqs == [3, 4]
     finally:
         cluster.stop()

@@ -193,8 +193,8 @@ class Settings(BaseSettings):
     stream_block_seconds: float = Field(
         default=5.0,
         gt=0,
-        description="The streams' one blocking read per zone waits this long (XREAD BLOCK) before it checks "
-        "that the logs it watches still exist (a stream whose log expired ends).",
+        description="Each of the streams' blocking reads (XREAD BLOCK, up to 256 turn logs each) waits this "
+        "long before it checks that the logs it watches still exist (a stream whose log expired ends).",
     )
     stream_read_grace_seconds: float = Field(
         default=3.0,
