@@ -46,6 +46,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
@@ -358,7 +359,9 @@ class Reader:
         try:
             reads = await connection.read(
                 {key: position for key, (_, position) in issued.items()},
-                block_ms=int(self.fanout.block_seconds * 1000),
+                # Readers started together (a burst of new streams) would otherwise all time out, check
+                # their idle logs and read again in the same moment, every block, stalling the loop.
+                block_ms=int(self.fanout.block_seconds * 1000 * random.uniform(0.75, 1.0)),
             )
         finally:
             self._reading = {}
