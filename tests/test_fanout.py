@@ -1,6 +1,6 @@
-"""server/streams/fanout.py against a real Redis: one blocking read feeds every subscriber of every
-watched turn, each from its own position, without gap or duplicate; a slow one catches up from the
-log; a stream whose log expired, or that resumes past the end, still ends."""
+"""server/streams/fanout.py against a real Redis: one blocking read feeds every subscriber of the
+turns it watches (up to 256), each from its own position, without gap or duplicate; a slow one
+catches up from the log; a stream whose log expired, or that resumes past the end, still ends."""
 
 from __future__ import annotations
 
@@ -70,6 +70,11 @@ def blocking_reads() -> float:
     return metrics.SSE_REDIS_READS.labels("blocking")._value.get()
 
 
+def reading(fanout: Fanout) -> set[str]:
+    """The logs the fan-out's reads in flight name."""
+    return {key for readers in fanout._readers.values() for r in readers for key in r._reading}
+
+
 async def wait_for(condition: Any, seconds: float = WAIT) -> None:
     """Polls state the fan-out keeps without signalling it (gauges, its in-flight read)."""
     async with asyncio.timeout(seconds):
@@ -83,7 +88,10 @@ async def test_200_subscribers_of_one_turn_cost_one_blocking_read_and_each_gets_
     await append(store.redis, tenant, "t1", 1, 3)
     before = blocking_reads()
     # Each from its own position: replayed where it is behind, live after.
-    readers = [asyncio.create_task(collect(fanout.follow(tenant, "t1", n % 4, 3))) for n in range(200)]
+    readers = [
+        asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "t1"), n % 4, 3)))
+        for n in range(200)
+    ]
     await wait_for(lambda: blocking_reads() == before + 1)
     await append(store.redis, tenant, "t1", 4, 30, done=True)
     results = await asyncio.wait_for(asyncio.gather(*readers), WAIT)
@@ -98,11 +106,11 @@ async def test_one_read_serves_many_turns_and_a_newly_watched_turn_is_read_at_on
     # A block far longer than the wait below: only the wake-up can make the read name b in time.
     fanout = Fanout(store, Settings(stream_block_seconds=30))
     try:
-        first = asyncio.create_task(collect(fanout.follow(tenant, "a", 0, 0)))
-        await wait_for(lambda: fanout._reader_id is not None and fanout._reading)
+        first = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "a"), 0, 0)))
+        await wait_for(lambda: reading(fanout))
         before = blocking_reads()
-        second = asyncio.create_task(collect(fanout.follow(tenant, "b", 0, 0)))
-        await wait_for(lambda: keys.turn_events(tenant, "b") in fanout._reading, 10)
+        second = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "b"), 0, 0)))
+        await wait_for(lambda: keys.turn_events(tenant, "b") in reading(fanout), 10)
         assert blocking_reads() == before  # still one read, now naming both
         await append(store.redis, tenant, "b", 1, 2, done=True)
         assert await asyncio.wait_for(second, WAIT) == [1, 2]
@@ -115,10 +123,10 @@ async def test_one_read_serves_many_turns_and_a_newly_watched_turn_is_read_at_on
 async def test_a_slow_subscriber_catches_up_from_the_log_without_holding_the_others(
     store: Store, fanout: Fanout, tenant: str
 ) -> None:
-    slow = fanout.follow(tenant, "t", 0, 0)
+    slow = fanout.follow(keys.turn_events(tenant, "t"), 0, 0)
     await append(store.redis, tenant, "t", 1, 1)
     assert (await anext(slow))["sequence_number"] == 1  # joined the live feed, then stops reading
-    fast = asyncio.create_task(collect(fanout.follow(tenant, "t", 0, 1)))
+    fast = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "t"), 0, 1)))
     # Far more than its buffer of 8 while it reads nothing.
     await append(store.redis, tenant, "t", 2, 100, done=True)
     assert await asyncio.wait_for(fast, WAIT) == list(range(1, 101))
@@ -129,7 +137,7 @@ async def test_a_resume_past_the_end_of_a_running_turn_ends_with_the_turn(
     store: Store, fanout: Fanout, tenant: str
 ) -> None:
     await append(store.redis, tenant, "t", 1, 3)
-    past = asyncio.create_task(collect(fanout.follow(tenant, "t", 100, 3)))
+    past = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "t"), 100, 3)))
     await asyncio.sleep(0.2)
     assert not past.done()
     await append(store.redis, tenant, "t", 4, 5, done=True)
@@ -138,7 +146,7 @@ async def test_a_resume_past_the_end_of_a_running_turn_ends_with_the_turn(
 
 async def test_a_stream_whose_log_expired_ends(store: Store, fanout: Fanout, tenant: str) -> None:
     await append(store.redis, tenant, "t", 1, 2)
-    stream = asyncio.create_task(collect(fanout.follow(tenant, "t", 0, 2)))
+    stream = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "t"), 0, 2)))
     await asyncio.sleep(0.2)
     await store.redis.delete(keys.turn_events(tenant, "t"))
     assert await asyncio.wait_for(stream, WAIT) == [1, 2]
@@ -149,16 +157,16 @@ async def test_a_finished_turn_is_replayed_from_its_log_alone(
 ) -> None:
     await append(store.redis, tenant, "t", 1, 600, done=True)
     before = blocking_reads()
-    assert await collect(fanout.replay(tenant, "t", 10)) == list(range(11, 601))
-    assert blocking_reads() == before and fanout._reader is None
+    assert await collect(fanout.replay(keys.turn_events(tenant, "t"), 10)) == list(range(11, 601))
+    assert blocking_reads() == before and not fanout._readers
 
 
 async def test_a_resume_past_the_end_that_falls_behind_still_ends_with_the_turn(
     store: Store, fanout: Fanout, tenant: str
 ) -> None:
     await append(store.redis, tenant, "t", 1, 3)
-    past = asyncio.create_task(collect(fanout.follow(tenant, "t", 1000, 3)))
-    await wait_for(lambda: keys.turn_events(tenant, "t") in fanout._reading)
+    past = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "t"), 1000, 3)))
+    await wait_for(lambda: keys.turn_events(tenant, "t") in reading(fanout))
     # More than its buffer of 8 at once: it re-joins, and must re-join inside the log.
     await append(store.redis, tenant, "t", 4, 50, done=True)
     assert await asyncio.wait_for(past, WAIT) == []
