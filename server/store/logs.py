@@ -25,6 +25,7 @@ from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import SentinelConnectionPool
 from redis.backoff import NoBackoff
 from redis.crc import key_slot as _crc16_slot
 from redis.exceptions import AskError, MovedError, RedisClusterException, RedisError, TryAgainError
@@ -138,19 +139,29 @@ class Logs:
                 raise RedisClusterException(f"no node serves the slot of {key!r}")
             address, connection_class = node.connection_kwargs, node.connection_class
         else:
-            pool = self.client.connection_pool
-            address, connection_class = pool.connection_kwargs, pool.connection_class
-        pool = ConnectionPool(
-            connection_class=connection_class,
-            max_connections=1,
-            decode_responses=True,
-            socket_connect_timeout=self._connect_seconds,
-            socket_timeout=self._read_seconds,
-            health_check_interval=0,
+            zone = self.client.connection_pool
+            address, connection_class = zone.connection_kwargs, zone.connection_class
+        own = {
+            "connection_class": connection_class,
+            "max_connections": 1,
+            "decode_responses": True,
+            "socket_connect_timeout": self._connect_seconds,
+            "socket_timeout": self._read_seconds,
+            "health_check_interval": 0,
             # A silent reconnect would change the client id the wake-ups name: fail instead.
-            retry=Retry(NoBackoff(), 0),
+            "retry": Retry(NoBackoff(), 0),
             **{k: v for k, v in address.items() if k in _ADDRESS_FIELDS or k.startswith("ssl")},
-        )
+        }
+        pool: ConnectionPool
+        sentinel = None if isinstance(self.client, RedisCluster) else self.client.connection_pool
+        if isinstance(sentinel, SentinelConnectionPool):
+            # Sentinel: the primary's address is the sentinels' answer at connect time, not a field.
+            unplaced = {k: v for k, v in own.items() if k not in ("host", "port")}
+            pool = SentinelConnectionPool(  # type: ignore[no-untyped-call]
+                sentinel.service_name, sentinel.sentinel_manager, is_master=True, **unplaced
+            )
+        else:
+            pool = ConnectionPool(**own)
         redis = Redis.from_pool(pool)
         try:
             return LogReader(redis, int(await redis.client_id()), node)
