@@ -16,7 +16,7 @@ from bench.agent_cancels import StageResult
 from bench.cancel_group import cancel_group
 from bench.cancel_scenarios import ScenarioResult
 from bench.config import BenchConfig
-from bench.document import replace_between_markers
+from bench.document import PEERS_BEGIN, PEERS_END, replace_between_markers
 from bench.load import SCENARIOS, TopologyRun, load_details, load_group, load_table
 from bench.peers_group import PeersResult, peers_details, peers_group, peers_table
 from bench.pictures import draw
@@ -95,8 +95,21 @@ class Results:
             ]
         return lines
 
-    def markdown(self) -> list[str]:
-        lines = [
+    def peers_markdown(self) -> list[str]:
+        if self.peers is None:
+            return []
+        return [
+            *self._machine_markdown(),
+            "",
+            f"### This project beside LangGraph ({self._size()})",
+            "",
+            *peers_table(self.peers).markdown(),
+            "",
+            *(f"- {x}" for x in peers_details(self.peers)),
+        ]
+
+    def _machine_markdown(self) -> list[str]:
+        return [
             "Machine of this run:",
             "",
             *(
@@ -105,13 +118,16 @@ class Results:
             ),
             *(f"- {fact}" for fact in floor_facts(self.floor)),
         ]
+
+    def has_main_groups(self) -> bool:
+        return bool(self.cost or self.cancel or self.load or self.agent)
+
+    def markdown(self) -> list[str]:
+        lines = self._machine_markdown() if self.has_main_groups() else []
         if self.cost:
             lines += ["", f"### Redis commands and round trips per operation ({self._size()})", ""]
             lines += [f"On {self.cost_redis}.", "", *cost_table(self.cost).markdown()]
             lines += _folded(detail_markdown(cost_details(self.cost)))
-        if self.peers:
-            lines += ["", f"### This project beside LangGraph ({self._size()})", ""]
-            lines += [*peers_table(self.peers).markdown(), "", *(f"- {x}" for x in peers_details(self.peers))]
         if self.load:
             lines += ["", f"### Load and memory ({self._size()})", "", *load_table(self.load).markdown()]
             lines += _folded(detail_markdown(load_details(self.load)))
@@ -222,12 +238,16 @@ async def main(argv: list[str] | None = None) -> None:
     if limit < 2 * streams + FD_HEADROOM:
         progress(f"open-file limit is {limit}: held streams beyond it will count as errors")
     results = await run(config, args.groups, args.only)
-    emit(results.markdown() if args.markdown else results.text())
+    emit(results.markdown() + results.peers_markdown() if args.markdown else results.text())
     if not args.no_figures:
         written = draw(args.figures, results.cancel, results.load, results.peers)
         progress("pictures: " + (", ".join(str(p) for p in written) or "none"))
     if args.update_doc:
-        replace_between_markers(args.update_doc, results.markdown())
+        # Two blocks, so `make bench` and `make bench-peers` each rewrite only their own figures.
+        if results.has_main_groups():
+            replace_between_markers(args.update_doc, results.markdown())
+        if results.peers is not None:
+            replace_between_markers(args.update_doc, results.peers_markdown(), PEERS_BEGIN, PEERS_END)
         progress(f"wrote the report into {args.update_doc}")
 
 

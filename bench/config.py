@@ -82,7 +82,7 @@ class CostSizes:
 
 FULL_PEERS = PeerSizes(rounds=3, cancels=50, first_events=50, turns=400, concurrency=20, warmup=5)
 QUICK_PEERS = PeerSizes(rounds=1, cancels=5, first_events=5, turns=40, concurrency=20, warmup=1)
-FULL_COST = CostSizes(ops=200)
+FULL_COST = CostSizes(ops=100)
 QUICK_COST = CostSizes(ops=20)
 
 FULL_CANCEL = CancelSizes(iterations=200, warmup=10, background=100, rtt_samples=1000)

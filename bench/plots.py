@@ -25,8 +25,9 @@ def cdf_png(path: Path, title: str, series: Mapping[str, Sequence[float]], xlabe
     figure, axes = plt.subplots(figsize=(7, 4), dpi=100)
     try:
         for label, values in drawn.items():
-            fractions = [(i + 1) / len(values) for i in range(len(values))]
-            axes.step(values, fractions, where="post", label=f"{label} (n={len(values)})")
+            # From 0 at the smallest sample, up 1/n at each: the empirical CDF.
+            fractions = [i / len(values) for i in range(len(values) + 1)]
+            axes.step([values[0], *values], fractions, where="post", label=f"{label} (n={len(values)})")
         low, high = min(v[0] for v in drawn.values()), max(v[-1] for v in drawn.values())
         if low > 0 and high > 20 * low:  # a tail or a peer an order of magnitude away
             axes.set_xscale("log")

@@ -10,9 +10,10 @@ Two counters, because neither sees everything:
   the round trips each makes and the top-level commands it sends (`bench/redis_tap.py`). They
   need a standalone URL (a cluster redirects clients to its nodes' own addresses).
 
-Each operation runs `cost_ops` times one after another in a window; an idle window of the same
-length, with the same turns running, is measured right after it and subtracted (heartbeats,
-reapers, the fan-out's blocked read), and the difference is divided by the count.
+Each operation runs `BENCH_COST_OPS` times (100) one after another in a window; the background
+(heartbeats, lease renewals, reapers, the fan-out's blocked read) is the mean rate of idle windows
+as long as it, measured with the turns running that ran before and after the window, and is
+subtracted; the rest is divided by the count.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from bench.processes import (
     wait_ready,
     wait_registered,
 )
-from bench.redis_tap import RedisTap, TapCounts
+from bench.redis_tap import RedisTap
 from bench.streams import TurnStream
 from bench.table import Table
 from server.store.embedded import redis_server_binary
@@ -55,7 +56,13 @@ AGENTS = {ECHO: (1, 0), IDLE: (1, 600_000)}
 TEXT = "hello cost"
 # After the last operation of a window: the executor's acknowledgements that follow a 200.
 SETTLE_SECONDS = 0.3
+CREATE_SESSION = "create session"
+TRIVIAL_TURN = "trivial turn end to end (streamed create turn to turn.done)"
+CREATE_TURN = "create turn (not streamed; the executor starts it)"
+CANCEL = "cancel a running turn (→ 200)"
+OPERATIONS = (CREATE_SESSION, TRIVIAL_TURN, CREATE_TURN, CANCEL)
 CLUSTER_SCHEME = "redis+cluster"
+API, EXECUTOR_TAP = "api", "executor"
 OWN_COUNTERS = ("info", "config|resetstat")
 """The bench's own reads of the counters: equal in both windows, left out of the tables."""
 
@@ -107,23 +114,32 @@ def _host_port(raw: str) -> tuple[str, int]:
     return host or "127.0.0.1", int(port or 6379)
 
 
-@dataclass(frozen=True)
-class Reading:
-    calls: Counter[str]
-    taps: dict[str, TapCounts]
-    at: float
+REDIS = "redis"
+"""Counts keyed (REDIS, command) are what Redis ran; (process, command) what a process sent, and
+(process, TRIPS) its round trips."""
+TRIPS = "round trips"
+Key = tuple[str, str]
 
 
 @dataclass(frozen=True)
 class Delta:
-    calls: Counter[str]
-    taps: dict[str, TapCounts]
+    counts: dict[Key, float]
     seconds: float
 
-    def __sub__(self, other: Delta) -> Delta:
-        calls = Counter(self.calls)
-        calls.subtract(other.calls)
-        return Delta(calls, {k: v - other.taps[k] for k, v in self.taps.items()}, self.seconds)
+    def minus(self, other: dict[Key, float]) -> Delta:
+        keys = self.counts.keys() | other.keys()
+        return Delta({k: self.counts.get(k, 0.0) - other.get(k, 0.0) for k in keys}, self.seconds)
+
+    def per_second(self) -> dict[Key, float]:
+        return {k: v / self.seconds for k, v in self.counts.items()}
+
+
+def mean_background(idles: list[Delta], seconds: float) -> dict[Key, float]:
+    """The idle windows' mean rate over `seconds`."""
+    total: Counter[Key] = Counter()
+    for idle in idles:
+        total.update(idle.per_second())
+    return {k: v * seconds / len(idles) for k, v in total.items()}
 
 
 @dataclass
@@ -131,46 +147,56 @@ class Meter:
     stats: CommandStats
     taps: dict[str, RedisTap]
 
-    async def read(self) -> Reading:
-        taps = {name: tap.counts() for name, tap in self.taps.items()}
-        return Reading(await self.stats.calls(), taps, time.perf_counter())
+    async def read(self) -> tuple[dict[Key, float], float]:
+        counts: dict[Key, float] = {(REDIS, k): v for k, v in (await self.stats.calls()).items()}
+        for name, tap in self.taps.items():
+            taps = tap.counts()
+            counts[(name, TRIPS)] = taps.round_trips
+            counts.update({(name, k): v for k, v in taps.commands.items()})
+        return counts, time.perf_counter()
 
     async def delta(self, body: Callable[[], Awaitable[object]]) -> Delta:
-        before = await self.read()
-        await body()
+        (before, start), _ = await self.read(), await body()
         await asyncio.sleep(SETTLE_SECONDS)
-        after = await self.read()
-        calls = Counter(after.calls)
-        calls.subtract(before.calls)
-        taps = {name: after.taps[name] - before.taps[name] for name in after.taps}
-        return Delta(calls, taps, after.at - before.at)
+        after, end = await self.read()
+        return Delta({k: v - before.get(k, 0.0) for k, v in after.items()}, end - start)
 
-    async def net(self, body: Callable[[], Awaitable[object]]) -> tuple[Delta, Delta]:
-        """The operation's window minus an idle window as long as it: (net, idle)."""
-        window = await self.delta(body)
-        idle = await self.delta(lambda: asyncio.sleep(max(0.0, window.seconds - SETTLE_SECONDS)))
-        return window - idle, idle
+    async def idle(self, seconds: float) -> Delta:
+        return await self.delta(lambda: asyncio.sleep(max(0.0, seconds - SETTLE_SECONDS)))
 
 
 @dataclass
 class OperationCost:
     name: str
     count: int
-    net: Delta
-    idle: Delta
+    window: Delta
+    idles: list[Delta]
+    """The idle windows whose mean rate is subtracted: with the turns running that ran before the
+    operation's window and those after (creating or cancelling turns one after another changes
+    the background, their lease renewals, at a steady rate)."""
     notes: list[str] = field(default_factory=list)
 
-    def per_op(self, value: float) -> float:
-        return value / self.count
+    @property
+    def background(self) -> dict[Key, float]:
+        return mean_background(self.idles, self.window.seconds)
 
-    def server_commands(self) -> Counter[str]:
-        return Counter({k: v for k, v in self.net.calls.items() if k not in OWN_COUNTERS})
+    @property
+    def net(self) -> dict[Key, float]:
+        return self.window.minus(self.background).counts
 
-    def wire(self) -> TapCounts:
-        total = TapCounts()
-        for counts in self.net.taps.values():
-            total = total + counts
-        return total
+    def per_op(self, who: str, what: str | None = None) -> float:
+        """Per operation: `what` of `who`, or the sum of `who`'s commands."""
+        if what is not None:
+            return self.net.get((who, what), 0.0) / self.count
+        total = sum(v for (w, k), v in self.net.items() if w == who and k != TRIPS and k not in OWN_COUNTERS)
+        return total / self.count
+
+    def named(self, who: str) -> dict[str, float]:
+        return {
+            k: v / self.count
+            for (w, k), v in self.net.items()
+            if w == who and k != TRIPS and k not in OWN_COUNTERS
+        }
 
 
 @asynccontextmanager
@@ -215,10 +241,10 @@ async def _deployment(url: str) -> AsyncIterator[tuple[HarnessApi, Meter, list[S
     standalone = parts.scheme in ("redis", "")
     taps: dict[str, RedisTap] = {}
     if standalone:
-        for name in ("api", "executor"):
+        for name in (API, EXECUTOR_TAP):
             taps[name] = await RedisTap(parts.hostname or "127.0.0.1", parts.port or 6379).start()
-    api_proc, port = api_process(_via(taps.get("api"), url), EXECUTOR, with_executor=False, name="cost-api")
-    executor = executor_process(_via(taps.get("executor"), url), EXECUTOR, name="cost-executor")
+    api_proc, port = api_process(_via(taps.get(API), url), EXECUTOR, with_executor=False, name="cost-api")
+    executor = executor_process(_via(taps.get(EXECUTOR_TAP), url), EXECUTOR, name="cost-executor")
     stats = CommandStats(url)
     processes = [api_proc, executor]
     direct = Redis.from_url(url, decode_responses=True) if parts.scheme != CLUSTER_SCHEME else None
@@ -280,20 +306,27 @@ async def measure(url: str, count: int) -> list[OperationCost]:
         await create_turns(warm[3:])
         await cancels(warm[3:])
 
-        net, idle = await meter.net(sessions)
-        results.append(OperationCost("create session", count, net, idle))
+        window = await meter.delta(sessions)
+        nothing_running = await meter.idle(window.seconds)
+        results.append(OperationCost(CREATE_SESSION, count, window, [nothing_running]))
         echo_ids = [await api.create_session(ECHO) for _ in range(count)]
-        net, idle = await meter.net(lambda: trivial(echo_ids))
-        name = "trivial turn end to end (streamed create turn to turn.done)"
-        results.append(OperationCost(name, count, net, idle))
+        window = await meter.delta(lambda: trivial(echo_ids))
+        idle = await meter.idle(window.seconds)
+        results.append(OperationCost(TRIVIAL_TURN, count, window, [idle]))
         idle_ids = [await api.create_session(IDLE) for _ in range(count)]
-        net, idle = await meter.net(lambda: create_turns(idle_ids))
-        cost = OperationCost("create turn (not streamed; the executor starts it)", count, net, idle)
-        cost.notes.append(f"idle window with the {count} turns running")
+        window = await meter.delta(lambda: create_turns(idle_ids))
+        all_running = await meter.idle(window.seconds)
+        cost = OperationCost(CREATE_TURN, count, window, [idle, all_running])
+        cost.notes.append(
+            f"background: the mean of idle windows with none and with all {count} turns running"
+        )
         results.append(cost)
-        net, idle = await meter.net(lambda: cancels(idle_ids))
-        cost = OperationCost("cancel a running turn (→ 200)", count, net, idle)
-        cost.notes.append(f"idle window with the {count} turns cancelled")
+        window = await meter.delta(lambda: cancels(idle_ids))
+        none_left = await meter.idle(window.seconds)
+        cost = OperationCost(CANCEL, count, window, [all_running, none_left])
+        cost.notes.append(
+            f"background: the mean of idle windows with all {count} turns running and with none"
+        )
         results.append(cost)
         for process in processes:
             process.check_alive()
@@ -304,9 +337,9 @@ def _fmt(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") if value else "0"
 
 
-def _named(counts: Counter[str], per: int, minimum: float = 0.1) -> str:
+def _named(counts: dict[str, float], minimum: float = 0.1) -> str:
     """Commands by name, per op; below `minimum` is background left after the subtraction."""
-    items = [(n, v / per) for n, v in counts.most_common() if abs(v / per) >= minimum]
+    items = sorted(((n, v) for n, v in counts.items() if abs(v) >= minimum), key=lambda item: -item[1])
     return ", ".join(f"{n} {_fmt(v)}" for n, v in items) or "none"
 
 
@@ -322,16 +355,16 @@ def cost_table(results: list[OperationCost]) -> Table:
             "total",
         ]
     )
-    for result in results:
-        wire, taps = result.wire(), result.net.taps
-        trips = [taps[name].round_trips if name in taps else None for name in ("api", "executor")]
+    for r in results:
+        wired = (API, EXECUTOR_TAP) if r.window.counts.get((API, TRIPS)) is not None else ()
+        trips = [r.per_op(name, TRIPS) for name in wired]
         table.add(
-            result.name,
-            str(result.count),
-            _fmt(result.per_op(sum(result.server_commands().values()))),
-            _fmt(result.per_op(sum(wire.commands.values()))) if taps else "n/a",
-            *(_fmt(result.per_op(t)) if t is not None else "n/a" for t in trips),
-            _fmt(result.per_op(wire.round_trips)) if taps else "n/a",
+            r.name,
+            str(r.count),
+            _fmt(r.per_op(REDIS)),
+            _fmt(sum(r.per_op(name) for name in wired)) if wired else "n/a",
+            *((_fmt(t) for t in trips) if wired else ("n/a", "n/a")),
+            _fmt(sum(trips)) if wired else "n/a",
         )
     return table
 
@@ -339,16 +372,17 @@ def cost_table(results: list[OperationCost]) -> Table:
 def cost_details(results: list[OperationCost]) -> list[tuple[str, list[str]]]:
     sections = []
     for r in results:
-        lines = [f"Redis ran, per op: {_named(r.server_commands(), r.count)}"]
-        for name, counts in r.net.taps.items():
-            lines.append(
-                f"{name} sent, per op: {_named(counts.commands, r.count)} "
-                f"({_fmt(r.per_op(counts.round_trips))} round trips)"
-            )
-        idle_calls = sum(v for k, v in r.idle.calls.items() if k not in OWN_COUNTERS)
+        lines = [f"Redis ran, per op: {_named(r.named(REDIS))}"]
+        for name in (API, EXECUTOR_TAP):
+            if (name, TRIPS) in r.window.counts:
+                trips = _fmt(r.per_op(name, TRIPS))
+                lines.append(f"{name} sent, per op: {_named(r.named(name))} ({trips} round trips)")
+        background = r.background
+        idle_calls = sum(v for (w, k), v in background.items() if w == REDIS and k not in OWN_COUNTERS)
+        idle_trips = ", ".join(f"{n} {background.get((n, TRIPS), 0):.0f}" for n in (API, EXECUTOR_TAP))
         lines.append(
-            f"window {r.idle.seconds:.2f} s; background subtracted: {idle_calls} commands, "
-            + ", ".join(f"{n} {c.round_trips} round trips" for n, c in r.idle.taps.items())
+            f"window {r.window.seconds:.2f} s; background subtracted: {idle_calls:.0f} commands, "
+            f"round trips {idle_trips}"
         )
         sections.append((r.name, lines + r.notes))
     return sections

@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 from server.store import lua
 
 _READ = 65536
+# Commands whose first argument names what they do (CLIENT ID, XGROUP CREATE): counted as the pair.
+_CONTAINERS = frozenset(
+    {"CLIENT", "CONFIG", "XGROUP", "XINFO", "SCRIPT", "PUBSUB", "OBJECT", "MEMORY", "CLUSTER"}
+)
 
 
 def script_names() -> dict[str, str]:
@@ -88,17 +92,20 @@ class _RespCommands:
         if name == "EVALSHA" and len(args) > 1:
             sha = args[1].decode()
             return f"EVALSHA {self.scripts.get(sha, sha[:8])}"
+        if name in _CONTAINERS and len(args) > 1:
+            return f"{name} {args[1].decode().upper()}"
         return name
 
 
 class RedisTap:
     """Listens on a free loopback port; every connection is relayed to `upstream` and counted."""
 
-    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+    def __init__(self, upstream_host: str, upstream_port: int, scripts: dict[str, str] | None = None) -> None:
+        """`scripts`: SHA1 → the name an EVALSHA of it is counted under (default: the server's)."""
         self.upstream = (upstream_host, upstream_port)
         self.round_trips = 0
         self.commands: Counter[str] = Counter()
-        self.scripts = script_names()
+        self.scripts = script_names() if scripts is None else scripts
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
