@@ -117,7 +117,7 @@ async def test_the_redis_tap_counts_a_pipeline_as_one_round_trip_and_names_scrip
         # The pipeline (a 200 kB write split over TCP segments) is one trip; SCRIPT LOAD and
         # EVALSHA one each.
         assert counted.round_trips == 3, counted
-        assert counted.commands["EVALSHA EXISTS_SCRIPT"] == 1 and counted.commands["SCRIPT LOAD"] == 1, counted
+        assert counted.commands["EVALSHA EXISTS_SCRIPT"] == counted.commands["SCRIPT LOAD"] == 1, counted
     finally:
         await client.aclose()
         await direct.aclose()
