@@ -21,7 +21,7 @@ FUZZ_EXAMPLES ?= 200
 FUZZ_ARGS ?= --dev-mode
 
 .PHONY: install install-dev install-run browser readme-tools vendor-swagger-ui generate check-generated lint typecheck \
-	spec-check unit contract test run fuzz bench clean docs-settings deploy-tools deploy-check k8s-render cluster-demo
+	spec-check unit contract test run fuzz bench bench-peers peers-venv clean docs-settings deploy-tools deploy-check k8s-render cluster-demo
 
 install: install-dev
 install-dev: $(STAMP)
@@ -115,11 +115,27 @@ fuzz: install
 	$(BIN)/agent-harness conformance --base-url '$(FUZZ_URL)' --token '$(FUZZ_TOKEN)' \
 		$(if $(TENANT),--tenant '$(TENANT)') --max-examples $(FUZZ_EXAMPLES) $(FUZZ_ARGS)
 
-# Every group at full size (minutes); e.g. `make bench BENCH_ARGS="load --quick"` for one group, small.
-# `BENCH_ARGS="--update-doc BENCHMARKS.md"` rewrites the figures in BENCHMARKS.md from this run.
+# Every group but peers at full size (about 7 minutes here); e.g. `make bench BENCH_ARGS="load --quick"`
+# for one group, small. `BENCH_ARGS="--update-doc BENCHMARKS.md"` rewrites the figures in BENCHMARKS.md
+# from this run. The latency distributions go to docs/bench/*.png.
 BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The same scenarios against LangGraph's `langgraph dev` (trivial graphs, bench/peers/), in interleaved
+# rounds; langgraph-cli[inmem] goes into a venv of its own at the versions bench/peers/constraints.txt pins.
+PEERS_VENV := .venv-peers
+PEERS_STAMP := $(PEERS_VENV)/.installed
+PEERS_ARGS ?=
+peers-venv: $(PEERS_STAMP)
+$(PEERS_STAMP): bench/peers/constraints.txt
+	test -x $(PEERS_VENV)/bin/python || $(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install -q --disable-pip-version-check -c bench/peers/constraints.txt \
+		'langgraph-cli[inmem]'
+	touch $(PEERS_STAMP)
+
+bench-peers: install $(PEERS_STAMP)
+	$(BIN)/python -m bench peers $(PEERS_ARGS)
 
 # The README's settings table and .env.example, rewritten from server/config.py's Settings class
 # (tests/test_settings_reference.py fails while they disagree).
@@ -176,4 +192,4 @@ cluster-demo: install deploy-tools
 	$(BIN)/python -m deploy.cluster_demo --port $(PORT)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(PEERS_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

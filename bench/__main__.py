@@ -11,14 +11,18 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from bench import agent_cancels
+from bench import agent_cancels, langgraph_dev
 from bench.agent_cancels import StageResult
 from bench.cancel_group import cancel_group
 from bench.cancel_scenarios import ScenarioResult
 from bench.config import BenchConfig
-from bench.document import replace_between_markers
+from bench.document import PEERS_BEGIN, PEERS_END, replace_between_markers
 from bench.load import SCENARIOS, TopologyRun, load_details, load_group, load_table
+from bench.peers_group import PeersResult, peers_details, peers_group, peers_table
+from bench.pictures import draw
+from bench.plots import DEFAULT_DIR
 from bench.processes import ServerProcess, raise_fd_limit
+from bench.redis_cost import OperationCost, cost_details, cost_group, cost_table
 from bench.redis_floor import Machine, RedisFloor, describe_machine, measure_floor
 from bench.report import (
     cancel_details,
@@ -29,7 +33,9 @@ from bench.report import (
     machine_facts,
 )
 
-GROUPS = ("cancel", "load", "agent")
+GROUPS = ("cost", "cancel", "load", "agent", "peers")
+# `peers` needs .venv-peers (`make bench-peers`): it runs only when named.
+DEFAULT_GROUPS = ("cost", "cancel", "load", "agent")
 # Beyond the streams themselves: the servers' Redis connections, logs, the bench's other sockets.
 FD_HEADROOM = 1024
 
@@ -54,6 +60,9 @@ class Results:
     cancel: list[ScenarioResult] = field(default_factory=list)
     load: list[TopologyRun] = field(default_factory=list)
     agent: list[StageResult] = field(default_factory=list)
+    cost: list[OperationCost] = field(default_factory=list)
+    cost_redis: str = ""
+    peers: PeersResult | None = None
 
     def _size(self) -> str:
         return "--quick sizes" if self.config.quick else "full sizes"
@@ -63,6 +72,15 @@ class Results:
             *machine_facts(self.machine, self.config.redis_url, self.config.server_redis_url),
             *floor_facts(self.floor),
         ]
+        if self.cost:
+            lines += [
+                "",
+                f"Redis commands and round trips per operation, on {self.cost_redis} ({self._size()})",
+            ]
+            lines += cost_table(self.cost).text() + detail_text(cost_details(self.cost))
+        if self.peers:
+            lines += ["", f"this project beside LangGraph ({self._size()})"]
+            lines += peers_table(self.peers).text() + [f"    {x}" for x in peers_details(self.peers)]
         if self.cancel:
             lines += ["", f"cancel latency, ms ({self._size()})"]
             lines += cancel_table(self.cancel, self.floor).text() + detail_text(cancel_details(self.cancel))
@@ -77,8 +95,21 @@ class Results:
             ]
         return lines
 
-    def markdown(self) -> list[str]:
-        lines = [
+    def peers_markdown(self) -> list[str]:
+        if self.peers is None:
+            return []
+        return [
+            *self._machine_markdown(),
+            "",
+            f"### This project beside LangGraph ({self._size()})",
+            "",
+            *peers_table(self.peers).markdown(),
+            "",
+            *(f"- {x}" for x in peers_details(self.peers)),
+        ]
+
+    def _machine_markdown(self) -> list[str]:
+        return [
             "Machine of this run:",
             "",
             *(
@@ -87,6 +118,16 @@ class Results:
             ),
             *(f"- {fact}" for fact in floor_facts(self.floor)),
         ]
+
+    def has_main_groups(self) -> bool:
+        return bool(self.cost or self.cancel or self.load or self.agent)
+
+    def markdown(self) -> list[str]:
+        lines = self._machine_markdown() if self.has_main_groups() else []
+        if self.cost:
+            lines += ["", f"### Redis commands and round trips per operation ({self._size()})", ""]
+            lines += [f"On {self.cost_redis}.", "", *cost_table(self.cost).markdown()]
+            lines += _folded(detail_markdown(cost_details(self.cost)))
         if self.load:
             lines += ["", f"### Load and memory ({self._size()})", "", *load_table(self.load).markdown()]
             lines += _folded(detail_markdown(load_details(self.load)))
@@ -107,6 +148,14 @@ async def run(config: BenchConfig, groups: list[str], scenarios: list[str]) -> R
         machine = await describe_machine(redis)
         progress(f"Redis round trips: {config.cancel.rtt_samples} PING, {config.cancel.rtt_samples} EVALSHA")
         results = Results(machine, await measure_floor(redis, config.cancel.rtt_samples), config)
+        if "cost" in groups:
+            results.cost_redis, results.cost = await cost_group(
+                config.cost_redis_url, config.cost.ops, progress
+            )
+        if "peers" in groups:
+            if (missing := langgraph_dev.available()) is not None:
+                raise SystemExit(f"[bench] peers: {missing}")
+            results.peers = await peers_group(redis, config, config.peers, logs, progress)
         if "load" in groups:
             results.load = await load_group(redis, config, scenarios, logs, progress)
         if "cancel" in groups:
@@ -141,6 +190,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also write the Markdown report into PATH between its markers",
     )
     parser.add_argument(
+        "--figures",
+        type=Path,
+        default=DEFAULT_DIR,
+        metavar="DIR",
+        help=f"write the latency distributions (PNG) into DIR (default {DEFAULT_DIR})",
+    )
+    parser.add_argument("--no-figures", action="store_true", help="draw no pictures")
+    parser.add_argument(
         "--executors",
         type=_counts,
         default=(1, 2),
@@ -164,7 +221,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"unknown load scenario(s): {', '.join(sorted(unknown))}")
     if not args.executors or min(args.executors) < 0 or args.apis < 1:
         parser.error("--executors needs counts >= 0 (0: the executor inside the API) and --apis >= 1")
-    args.groups = list(dict.fromkeys(args.groups)) or list(GROUPS)
+    args.groups = list(dict.fromkeys(args.groups)) or list(DEFAULT_GROUPS)
     args.only = [name for name in SCENARIOS if name in args.only]
     return args
 
@@ -181,9 +238,16 @@ async def main(argv: list[str] | None = None) -> None:
     if limit < 2 * streams + FD_HEADROOM:
         progress(f"open-file limit is {limit}: held streams beyond it will count as errors")
     results = await run(config, args.groups, args.only)
-    emit(results.markdown() if args.markdown else results.text())
+    emit(results.markdown() + results.peers_markdown() if args.markdown else results.text())
+    if not args.no_figures:
+        written = draw(args.figures, results.cancel, results.load, results.peers)
+        progress("pictures: " + (", ".join(str(p) for p in written) or "none"))
     if args.update_doc:
-        replace_between_markers(args.update_doc, results.markdown())
+        # Two blocks, so `make bench` and `make bench-peers` each rewrite only their own figures.
+        if results.has_main_groups():
+            replace_between_markers(args.update_doc, results.markdown())
+        if results.peers is not None:
+            replace_between_markers(args.update_doc, results.peers_markdown(), PEERS_BEGIN, PEERS_END)
         progress(f"wrote the report into {args.update_doc}")
 
 

@@ -60,6 +60,31 @@ class LoadSizes:
     memory_chunks: int
 
 
+@dataclass(frozen=True)
+class PeerSizes:
+    """The peers group (`BENCH_PEER_<NAME>` overrides one): per round and system, `cancels` and
+    `first_events` one at a time, then `turns` with `concurrency` in flight."""
+
+    rounds: int
+    cancels: int
+    first_events: int
+    turns: int
+    concurrency: int
+    warmup: int
+
+
+@dataclass(frozen=True)
+class CostSizes:
+    """The cost group (`BENCH_COST_OPS`): each operation this many times, one after another."""
+
+    ops: int
+
+
+FULL_PEERS = PeerSizes(rounds=3, cancels=50, first_events=50, turns=400, concurrency=20, warmup=5)
+QUICK_PEERS = PeerSizes(rounds=1, cancels=5, first_events=5, turns=40, concurrency=20, warmup=1)
+FULL_COST = CostSizes(ops=100)
+QUICK_COST = CostSizes(ops=20)
+
 FULL_CANCEL = CancelSizes(iterations=200, warmup=10, background=100, rtt_samples=1000)
 QUICK_CANCEL = CancelSizes(iterations=10, warmup=2, background=10, rtt_samples=100)
 
@@ -107,7 +132,7 @@ QUICK_LOAD = LoadSizes(
 )
 
 
-Sizes = TypeVar("Sizes", CancelSizes, LoadSizes)
+Sizes = TypeVar("Sizes", CancelSizes, LoadSizes, PeerSizes, CostSizes)
 
 
 def with_env_overrides(sizes: Sizes, prefix: str = "BENCH_") -> Sizes:
@@ -126,6 +151,10 @@ class BenchConfig:
     cancel: CancelSizes
     load: LoadSizes
     server_max_connections: int
+    peers: PeerSizes = QUICK_PEERS
+    cost: CostSizes = QUICK_COST
+    cost_redis_url: str | None = None
+    """The cost group's Redis (flushed); None: a redis-server of the bench's own."""
     executor_counts: tuple[int, ...] = (1, 2)
     api_replicas: int = 1
     quick: bool = False
@@ -147,6 +176,9 @@ class BenchConfig:
             redis_url=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
             cancel=with_env_overrides(QUICK_CANCEL if quick else FULL_CANCEL),
             load=with_env_overrides(QUICK_LOAD if quick else FULL_LOAD),
+            peers=with_env_overrides(QUICK_PEERS if quick else FULL_PEERS, "BENCH_PEER_"),
+            cost=with_env_overrides(QUICK_COST if quick else FULL_COST, "BENCH_COST_"),
+            cost_redis_url=os.environ.get("BENCH_COST_REDIS_URL") or None,
             server_max_connections=_env_int("BENCH_SERVER_MAX_CONNECTIONS", DEFAULT_SERVER_MAX_CONNECTIONS),
             executor_counts=executor_counts,
             api_replicas=api_replicas,

@@ -82,3 +82,28 @@ def cpu_text(percent: dict[str, float]) -> str:
     """`CpuMeter.percent()` as one line, the other processes last."""
     ordered = sorted(percent.items(), key=lambda item: (item[0] == OTHERS, item[0]))
     return "CPU (% of one core): " + ", ".join(f"{name} {value:.0f}%" for name, value in ordered)
+
+
+def _descendants(pid: int) -> list[int]:
+    """`pid` and every live process below it (from each process's parent in /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending += children.get(current, [])
+    return found
+
+
+def tree_cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes and all their live descendants (a server that runs its
+    work in child processes is charged for them)."""
+    return sum(_cpu_seconds(p) or 0.0 for pid in pids for p in _descendants(pid))

@@ -45,6 +45,8 @@ class Outcome:
     cpu: dict[str, float] = field(default_factory=dict)
     lag: Summary | None = None
     notes: list[str] = field(default_factory=list)
+    samples: dict[str, list[float]] = field(default_factory=dict)
+    """Latency samples in ms by what they time, for the pictures (bench/plots.py)."""
 
     def add(self, key: str, label: str, value: float, kind: Kind) -> None:
         self.figures.append(Figure(key, label, value, kind))

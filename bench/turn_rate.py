@@ -48,6 +48,10 @@ def _since_sent(streams: list[TurnStream], attr: str) -> Summary:
     return Summary.of([d for s in streams if (d := s.since_sent(getattr(s, attr))) is not None])
 
 
+def _samples_ms(streams: list[TurnStream], attr: str) -> list[float]:
+    return [1000 * d for s in streams if (d := s.since_sent(getattr(s, attr))) is not None]
+
+
 def _note_anomalies(outcome: Outcome, found: Counter[str]) -> None:
     outcome.notes += [f"anomaly: {what} x{count}" for what, count in found.items()]
 
@@ -75,6 +79,7 @@ async def turn_latency(deployment: Deployment, redis: Redis, sizes: LoadSizes) -
     ok = _ok(streams)
     outcome.add_latency("latency.created", "create turn → turn.created", _since_sent(ok, "created_at"))
     outcome.add_latency("latency.model", "create turn → first model event", _since_sent(ok, "model_at"))
+    outcome.samples["create turn → first model event, one at a time"] = _samples_ms(ok, "model_at")
     deep_model = _since_sent(_ok(deep), "model_at")
     outcome.add(
         "latency.model.deep",
@@ -126,6 +131,7 @@ async def turn_rate(deployment: Deployment, redis: Redis, sizes: LoadSizes) -> O
         "rate",
     )
     outcome.add_latency("turns.done", "  create turn → turn.done under that load", _since_sent(ok, "done_at"))
+    outcome.samples[f"create turn → turn.done, {concurrency} in flight"] = _samples_ms(ok, "done_at")
     created = _since_sent(ok, "created_at")
     model = _since_sent(ok, "model_at")
     outcome.notes.append(

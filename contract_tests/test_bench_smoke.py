@@ -3,12 +3,20 @@ every figure with no errors. No figure's value is checked: timing belongs in the
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
+import pytest
+from redis.asyncio import Redis
+
+from bench import langgraph_dev
 from bench.load import SCENARIOS
+from bench.redis_cost import OPERATIONS
+from bench.redis_tap import RedisTap
 
 REPO = Path(__file__).resolve().parent.parent
 # Smaller than --quick: the point is that the code runs, in a few seconds.
@@ -28,30 +36,41 @@ TOY_SIZES = {
     "BENCH_WARMUP": "1",
     "BENCH_BACKGROUND": "3",
     "BENCH_RTT_SAMPLES": "10",
+    "BENCH_COST_OPS": "3",
+    "BENCH_PEER_CANCELS": "2",
+    "BENCH_PEER_FIRST_EVENTS": "2",
+    "BENCH_PEER_TURNS": "10",
+    "BENCH_PEER_CONCURRENCY": "4",
+    "BENCH_PEER_WARMUP": "1",
 }
 
 
-def test_bench_runs_every_scenario(redis_url: str) -> None:
+def _bench(redis_url: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **TOY_SIZES, "BENCH_REDIS_URL": redis_url}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "load",
-            "cancel",
-            "agent",
-            "--quick",
-            "--executors",
-            "1",
-            "--markdown",
-        ],
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args],
         cwd=REPO,
         env=env,
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=timeout,
     )
+
+
+def _rows(report: str) -> dict[str, list[str]]:
+    """Markdown table rows by their first cell."""
+    return {
+        cells[0]: cells[1:]
+        for line in report.splitlines()
+        if line.startswith("| ") and (cells := [c.strip() for c in line.strip(" |").split(" | ")])
+    }
+
+
+# About 70 s on the shared 2-core machine (the cost group's windows are about 10 s of it).
+@pytest.mark.timeout(200)
+def test_bench_runs_every_scenario(redis_url: str, tmp_path: Path) -> None:
+    args = ["cost", "load", "cancel", "agent", "--quick", "--executors", "1", "--markdown"]
+    done = _bench(redis_url, *args, "--figures", str(tmp_path), timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     report = done.stdout
     rows = {line.split(" | ")[0].removeprefix("| ").strip(): line for line in report.splitlines()}
@@ -66,3 +85,58 @@ def test_bench_runs_every_scenario(redis_url: str) -> None:
     assert "| slow MCP tool call (streamable HTTP) | 3 |" in report
     details = [line for line in report.splitlines() if line.startswith("- **API + 1 executor, ")]
     assert len(details) == len(SCENARIOS), report
+    cost = {name: cells for name, cells in _rows(report).items() if name in OPERATIONS}
+    assert len(cost) == len(OPERATIONS), report
+    for name, (count, commands, sent, *trips) in cost.items():
+        # Every operation costs Redis work and at least one API round trip, counted on the wire.
+        assert count == "3" and float(commands) > 0 and float(sent) > 0 and float(trips[0]) >= 1, name
+    pictures = {p.name for p in tmp_path.glob("*.png")}
+    assert {
+        "cancel.png",
+        "load-create-turn-first-model-event.png",
+        "load-create-turn-turn-done.png",
+    } <= pictures
+
+
+async def test_the_redis_tap_counts_a_pipeline_as_one_round_trip_and_names_scripts(redis_url: str) -> None:
+    # A script no Redis has cached (its SHA is new), so the round trips below are exactly these.
+    source = f"return redis.call('EXISTS', KEYS[1]) -- {uuid.uuid4()}"
+    sha = hashlib.sha1(source.encode()).hexdigest()
+    direct = Redis.from_url(redis_url)
+    options = direct.connection_pool.connection_kwargs
+    tap = await RedisTap(options["host"], options["port"], scripts={sha: "EXISTS_SCRIPT"}).start()
+    client = Redis.from_url(f"redis://127.0.0.1:{tap.port}/{options.get('db', 0)}")
+    try:
+        await client.ping()  # the connection's handshake, then one PING
+        before = tap.counts()
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.set("bench:tap", "x" * 200_000).get("bench:tap").delete("bench:tap")
+            await pipe.execute()
+        assert await client.script_load(source) == sha
+        assert await client.evalsha(sha, 1, "bench:tap") == 0
+        counted = tap.counts() - before
+        assert counted.commands["SET"] == counted.commands["GET"] == counted.commands["DEL"] == 1
+        # The pipeline (a 200 kB write split over TCP segments) is one trip; SCRIPT LOAD and
+        # EVALSHA one each.
+        assert counted.round_trips == 3, counted
+        assert counted.commands["EVALSHA EXISTS_SCRIPT"] == counted.commands["SCRIPT LOAD"] == 1, counted
+    finally:
+        await client.aclose()
+        await direct.aclose()
+        await tap.stop()
+
+
+@pytest.mark.skipif(langgraph_dev.available() is not None, reason=str(langgraph_dev.available()))
+def test_bench_peers_runs_against_langgraph_dev(redis_url: str, tmp_path: Path) -> None:
+    done = _bench(redis_url, "peers", "--quick", "--markdown", "--figures", str(tmp_path), timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = _rows(done.stdout)
+    assert rows["errors"][:2] == ["0", "0"], done.stdout
+    for figure in ("cancel → 200 p50 (ms)", "turns / s, 4 in flight (median round)"):
+        ours, theirs, ratio = rows[figure]
+        assert float(ours) > 0 and float(theirs) > 0 and float(ratio) > 0, rows[figure]
+    assert {p.name for p in tmp_path.glob("peers-*.png")} == {
+        "peers-cancel.png",
+        "peers-first-event.png",
+        "peers-turn-under-load.png",
+    }

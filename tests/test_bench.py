@@ -8,8 +8,10 @@ import pytest
 from sse_starlette import ServerSentEvent
 
 from bench.config import FULL_LOAD, QUICK_LOAD, with_env_overrides
-from bench.document import BEGIN, END, replace_between_markers
+from bench.document import BEGIN, END, PEERS_BEGIN, PEERS_END, replace_between_markers
 from bench.figures import Figure
+from bench.redis_cost import REDIS, TRIPS, Delta, OperationCost
+from bench.redis_tap import _RespCommands
 from bench.streams import FrameCounter
 from bench.table import Table
 
@@ -82,3 +84,33 @@ def test_update_doc_replaces_only_between_the_markers(tmp_path: Path) -> None:
     doc.write_text("no markers")
     with pytest.raises(SystemExit):
         replace_between_markers(doc, ["x"])
+
+
+def test_update_doc_leaves_the_other_block_alone(tmp_path: Path) -> None:
+    doc = tmp_path / "BENCHMARKS.md"
+    doc.write_text(f"{BEGIN}\nmain\n{END}\n{PEERS_BEGIN}\nold peers\n{PEERS_END}\n")
+    replace_between_markers(doc, ["new peers"], PEERS_BEGIN, PEERS_END)
+    assert doc.read_text() == f"{BEGIN}\nmain\n{END}\n{PEERS_BEGIN}\nnew peers\n{PEERS_END}\n"
+
+
+def test_resp_commands_are_named_once_however_the_bytes_are_split() -> None:
+    wire = (
+        b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n"
+        b"*3\r\n$7\r\nEVALSHA\r\n$40\r\n" + b"a" * 40 + b"\r\n$1\r\n0\r\n"
+        b"*2\r\n$6\r\nclient\r\n$2\r\nid\r\n"
+    )
+    for size in (1, 2, 7, len(wire)):
+        parser = _RespCommands({"a" * 40: "START_TURN"})
+        names = [n for i in range(0, len(wire), size) for n in parser.feed(wire[i : i + size])]
+        assert names == ["SET", "EVALSHA START_TURN", "CLIENT ID"], size
+
+
+def test_cost_subtracts_the_mean_background_of_its_idle_windows() -> None:
+    # 10 operations in 2 s; idle windows of 1 s with 4 and with 0 heartbeat commands: the mean
+    # background over 2 s is 4, so (24 - 4) / 10 = 2 commands per operation.
+    window = Delta({(REDIS, "zadd"): 24.0, ("api", TRIPS): 30.0}, 2.0)
+    busy = Delta({(REDIS, "zadd"): 4.0}, 1.0)
+    quiet = Delta({}, 1.0)
+    cost = OperationCost("op", 10, window, [busy, quiet])
+    assert cost.per_op(REDIS) == pytest.approx(2.0)
+    assert cost.per_op("api", TRIPS) == pytest.approx(3.0)
