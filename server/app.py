@@ -18,7 +18,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server import agent_files, error_handlers, metrics
+from server import agent_files, error_handlers, json_codec, metrics
 from server.body_limit import BodyLimit
 from server.config import Settings, get_settings
 from server.docs_page import WithDocs
@@ -92,7 +92,10 @@ def create_app(
         lifespan=lifespan,
         pythonic_params=True,
         strict_validation=True,
-        validate_responses=True,
+        # Every response checked against the spec in development and the tests; off in production,
+        # where it re-parsed each body to find bugs the tests exist to find (BENCHMARKS.md, Profiling).
+        validate_responses=settings.responses_validated,
+        jsonifier=json_codec.jsonifier(),
         validator_map=VALIDATOR_MAP,
         security_map={"bearer": Bearer},
         resolver=Resolver(function_resolver=resolve),
