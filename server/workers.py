@@ -37,6 +37,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from server.config import Settings
+from server.settings_reference import env_name
 
 log = logging.getLogger("server.cli")
 
@@ -131,12 +132,14 @@ class Supervisor:
         self.metrics_dir = tempfile.mkdtemp(prefix="agent-harness-metrics-")
 
     def _env(self, index: int, redis_url: str | None) -> dict[str, str]:
+        """What a worker's settings differ in: the embedded Redis's URL, its own executor id."""
         env = {}
         if redis_url is not None:
-            env["HARNESS_REDIS_URL"] = redis_url
-        executor_id = worker_executor_id(os.environ.get("HARNESS_EXECUTOR_ID"), index)
+            env[env_name("redis_url")] = redis_url
+        configured = self.settings.executor_id if "executor_id" in self.settings.model_fields_set else None
+        executor_id = worker_executor_id(configured, index)
         if executor_id is not None:
-            env["HARNESS_EXECUTOR_ID"] = executor_id
+            env[env_name("executor_id")] = executor_id
         return env
 
     def _forward(self) -> None:
