@@ -300,14 +300,17 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         le=256,
-        description="API worker processes `serve` runs on its one port (`--workers` wins over this); "
-        "unset: one per CPU the process may use in production, 1 in development (see `development`).",
+        description="API worker processes `serve` runs on its one port (`--workers` wins over this), "
+        "each with its own in-process executor unless `--no-executor`; unset: one per CPU the process "
+        "may use (affinity, cgroup quota) in production, 1 in development (the embedded store, or no "
+        "JWT key configured).",
     )
     validate_responses: bool | None = Field(
         default=None,
         description="Check every JSON response against the spec before it leaves (a nonconforming one "
         "becomes a 500): a development and testing aid that re-parses each body. Unset: on in "
-        "development, off in production (see `development`); the tests turn it on.",
+        "development (the embedded store, or no JWT key configured), off in production; the tests "
+        "turn it on.",
     )
 
     @property
