@@ -192,8 +192,6 @@ class Supervisor:
             shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
     async def _wait(self) -> int:
-        from prometheus_client import multiprocess
-
         status = 0
         while any(p.exitcode is None for p in self.processes):
             if not self.signals and any(p.exitcode is not None for p in self.processes):
@@ -204,8 +202,6 @@ class Supervisor:
             await asyncio.sleep(_POLL_SECONDS)
         for process in self.processes:
             process.join()
-            if process.pid is not None:  # its live gauges' files: no longer part of /metrics
-                multiprocess.mark_process_dead(process.pid, self.metrics_dir)  # type: ignore[no-untyped-call]
         if not self.signals:
             status = 1
         return status
