@@ -142,11 +142,14 @@ class ApiProcess(Process):
         with_executor: bool = False,
         log_level: str = "warning",
         agents: Path | None = None,
+        workers: int | None = None,
     ) -> None:
         self.port = free_port()
         args = ["serve", "--port", str(self.port), "--log-level", log_level]
         if not with_executor:
             args.append("--no-executor")
+        if workers is not None:
+            args += ["--workers", str(workers)]
         if agents is not None:
             args += ["--agents", str(agents)]
         super().__init__(args, env)

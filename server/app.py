@@ -18,7 +18,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server import agent_files, error_handlers, metrics
+from server import agent_files, connexion_cache, error_handlers, json_codec, metrics
 from server.body_limit import BodyLimit
 from server.config import Settings, get_settings
 from server.docs_page import WithDocs
@@ -73,6 +73,7 @@ def create_app(
     """`shutdown` delivers the server's SIGTERM to the app (see server/shutdown.py)."""
     settings = settings or get_settings()
     accept_openapi_31()
+    connexion_cache.build_handlers_once()
     manifests = agent_files.read_manifests(agent_paths or [])
 
     @asynccontextmanager
@@ -92,7 +93,10 @@ def create_app(
         lifespan=lifespan,
         pythonic_params=True,
         strict_validation=True,
-        validate_responses=True,
+        # Every response checked against the spec in development and the tests; off in production,
+        # where it re-parsed each body to find bugs the tests exist to find (BENCHMARKS.md, Profiling).
+        validate_responses=settings.responses_validated,
+        jsonifier=json_codec.jsonifier(),
         validator_map=VALIDATOR_MAP,
         security_map={"bearer": Bearer},
         resolver=Resolver(function_resolver=resolve),

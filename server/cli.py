@@ -30,14 +30,17 @@ log = logging.getLogger("server.cli")  # not `__main__` under `python -m server.
 
 
 class _ApiServer(ServerWithShutdown):
-    def __init__(self, config: uvicorn.Config, shutdown: ShutdownSignal, tenant: str) -> None:
+    def __init__(
+        self, config: uvicorn.Config, shutdown: ShutdownSignal, tenant: str, *, announce: bool = True
+    ) -> None:
         super().__init__(config, shutdown)
         self.tenant = tenant
+        self.announce = announce
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         heap.freeze_startup_heap()  # once the app's lifespan startup has built all it keeps
-        if self.started:
+        if self.started and self.announce:
             self._banner().announce()
 
     def _banner(self) -> Banner:
@@ -49,7 +52,21 @@ class _ApiServer(ServerWithShutdown):
         return Banner.for_bind(self.config.host, port, self.tenant, development_mode)
 
 
-def _serve(args: argparse.Namespace) -> None:
+def _serve(args: argparse.Namespace) -> int:
+    from server import workers
+
+    settings = get_settings()
+    count = workers.worker_count(args.workers, settings)
+    if count == 1:
+        serve_one(args)
+        return 0
+    return workers.supervise(args, settings, count)
+
+
+def serve_one(
+    args: argparse.Namespace, *, sockets: list[socket.socket] | None = None, announce: bool = True
+) -> None:
+    """One API process: the whole server, or one of `--workers` on the sockets its parent bound."""
     # Imported after logs.configure: connexion's import emits a warning that belongs in the log stream.
     from server import tracing
     from server.app import create_app
@@ -68,6 +85,10 @@ def _serve(args: argparse.Namespace) -> None:
         app,
         host=args.host,
         port=args.port,
+        # Named, not "auto": without them uvicorn would quietly fall back to asyncio's own loop and
+        # h11, at about twice the CPU per request (both are dependencies).
+        loop="uvloop",
+        http="httptools",
         log_level=args.log_level,
         log_config=None,  # logs.configure already routed uvicorn's loggers
         access_log=False,  # server.access logs each request, with its request id
@@ -75,7 +96,7 @@ def _serve(args: argparse.Namespace) -> None:
         # cancel_timeout_seconds); the in-process executor's drain runs within the same period.
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
     )
-    _ApiServer(config, shutdown, args.agents_tenant).run()
+    _ApiServer(config, shutdown, args.agents_tenant, announce=announce).run(sockets)
 
 
 async def _run_executor(args: argparse.Namespace) -> None:
@@ -171,6 +192,13 @@ def _version() -> str:
         return "unknown"
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every subcommand and flag (tests/test_deploy_kit.py checks the deploy kit's command lines here)."""
     parser = argparse.ArgumentParser(prog="agent-harness", description="Self-hosted Agent Harness server")
@@ -190,6 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--agents-tenant", default="truefoundry", help="tenant the --agents manifests belong to"
     )
     serve.add_argument("--no-executor", action="store_true", help="run no executor in this process")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        help="API worker processes on the one port, each with its own executor unless --no-executor "
+        "(default: HARNESS_WORKERS, else one per CPU in production, 1 in development)",
+    )
     _logging_options(serve)
     serve.set_defaults(func=_serve)
     executor = commands.add_parser(

@@ -295,6 +295,36 @@ class Settings(BaseSettings):
         "http://localhost:4318).",
     )
 
+    # --- Serving: API worker processes and response validation (agent-harness serve) ---
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="API worker processes `serve` runs on its one port (`--workers` wins over this), "
+        "each with its own in-process executor unless `--no-executor`; unset: one per CPU the process "
+        "may use (affinity, cgroup quota) in production, 1 in development (the embedded store, or no "
+        "JWT key configured).",
+    )
+    validate_responses: bool | None = Field(
+        default=None,
+        description="Check every JSON response against the spec before it leaves (a nonconforming one "
+        "becomes a 500): a development and testing aid that re-parses each body. Unset: on in "
+        "development (the embedded store, or no JWT key configured), off in production; the tests "
+        "turn it on.",
+    )
+
+    @property
+    def development(self) -> bool:
+        """The embedded store or no JWT key (any bearer token accepted, as TokenVerifier's development
+        mode): either means a developer's machine, never a deployment, so the serving defaults favour
+        checks and one process over throughput."""
+        verifies_tokens = any((self.jwt_secret, self.jwt_public_key_file, self.jwks_file, self.jwt_jwks_url))
+        return self.redis_url is None or not verifies_tokens
+
+    @property
+    def responses_validated(self) -> bool:
+        return self.development if self.validate_responses is None else self.validate_responses
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -7,7 +7,6 @@ the store raises StoreUnavailable; anything else is a 500 whose body discloses n
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -17,6 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
 
+from server import json_codec
 from server.errors import ApiError, error_body
 from server.metrics import REDIS_ERRORS
 from server.openapi31 import MESSAGE_LIMIT, shorten
@@ -41,7 +41,7 @@ def _response(status: int, body: dict[str, Any], headers: dict[str, str] | None 
         status_code=status,
         mimetype="application/json",
         content_type="application/json",
-        body=json.dumps(body),
+        body=json_codec.dumps(body),
         headers=headers or {},
     )
 

@@ -3,19 +3,29 @@
 Two kinds of process export them: an API replica at `GET /metrics` on its HTTP port, and an
 `agent-harness executor` on its own `--metrics-port`. Each counts what happens in that process, so
 a cluster-wide figure is the sum over all scrape targets; `serve` with its in-process executor
-exports both kinds from one endpoint.
+exports both kinds from one endpoint, and `serve --workers N` the merged series of its N worker
+processes (prometheus_client's multiprocess mode, see asgi_app; gauges say how they merge).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import platform
 from collections.abc import Callable
 from typing import Any
 
 import prometheus_client
-from prometheus_client import Counter, Gauge, Histogram, make_asgi_app, start_http_server
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    make_asgi_app,
+    start_http_server,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from server.domain.turn_state import CancelReason, TerminalState
 
@@ -31,6 +41,7 @@ TURNS_STARTED = Counter(
 TURNS_RUNNING = Gauge(
     f"{_PREFIX}_turns_running",
     "Turns this process's executor is running now.",
+    multiprocess_mode="livesum",
 )
 TURNS_FINISHED = Counter(
     f"{_PREFIX}_turns_finished",
@@ -61,6 +72,7 @@ TIME_TO_FIRST_EVENT = Histogram(
 SSE_STREAMS_OPEN = Gauge(
     f"{_PREFIX}_sse_streams_open",
     "Server-Sent Event streams (create-turn and subscribe) this API replica is serving now.",
+    multiprocess_mode="livesum",
 )
 SSE_STREAMS_REFUSED = Counter(
     f"{_PREFIX}_sse_streams_refused",
@@ -73,10 +85,12 @@ SSE_REDIS_READS = Gauge(
     "Redis reads in flight for this replica's streams, by kind: blocking (the fan-out's one XREAD "
     "BLOCK per zone, however many streams it serves) and replay (XRANGE of a stream catching up).",
     ["kind"],
+    multiprocess_mode="livesum",
 )
 SSE_TURNS_WATCHED = Gauge(
     f"{_PREFIX}_sse_turns_watched",
     "Turns whose event logs this replica's fan-out follows live (one entry of its XREAD each).",
+    multiprocess_mode="livesum",
 )
 REDIS_ERRORS = Counter(
     f"{_PREFIX}_redis_errors",
@@ -90,6 +104,7 @@ ZONE_UP = Gauge(
     "Whether this process reaches the Redis of each zone it serves (1) or not (0), as of the last "
     "probe (every zone_probe_seconds, and on every /readyz).",
     ["zone"],
+    multiprocess_mode="livemin",
 )
 
 CANCEL_OUTCOMES = ("200", "400", "403", "404", "412", "424", "500")
@@ -122,8 +137,15 @@ def cancel_answered(outcome: str, seconds: float | None) -> None:
 
 
 def asgi_app() -> Any:
-    """`GET /metrics` of an API replica (text exposition; OpenMetrics when the scraper asks)."""
-    return make_asgi_app()
+    """`GET /metrics` of an API replica (text exposition; OpenMetrics when the scraper asks). Under
+    `serve --workers N` (server/workers.py) every worker's series merged, whichever worker answers:
+    counters and histograms summed, each gauge by its `multiprocess_mode` (those of live workers)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") is None:
+        return make_asgi_app()
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    registry.register(BUILD_INFO)  # an Info lives in memory only: every worker reports the same one
+    return make_asgi_app(registry)
 
 
 def serve_http(port: int, host: str) -> Any:
@@ -156,6 +178,7 @@ EXECUTORS_LIVE = Gauge(
     "process's lease reaper last counted them: a cluster-wide figure every process reports, so take "
     "max, not sum.",
     ["zone"],
+    multiprocess_mode="livemax",
 )
 
 

@@ -154,8 +154,23 @@ def _encodes(text: str) -> bool:
     return True
 
 
+# connexion builds a validator per request from the operation's schema (the same dict every time):
+# building one costs about as much as validating a small body, so each schema's is built once.
+# Keyed by identity, holding the schema so its id stays its own; bounded, should a caller ever pass
+# fresh dicts.
+_VALIDATORS: dict[int, tuple[dict[str, Any], Any]] = {}
+_VALIDATORS_KEPT = 1024
+
+
 def _validator(schema: dict[str, Any]) -> Any:
-    return _Draft2020(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    kept = _VALIDATORS.get(id(schema))
+    if kept is not None and kept[0] is schema:
+        return kept[1]
+    validator = _Draft2020(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    if len(_VALIDATORS) >= _VALIDATORS_KEPT:
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
 
 
 def _param_of(error: ValidationError) -> str | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -22,7 +21,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from sse_starlette.sse import AppStatus
 from starlette.types import Receive, Scope, Send
 
-from server import metrics
+from server import json_codec, metrics
 from server.store.redis import StoreUnavailable
 from server.streams import Slot
 
@@ -36,7 +35,7 @@ T = TypeVar("T")
 
 def frame(event: dict[str, Any]) -> ServerSentEvent:
     return ServerSentEvent(
-        data=json.dumps(event, separators=(",", ":")), event=event["type"], id=str(event["sequence_number"])
+        data=json_codec.dumps(event), event=event["type"], id=str(event["sequence_number"])
     )
 
 

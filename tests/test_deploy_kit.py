@@ -350,7 +350,8 @@ def test_every_command_and_flag_the_kit_uses_exists_in_the_cli(capsys: pytest.Ca
 
 
 def test_the_command_check_catches_an_unknown_flag() -> None:
-    assert _parse_failure(["serve", "--no-executor", "--workers", "4"]) is not None
+    assert _parse_failure(["serve", "--no-executor", "--threads", "4"]) is not None
+    assert _parse_failure(["serve", "--workers", "0"]) is not None
     assert _parse_failure(["executer"]) is not None
 
 

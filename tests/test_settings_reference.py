@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SUITE_HARNESS_VARIABLES
 from server import settings_reference
 from server.config import Settings
 
@@ -51,6 +52,8 @@ def test_the_env_example_defaults_parse_back_to_the_defaults(monkeypatch: pytest
         if line.startswith("# HARNESS_")
     ]
     assert {name for name, _ in assignments} == set(settings_reference.env_names())
+    for name in SUITE_HARNESS_VARIABLES:  # the suite's own, not a default
+        monkeypatch.delenv(name)
     for name, value in assignments:
         if value:
             monkeypatch.setenv(name, value)
