@@ -57,7 +57,18 @@ READ_COUNT = 256
 _WAKE_ATTEMPTS = 50
 _WAKE_RETRY_SECONDS = 0.002
 # What the reader's own connection copies from the zone's pool: where Redis is and how to log in.
-_ADDRESS_FIELDS = {"host", "port", "db", "username", "password", "path", "client_name", "protocol"}
+# `connection_pool`: behind sentinels, the zone's pool, which a connection asks for the primary's address.
+_ADDRESS_FIELDS = {
+    "host",
+    "port",
+    "db",
+    "username",
+    "password",
+    "path",
+    "client_name",
+    "protocol",
+    "connection_pool",
+}
 
 
 class Ending(Enum):
