@@ -1,0 +1,385 @@
+"""Real Redis deployments for the tests, started from the `redis-server` binary and stopped by PID.
+
+- `ClusterDeployment`: six nodes (3 primaries, 3 replicas) made by `redis-cli --cluster create`, with a
+  one-second `cluster-node-timeout`, so a killed primary's replica takes over in about two seconds.
+- `SentinelDeployment`: a primary, a replica and three sentinels (`down-after-milliseconds` 1000), so
+  a killed primary is replaced in about two seconds too.
+- `StandaloneDeployment`: the shared test Redis (or one of the tests' own), as before.
+
+Each has the URL a server is configured with, `flush()` (FLUSHALL on every primary, between tests),
+`client()` (a synchronous client for the test's own reads) and, for the failover tests,
+`kill_primary()` / `wait_promoted()` / `heal()`. Ports are free loopback ports <= 55535, so a cluster
+node's bus port (port + 10000) is one too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import redis
+from redis.cluster import ClusterNode, RedisCluster
+from redis.sentinel import Sentinel
+
+from server.store import deployments
+from server.store.deployments import Mode
+from server.store.embedded import redis_server_binary
+
+SERVICE = "harness"
+NODE_TIMEOUT_MS = 1000
+HIGHEST_PORT = 55535
+
+
+def _wait_until(condition: Callable[[], object], timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting until {message}")
+        time.sleep(0.05)
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_ports(count: int, *, with_bus: bool = False) -> list[int]:
+    """`count` loopback ports free now (and, `with_bus`, each one's port + 10000)."""
+    found: list[int] = []
+    while len(found) < count:
+        port = random.randint(20000, HIGHEST_PORT)
+        if port in found or not _bindable(port) or (with_bus and not _bindable(port + 10000)):
+            continue
+        found.append(port)
+    return found
+
+
+def sync_client(url: str) -> Any:
+    """A synchronous client for any of the three URL forms (tests only: the server's are async)."""
+    deployment = deployments.parse(url)
+    auth = {"username": deployment.username, "password": deployment.password}
+    if deployment.mode is Mode.STANDALONE:
+        return redis.Redis.from_url(url, decode_responses=True)
+    if deployment.mode is Mode.CLUSTER:
+        nodes = [ClusterNode(host, port) for host, port in deployment.nodes]
+        return RedisCluster(startup_nodes=nodes, decode_responses=True, socket_timeout=5, **auth)
+    assert deployment.service is not None
+    sentinels = Sentinel(list(deployment.nodes), socket_timeout=2)
+    return sentinels.master_for(
+        deployment.service, decode_responses=True, socket_timeout=5, db=deployment.db, **auth
+    )
+
+
+class Node:
+    """One redis-server (or sentinel) process of a deployment, on its own port and directory."""
+
+    def __init__(self, port: int, directory: Path, args: list[str], *, config: str | None = None) -> None:
+        self.port = port
+        self.directory = directory
+        self.args = args
+        self.config = config
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        command = [redis_server_binary()]
+        if self.config is not None:
+            # Sentinels rewrite their config file, so each gets a fresh copy on first start only.
+            path = self.directory / "sentinel.conf"
+            if not path.exists():
+                path.write_text(self.config)
+            command += [str(path), "--sentinel"]
+        command += ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory), *self.args]
+        log = (self.directory / "log").open("ab")
+        self.process = subprocess.Popen(command, stdout=log, stderr=log)
+        log.close()
+        _wait_until(self.answers, 10, f"redis node {self.port} answers")
+
+    def client(self, **kwargs: Any) -> redis.Redis:
+        return redis.Redis(
+            port=self.port, socket_timeout=2, socket_connect_timeout=1, decode_responses=True, **kwargs
+        )
+
+    def answers(self) -> bool:
+        try:
+            with self.client() as probe:
+                return bool(probe.ping())
+        except redis.RedisError:
+            return False
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL, as a machine that vanishes."""
+        if self.alive:
+            assert self.process is not None
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.alive:
+            assert self.process is not None
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+_DATA_NODE = ["--save", "", "--appendonly", "no", "--loglevel", "warning"]
+
+
+class Launched:
+    """What every deployment offers a test; see the module docstring."""
+
+    mode: Mode
+    url: str
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix=f"agent-harness-{type(self).__name__.lower()}-"))
+        self.nodes: list[Node] = []
+
+    def client(self) -> Any:
+        return sync_client(self.url)
+
+    def primaries(self) -> list[Node]:
+        raise NotImplementedError
+
+    def flush(self) -> None:
+        for node in self.primaries():
+            with node.client() as client:
+                client.flushall()
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self) -> Launched:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+
+class StandaloneDeployment(Launched):
+    mode = Mode.STANDALONE
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+
+    def flush(self) -> None:
+        with redis.Redis.from_url(self.url) as client:
+            client.flushdb()
+
+    def start(self) -> None:
+        pass
+
+
+class ClusterDeployment(Launched):
+    mode = Mode.CLUSTER
+
+    def start(self) -> None:
+        ports = free_ports(6, with_bus=True)
+        args = [
+            *_DATA_NODE,
+            *("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"),
+            *("--cluster-node-timeout", str(NODE_TIMEOUT_MS)),
+            # A replica whose link broke a moment ago may still take over (the default factor of 10
+            # would refuse after ten node timeouts).
+            *("--cluster-replica-validity-factor", "0"),
+        ]
+        self.nodes = [Node(port, self.directory / str(port), args) for port in ports]
+        for node in self.nodes:
+            node.start()
+        subprocess.run(
+            [
+                shutil.which("redis-cli") or "redis-cli",
+                "--cluster",
+                "create",
+                *(f"127.0.0.1:{port}" for port in ports),
+                "--cluster-replicas",
+                "1",
+                "--cluster-yes",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        self.url = "redis+cluster://" + ",".join(f"127.0.0.1:{port}" for port in ports[:3])
+        _wait_until(self._healthy, 30, "the cluster is ok on every node, each primary with a replica")
+
+    def _healthy(self) -> bool:
+        for node in self.nodes:
+            if not node.alive:
+                continue
+            try:
+                with node.client() as client:
+                    if client.cluster("info")["cluster_state"] != "ok":
+                        return False
+            except redis.RedisError:
+                return False
+        return len(self.primaries()) == 3
+
+    def _roles(self) -> dict[int, str]:
+        roles: dict[int, str] = {}
+        for node in self.nodes:
+            if node.alive:
+                with contextlib.suppress(redis.RedisError), node.client() as client:
+                    roles[node.port] = str(client.execute_command("ROLE")[0])
+        return roles
+
+    def primaries(self) -> list[Node]:
+        roles = self._roles()
+        return [node for node in self.nodes if roles.get(node.port) == "master"]
+
+    def primary_for(self, key: str) -> Node:
+        with self.client() as client:
+            port = client.get_node_from_key(key).port
+        return next(node for node in self.nodes if node.port == port)
+
+    def kill_primary(self, key: str) -> Node:
+        """SIGKILL the primary that owns `key`'s slot; its replica is promoted about two seconds later."""
+        node = self.primary_for(key)
+        node.kill()
+        return node
+
+    def wait_promoted(self, timeout: float = 15) -> None:
+        _wait_until(self._healthy, timeout, "a replica took over and the cluster is ok again")
+
+    def heal(self) -> None:
+        """Restart every killed node (it rejoins as a replica) and wait until each primary has one."""
+        for node in self.nodes:
+            if not node.alive:
+                node.start()
+
+        def replicated() -> bool:
+            roles = self._roles()
+            return len(roles) == 6 and list(roles.values()).count("master") == 3 and self._healthy()
+
+        _wait_until(replicated, 30, "every node is back, three primaries each with a replica")
+
+
+class SentinelDeployment(Launched):
+    mode = Mode.SENTINEL
+
+    def start(self) -> None:
+        primary, replica, *sentinels = free_ports(5)
+        self.nodes = [
+            Node(primary, self.directory / "primary", _DATA_NODE),
+            Node(
+                replica, self.directory / "replica", [*_DATA_NODE, "--replicaof", "127.0.0.1", str(primary)]
+            ),
+        ]
+        config = "\n".join(
+            [
+                f"sentinel monitor {SERVICE} 127.0.0.1 {primary} 2",
+                f"sentinel down-after-milliseconds {SERVICE} {NODE_TIMEOUT_MS}",
+                f"sentinel failover-timeout {SERVICE} 5000",
+                f"sentinel parallel-syncs {SERVICE} 1",
+                "",
+            ]
+        )
+        self.sentinels = [
+            Node(port, self.directory / f"sentinel-{port}", [], config=config) for port in sentinels
+        ]
+        self.nodes += self.sentinels
+        for node in self.nodes:
+            node.start()
+        self.url = "redis+sentinel://" + ",".join(f"127.0.0.1:{port}" for port in sentinels) + f"/{SERVICE}"
+        _wait_until(
+            self._healthy, 30, "every sentinel knows the primary, its replica and the other sentinels"
+        )
+
+    def _primary_port(self) -> int | None:
+        for sentinel in self.sentinels:
+            if sentinel.alive:
+                with contextlib.suppress(redis.RedisError), sentinel.client() as client:
+                    found = client.sentinel_get_master_addr_by_name(SERVICE)
+                    if found:
+                        return int(found[1])
+        return None
+
+    def _healthy(self) -> bool:
+        try:
+            for sentinel in self.sentinels:
+                with sentinel.client() as client:
+                    state = client.sentinel_master(SERVICE)
+                    if state["num-slaves"] < 1 or state["num-other-sentinels"] < 2 or not state["is_master"]:
+                        return False
+                    if state["is_sdown"] or state["is_odown"]:
+                        return False
+        except redis.RedisError:
+            return False
+        primary = self._primary_port()
+        return any(node.port == primary and node.answers() for node in self.nodes[:2])
+
+    def primaries(self) -> list[Node]:
+        port = self._primary_port()
+        return [node for node in self.nodes[:2] if node.port == port and node.alive]
+
+    def kill_primary(self, key: str = "") -> Node:
+        node = self.primaries()[0]
+        node.kill()
+        return node
+
+    def wait_promoted(self, timeout: float = 15) -> None:
+        killed = [node.port for node in self.nodes[:2] if not node.alive]
+
+        def promoted() -> bool:
+            port = self._primary_port()
+            if port is None or port in killed:
+                return False
+            with (
+                contextlib.suppress(redis.RedisError),
+                self.nodes[0 if self.nodes[0].port == port else 1].client() as c,
+            ):
+                return str(c.execute_command("ROLE")[0]) == "master"
+            return False
+
+        _wait_until(promoted, timeout, "the sentinels promoted the replica")
+
+    def heal(self) -> None:
+        """Restart the killed data node (the sentinels make it a replica of the new primary)."""
+        for node in self.nodes:
+            if not node.alive:
+                node.start()
+        _wait_until(self._healthy, 30, "the old primary is back as a replica")
+
+
+def launch(mode: Mode, standalone_url: str) -> Launched:
+    if mode is Mode.CLUSTER:
+        return ClusterDeployment().__enter__()
+    if mode is Mode.SENTINEL:
+        return SentinelDeployment().__enter__()
+    return StandaloneDeployment(standalone_url).__enter__()
+
+
+FULL_MATRIX = os.environ.get("AGENT_HARNESS_TEST_DEPLOYMENTS", "") == "all"
+"""`make test-cluster` sets it: every module that runs across deployments runs in all three."""
