@@ -83,7 +83,10 @@ def sync_client(url: str) -> Any:
         nodes = [ClusterNode(host, port) for host, port in deployment.nodes]  # type: ignore[no-untyped-call]
         return RedisCluster(startup_nodes=nodes, decode_responses=True, socket_timeout=5, **auth)
     assert deployment.service is not None
-    sentinels = Sentinel(list(deployment.nodes), socket_timeout=2)  # type: ignore[no-untyped-call]
+    sentinel_auth = {"username": deployment.sentinel_username, "password": deployment.sentinel_password}
+    sentinels = Sentinel(  # type: ignore[no-untyped-call]
+        list(deployment.nodes), sentinel_kwargs={"socket_timeout": 2, **sentinel_auth}
+    )
     return sentinels.master_for(  # type: ignore[no-untyped-call]
         deployment.service, decode_responses=True, socket_timeout=5, db=deployment.db, **auth
     )
@@ -92,8 +95,18 @@ def sync_client(url: str) -> Any:
 class Node:
     """One redis-server (or sentinel) process of a deployment, on its own port and directory."""
 
-    def __init__(self, port: int, directory: Path, args: list[str], *, config: str | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        directory: Path,
+        args: list[str],
+        *,
+        config: str | None = None,
+        auth: dict[str, Any] | None = None,
+    ) -> None:
         self.port = port
+        self.auth = auth or {}
+        """username / password the test's own clients log in with."""
         self.directory = directory
         self.args = args
         self.config = config
@@ -115,6 +128,7 @@ class Node:
         _wait_until(self.answers, 10, f"redis node {self.port} answers")
 
     def client(self, **kwargs: Any) -> redis.Redis:
+        kwargs = {**self.auth, **kwargs}
         return redis.Redis(
             port=self.port, socket_timeout=2, socket_connect_timeout=1, decode_responses=True, **kwargs
         )
@@ -151,15 +165,31 @@ class Node:
 _DATA_NODE = ["--save", "", "--appendonly", "no", "--loglevel", "warning"]
 
 
+def _acl(user: str | None, password: str | None) -> list[str]:
+    """A data node that admits only `user` (the default user switched off), replicating as it."""
+    if password is None:
+        return []
+    assert user is not None
+    return [
+        *("--user", "default", "off"),
+        *("--user", user, "on", f">{password}", "~*", "&*", "+@all"),
+        *("--masteruser", user, "--masterauth", password),
+    ]
+
+
 class Launched:
     """What every deployment offers a test; see the module docstring."""
 
     mode: Mode
     url: str
 
-    def __init__(self) -> None:
+    def __init__(self, user: str | None = None, password: str | None = None) -> None:
+        """`user` / `password`: an ACL user the data nodes admit (and nobody else); in the URL."""
         self.directory = Path(tempfile.mkdtemp(prefix=f"agent-harness-{type(self).__name__.lower()}-"))
         self.nodes: list[Node] = []
+        self.user, self.password = user, password
+        self.auth: dict[str, Any] = {"username": user, "password": password} if password is not None else {}
+        self.userinfo = f"{user}:{password}@" if password is not None else ""
 
     def client(self) -> Any:
         return sync_client(self.url)
@@ -219,8 +249,9 @@ class ClusterDeployment(Launched):
             # A replica whose link broke a moment ago may still take over (the default factor of 10
             # would refuse after ten node timeouts).
             *("--cluster-replica-validity-factor", "0"),
+            *_acl(self.user, self.password),
         ]
-        self.nodes = [Node(port, self.directory / str(port), args) for port in ports]
+        self.nodes = [Node(port, self.directory / str(port), args, auth=self.auth) for port in ports]
         for node in self.nodes:
             node.start()
         subprocess.run(
@@ -232,12 +263,13 @@ class ClusterDeployment(Launched):
                 "--cluster-replicas",
                 "1",
                 "--cluster-yes",
+                *(("--user", self.user or "", "--pass", self.password) if self.password else ()),
             ],
             check=True,
             capture_output=True,
             timeout=60,
         )
-        self.url = "redis+cluster://" + ",".join(f"127.0.0.1:{port}" for port in ports[:3])
+        self.url = f"redis+cluster://{self.userinfo}" + ",".join(f"127.0.0.1:{port}" for port in ports[:3])
         _wait_until(self._healthy, 30, "the cluster is ok on every node, each primary with a replica")
 
     def _healthy(self) -> bool:
@@ -294,12 +326,25 @@ class ClusterDeployment(Launched):
 class SentinelDeployment(Launched):
     mode = Mode.SENTINEL
 
+    def __init__(
+        self, user: str | None = None, password: str | None = None, sentinel_password: str | None = None
+    ) -> None:
+        """`sentinel_password`: the sentinels' own `requirepass` (and how they log in to each other)."""
+        super().__init__(user, password)
+        self.sentinel_password = sentinel_password
+
     def start(self) -> None:
         primary, replica, *sentinels = free_ports(5)
+        acl = _acl(self.user, self.password)
+        auth = [f"sentinel auth-user {SERVICE} {self.user}", f"sentinel auth-pass {SERVICE} {self.password}"]
+        own = [f"requirepass {self.sentinel_password}", f"sentinel sentinel-pass {self.sentinel_password}"]
         self.nodes = [
-            Node(primary, self.directory / "primary", _DATA_NODE),
+            Node(primary, self.directory / "primary", [*_DATA_NODE, *acl], auth=self.auth),
             Node(
-                replica, self.directory / "replica", [*_DATA_NODE, "--replicaof", "127.0.0.1", str(primary)]
+                replica,
+                self.directory / "replica",
+                [*_DATA_NODE, *acl, "--replicaof", "127.0.0.1", str(primary)],
+                auth=self.auth,
             ),
         ]
         config = "\n".join(
@@ -308,16 +353,27 @@ class SentinelDeployment(Launched):
                 f"sentinel down-after-milliseconds {SERVICE} {NODE_TIMEOUT_MS}",
                 f"sentinel failover-timeout {SERVICE} 5000",
                 f"sentinel parallel-syncs {SERVICE} 1",
+                *(auth if self.password is not None else []),
+                *(own if self.sentinel_password is not None else []),
                 "",
             ]
         )
         self.sentinels = [
-            Node(port, self.directory / f"sentinel-{port}", [], config=config) for port in sentinels
+            Node(
+                port,
+                self.directory / f"sentinel-{port}",
+                [],
+                config=config,
+                auth={"password": self.sentinel_password} if self.sentinel_password else None,
+            )
+            for port in sentinels
         ]
         self.nodes += self.sentinels
         for node in self.nodes:
             node.start()
-        self.url = "redis+sentinel://" + ",".join(f"127.0.0.1:{port}" for port in sentinels) + f"/{SERVICE}"
+        query = f"?sentinel_password={self.sentinel_password}" if self.sentinel_password else ""
+        hosts = ",".join(f"127.0.0.1:{port}" for port in sentinels)
+        self.url = f"redis+sentinel://{self.userinfo}{hosts}/{SERVICE}{query}"
         _wait_until(
             self._healthy, 30, "every sentinel knows the primary, its replica and the other sentinels"
         )

@@ -21,20 +21,21 @@ from typing import Any, cast
 
 from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.client import PubSub
-from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.cluster import ClusterNode
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from server.store.deployments import BoundedCluster
 from server.store.redis import Zone
 
 DELIVERED = ("message", "smessage")
 """The message types that carry a published payload (ordinary, sharded)."""
 
 
-def _cluster(client: Redis) -> RedisCluster | None:
-    return client if isinstance(client, RedisCluster) else None
+def _cluster(client: Redis) -> BoundedCluster | None:
+    return client if isinstance(client, BoundedCluster) else None
 
 
-async def _sharded(zone: Zone, cluster: RedisCluster) -> bool:
+async def _sharded(zone: Zone, cluster: BoundedCluster) -> bool:
     """Whether the cluster has sharded pub/sub (Redis >= 7); asked once per zone."""
     if zone.sharded_pubsub is None:
         node = cluster.get_default_node()
@@ -44,10 +45,11 @@ async def _sharded(zone: Zone, cluster: RedisCluster) -> bool:
     return zone.sharded_pubsub
 
 
-async def _owner(cluster: RedisCluster, channel: str, *, refresh: bool = False) -> ClusterNode:
-    await cluster.initialize()
+async def _owner(cluster: BoundedCluster, channel: str, *, refresh: bool = False) -> ClusterNode:
     if refresh:  # after a failover the cached map still names the dead primary
-        await cluster.nodes_manager.initialize()
+        await cluster.refresh_slots()
+    else:
+        await cluster.initialize()
     node = cluster.get_node_from_key(channel)
     assert node is not None
     return node

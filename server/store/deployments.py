@@ -25,7 +25,7 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
-from redis.exceptions import ClusterDownError, SlotNotCoveredError
+from redis.exceptions import ClusterDownError, RedisClusterException, SlotNotCoveredError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 
@@ -170,6 +170,23 @@ class BoundedCluster(RedisCluster):
     which would double the bound on a hung node as it would on a standalone Redis."""
 
     ERRORS_ALLOW_RETRY = (RedisConnectionError, ClusterDownError, SlotNotCoveredError)  # type: ignore[assignment]
+
+    async def initialize(self, *args: Any, **kwargs: Any) -> BoundedCluster:
+        """Reading the slot map fails with RedisClusterException (no RedisError) when no node answers:
+        a cluster that cannot be reached is a broken connection like any other, "store unavailable"."""
+        try:
+            await super().initialize(*args, **kwargs)
+        except RedisClusterException as exc:
+            raise RedisConnectionError(str(exc)) from exc
+        return self
+
+    async def refresh_slots(self) -> None:
+        """Re-read the slot map now (after a failover the cached one still names the dead primary)."""
+        await self.initialize()
+        try:
+            await self.nodes_manager.initialize()
+        except RedisClusterException as exc:
+            raise RedisConnectionError(str(exc)) from exc
 
 
 def client_options(timeout: float, read_timeout: float, max_connections: int) -> dict[str, Any]:
