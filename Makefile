@@ -102,12 +102,14 @@ endif
 test: install deploy-tools browser readme-tools lint typecheck spec-check check-generated
 	$(BIN)/pytest -q
 
-# The modules that run across Redis deployments (lifecycle, cancel, executors, next turn, failover),
-# each against standalone, sentinel and cluster Redis the tests start from redis-server (minutes).
+# The modules that run across Redis deployments (lifecycle, cancel, executors, next turn, failover,
+# cancel channels, ACL users), each against standalone, sentinel and cluster Redis the tests start
+# from redis-server (minutes).
 # `make test` runs a few of their cases in each deployment; this runs all of them.
 DEPLOYMENT_TESTS := contract_tests/test_turn_lifecycle.py contract_tests/test_session_cancel.py \
 	contract_tests/test_executors.py contract_tests/test_next_turn.py contract_tests/test_failover.py \
-	tests/test_deployments.py
+	contract_tests/test_failover_store.py contract_tests/test_cancel_channels.py \
+	contract_tests/test_deployment_auth.py tests/test_deployments.py
 test-cluster: install
 	AGENT_HARNESS_TEST_DEPLOYMENTS=all $(BIN)/pytest -q $(DEPLOYMENT_TESTS)
 
