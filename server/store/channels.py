@@ -23,6 +23,7 @@ from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import ClusterNode
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import SlotNotCoveredError
 
 from server.store.deployments import BoundedCluster
 from server.store.redis import Zone
@@ -50,7 +51,10 @@ async def _owner(cluster: BoundedCluster, channel: str, *, refresh: bool = False
         await cluster.refresh_slots()
     else:
         await cluster.initialize()
-    node = cluster.get_node_from_key(channel)
+    try:
+        node = cluster.get_node_from_key(channel)
+    except SlotNotCoveredError as exc:  # mid-failover: as if the node were down
+        raise RedisConnectionError(str(exc)) from exc
     assert node is not None
     return node
 

@@ -171,6 +171,14 @@ class BoundedCluster(RedisCluster):
 
     ERRORS_ALLOW_RETRY = (RedisConnectionError, ClusterDownError, SlotNotCoveredError)  # type: ignore[assignment]
 
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        """A cluster mid-failover answers CLUSTERDOWN for every slot (full coverage is required) or
+        has a slot nobody serves: past the one retry, both are the store being unavailable."""
+        try:
+            return await super().execute_command(*args, **kwargs)
+        except (ClusterDownError, SlotNotCoveredError) as exc:
+            raise RedisConnectionError(f"the cluster is down: {exc}") from exc
+
     async def initialize(self, *args: Any, **kwargs: Any) -> BoundedCluster:
         """Reading the slot map fails with RedisClusterException (no RedisError) when no node answers:
         a cluster that cannot be reached is a broken connection like any other, "store unavailable"."""
