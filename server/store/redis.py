@@ -113,8 +113,6 @@ class Zone:
     never hold the connections ordinary requests need, with a read timeout above their block."""
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     """The bound on one ordinary command (`redis_timeout_seconds`)."""
-    deployment: Deployment | None = None
-    """What the zone's URL named (standalone when unknown)."""
     sharded_pubsub: bool | None = None
     """A cluster's: whether it has SSUBSCRIBE / SPUBLISH (Redis >= 7), learnt at first use."""
     scripts: Scripts = field(init=False)
@@ -160,7 +158,7 @@ class Store:
             )
         deployment = deployments.parse(url)
         blocking = connect(deployment, command_timeout, blocking=True)
-        zone = Zone(zone_name, connect(deployment, command_timeout), blocking, command_timeout, deployment)
+        zone = Zone(zone_name, connect(deployment, command_timeout), blocking, command_timeout)
         return cls(zone, embedded)
 
     @property
