@@ -24,6 +24,17 @@ async def store(redis_url: str) -> AsyncIterator[Store]:
     await opened.close()
 
 
+async def test_a_ping_on_the_subscription_answers_pong(store: Store) -> None:
+    """How the executor tells a quiet channel from a dead link (worker._hear)."""
+    async with channels.listen(store.zone, keys.executor_cancel_channel("chan3")) as subscription:
+        await subscription.ping("probe")
+        message = None
+        for _ in range(5):
+            if (message := await subscription.get_message(timeout=1)) is not None:
+                break
+        assert message is not None and message["type"] == "pong", message
+
+
 async def test_a_published_cancel_reaches_the_one_listener_and_counts_it(
     store: Store, redis_deployment: Launched
 ) -> None:

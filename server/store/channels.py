@@ -30,6 +30,7 @@ from server.store.redis import Zone
 
 DELIVERED = ("message", "smessage")
 """The message types that carry a published payload (ordinary, sharded)."""
+_PUBSUB_TYPES = {*DELIVERED, "pong", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe"}
 
 
 def _cluster(client: Redis) -> BoundedCluster | None:
@@ -67,10 +68,17 @@ class Subscription:
         self._sharded = sharded
 
     async def get_message(self, timeout: float) -> dict[str, Any] | None:  # noqa: ASYNC109
+        """The next message (a payload, a confirmation, a PING's `pong`), None after `timeout`."""
         message = cast(dict[str, Any] | None, await self._pubsub.get_message(timeout=timeout))
-        if message is not None and message["type"] in ("sunsubscribe", "unsubscribe"):
+        if message is None:
+            return None
+        if message["type"] in ("sunsubscribe", "unsubscribe"):
             # Nobody here unsubscribes: the node gave the channel's slot away (or was demoted).
             raise RedisConnectionError("the cancel channel's node dropped the subscription")
+        if message["type"] not in _PUBSUB_TYPES:
+            # Redis 7.0 answers a PING after SSUBSCRIBE with a plain reply, not the subscribed
+            # ["pong", ...] that redis-py recognises, so redis-py reads its letters as a message.
+            return {"type": "pong", "channel": None, "pattern": None, "data": None}
         return message
 
     async def ping(self, message: str) -> None:
