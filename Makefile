@@ -109,7 +109,7 @@ test: install deploy-tools browser readme-tools lint typecheck spec-check check-
 DEPLOYMENT_TESTS := contract_tests/test_turn_lifecycle.py contract_tests/test_session_cancel.py \
 	contract_tests/test_executors.py contract_tests/test_next_turn.py contract_tests/test_failover.py \
 	contract_tests/test_failover_store.py contract_tests/test_cancel_channels.py \
-	contract_tests/test_deployment_auth.py tests/test_deployments.py
+	contract_tests/test_deployment_auth.py contract_tests/test_sentinel_bounds.py tests/test_deployments.py
 test-cluster: install
 	AGENT_HARNESS_TEST_DEPLOYMENTS=all $(BIN)/pytest -q $(DEPLOYMENT_TESTS)
 

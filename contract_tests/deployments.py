@@ -293,6 +293,24 @@ class Launched:
     def primaries(self) -> list[Node]:
         raise NotImplementedError
 
+    def _replicas_in_sync(self) -> bool:
+        """Every live node that is not a primary has finished its sync: promoting one that has not
+        would lose the data (a restarted node comes back empty, as these keep nothing on disk)."""
+        primaries = {node.port for node in self.primaries()}
+        for node in self.nodes:
+            if node.config is not None or not node.alive or node.port in primaries:
+                continue
+            try:
+                with node.client() as client:
+                    info = client.info("replication")
+            except redis.RedisError:
+                return False
+            if info.get("role") != "slave" or info.get("master_link_status") != "up":
+                return False
+            if info.get("master_sync_in_progress"):
+                return False
+        return True
+
     def flush(self) -> None:
         for node in self.primaries():
             with node.client() as client:
@@ -306,7 +324,8 @@ class Launched:
                 node.process.terminate()
         for node in self.nodes:
             node.stop()
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if not os.environ.get("AGENT_HARNESS_KEEP_DEPLOYMENTS"):  # set it to read the nodes' logs after
+            shutil.rmtree(self.directory, ignore_errors=True)
 
     def __enter__(self) -> Launched:
         try:
@@ -425,9 +444,11 @@ class ClusterDeployment(Launched):
 
         def replicated() -> bool:
             roles = self._roles()
-            return len(roles) == 6 and list(roles.values()).count("master") == 3 and self._healthy()
+            if len(roles) != 6 or list(roles.values()).count("master") != 3 or not self._healthy():
+                return False
+            return self._replicas_in_sync()
 
-        _wait_until(replicated, 30, "every node is back, three primaries each with a replica")
+        _wait_until(replicated, 30, "every node is back, three primaries each with a replica in sync")
 
 
 class SentinelDeployment(Launched):
@@ -550,7 +571,23 @@ class SentinelDeployment(Launched):
         for node in self.nodes:
             if not node.alive:
                 node.start()
-        _wait_until(self._healthy, 30, "the old primary is back as a replica")
+        _wait_until(
+            lambda: self._healthy() and self._replicas_in_sync() and self._sentinels_see_replica(),
+            30,
+            "the old primary is back as a replica in sync, and every sentinel knows it",
+        )
+
+    def _sentinels_see_replica(self) -> bool:
+        """Each sentinel lists a replica that is up (not the dead node it remembers)."""
+        try:
+            for sentinel in self.sentinels:
+                with sentinel.client() as client:
+                    replicas = client.sentinel_slaves(SERVICE)
+                    if not any(not r["is_sdown"] and r.get("master-link-status") == "ok" for r in replicas):
+                        return False
+        except redis.RedisError:
+            return False
+        return True
 
 
 def launch(mode: Mode, standalone_url: str) -> Launched:

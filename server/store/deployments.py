@@ -52,6 +52,10 @@ _NODE = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\[\]/\s]+))(?::(
 _SERVICE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
+_LEAST_SENTINEL_SECONDS = 0.25
+"""A sentinel answers from memory in a millisecond or so; below this a busy one would look dead."""
+
+
 class BadRedisUrl(ValueError):
     """A zone's URL that names no deployment we can connect to; the message says why, without the
     URL's password."""
@@ -236,11 +240,16 @@ def connect(deployment: Deployment, timeout: float, read_timeout: float, max_con
             retry=Retry(NoBackoff(), 1),
         )
     sentinel_auth = {"username": deployment.sentinel_username, "password": deployment.sentinel_password}
+    # redis-py asks the sentinels one after another until one names the primary: each gets a share of
+    # the bound, so hung sentinels cost at most `timeout` together, not `timeout` each.
+    each = max(timeout / len(deployment.nodes), min(timeout, _LEAST_SENTINEL_SECONDS))
     sentinels = Sentinel(  # type: ignore[no-untyped-call]
         list(deployment.nodes),
         sentinel_kwargs={
-            "socket_connect_timeout": timeout,
-            "socket_timeout": timeout,
+            "socket_connect_timeout": each,
+            "socket_timeout": each,
+            # The next sentinel is the retry (redis-py's default would try a hung one 4 times).
+            "retry": Retry(NoBackoff(), 0),
             "decode_responses": True,
             **sentinel_auth,
             **tls,
