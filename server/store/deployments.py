@@ -201,7 +201,7 @@ class BoundedCluster(RedisCluster):
             raise RedisConnectionError(str(exc)) from exc
 
 
-def client_options(timeout: float, read_timeout: float, max_connections: int) -> dict[str, Any]:
+def _client_options(timeout: float, read_timeout: float, max_connections: int) -> dict[str, Any]:
     """What every client gets, whatever the deployment (see redis.connect)."""
     return {
         "decode_responses": True,
@@ -214,7 +214,7 @@ def client_options(timeout: float, read_timeout: float, max_connections: int) ->
 def connect(deployment: Deployment, timeout: float, read_timeout: float, max_connections: int) -> Any:
     """A client for the deployment's primaries (`Redis` or `BoundedCluster`), each command bounded by
     the socket timeouts, one retry on a broken connection only. Nothing is sent yet."""
-    common = client_options(timeout, read_timeout, max_connections)
+    common = _client_options(timeout, read_timeout, max_connections)
     if deployment.mode is Mode.STANDALONE:
         return Redis.from_url(
             deployment.url,
