@@ -21,7 +21,7 @@ FUZZ_EXAMPLES ?= 200
 FUZZ_ARGS ?= --dev-mode
 
 .PHONY: install install-dev install-run browser readme-tools vendor-swagger-ui generate check-generated lint typecheck \
-	spec-check unit contract test run fuzz bench bench-peers peers-venv clean docs-settings deploy-tools deploy-check k8s-render cluster-demo
+	spec-check unit contract test test-cluster run fuzz bench bench-peers peers-venv clean docs-settings deploy-tools deploy-check k8s-render cluster-demo
 
 install: install-dev
 install-dev: $(STAMP)
@@ -101,6 +101,17 @@ endif
 # need kubectl and nginx, and skip, saying so, only where they could not be installed.
 test: install deploy-tools browser readme-tools lint typecheck spec-check check-generated
 	$(BIN)/pytest -q
+
+# The modules that run across Redis deployments (lifecycle, cancel, executors, next turn, failover,
+# cancel channels, ACL users), each against standalone, sentinel and cluster Redis the tests start
+# from redis-server (minutes).
+# `make test` runs a few of their cases in each deployment; this runs all of them.
+DEPLOYMENT_TESTS := contract_tests/test_turn_lifecycle.py contract_tests/test_session_cancel.py \
+	contract_tests/test_executors.py contract_tests/test_next_turn.py contract_tests/test_failover.py \
+	contract_tests/test_failover_store.py contract_tests/test_cancel_channels.py \
+	contract_tests/test_deployment_auth.py contract_tests/test_sentinel_bounds.py tests/test_deployments.py
+test-cluster: install
+	AGENT_HARNESS_TEST_DEPLOYMENTS=all $(BIN)/pytest -q $(DEPLOYMENT_TESTS)
 
 # The sample `approver` agent reaches the demo MCP server on loopback, which agents may not reach
 # unless the deployment allows it (SECURITY.md): the demo allows loopback, and nothing else.

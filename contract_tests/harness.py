@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Self
 
 import httpx
-import redis
 import uvicorn
 from starlette.types import ASGIApp
 
+from contract_tests import deployments
 from server.app import create_app
 from server.config import Settings
 from server.store import keys
@@ -189,7 +189,7 @@ class ExecutorProcess(Process):
 
     def start(self, redis_url: str | None = None) -> ExecutorProcess:
         super().start()
-        client = redis.Redis.from_url(redis_url or self.env["HARNESS_REDIS_URL"], decode_responses=True)
+        client = deployments.sync_client(redis_url or self.env["HARNESS_REDIS_URL"])
 
         def registered() -> bool:
             assert self.popen is not None

@@ -15,9 +15,10 @@ import redis
 
 from contract_tests.harness import ExecutorProcess, wait_until
 from contract_tests.sse import BackgroundStream, read_frames
-from contract_tests.test_executors import COUNT_RUNNING, Cluster, assert_one_terminal_and_no_gaps
+from contract_tests.test_executors import Cluster, assert_one_terminal_and_no_gaps, running_turns
 from server.store import keys
 
+ACROSS_DEPLOYMENTS = True
 NEXT_TURN = {"status": "cancelled", "reason": "cancelled-for-next-turn"}
 
 
@@ -245,7 +246,7 @@ def test_two_concurrent_interrupts_start_one_turn_at_a_time_and_the_last_keeps_r
     def watch() -> None:
         # Every turn's status in one atomic Lua step: a true snapshot of how many run at once.
         while not stop.is_set():
-            seen_running.append(int(flush_redis.eval(COUNT_RUNNING, 0)))
+            seen_running.append(running_turns(flush_redis))
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
@@ -282,7 +283,7 @@ def test_many_concurrent_creates_mixing_choices_never_run_two_turns(
 
     def watch() -> None:
         while not stop.is_set():
-            seen_running.append(int(flush_redis.eval(COUNT_RUNNING, 0)))
+            seen_running.append(running_turns(flush_redis))
 
     def create(i: int) -> httpx.Response:
         choice = "interrupt" if i % 2 else "reject"

@@ -13,6 +13,7 @@ from server.store import keys
 from server.store.redis import Store
 
 TENANT, SESSION = "t", "s1.g"
+ACROSS_DEPLOYMENTS = True
 
 
 @pytest.fixture

@@ -1,14 +1,17 @@
-"""The turn lifecycle against one server with its in-process executor (the embedded default)."""
+"""The turn lifecycle against one server with its in-process executor, on each Redis deployment."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
-import redis
+import pytest
 
 from contract_tests.conftest import make_agent
 from contract_tests.sse import BackgroundStream, read_frames
+
+ACROSS_DEPLOYMENTS = True  # `make test-cluster`: every test against sentinel and cluster Redis too
 
 
 def _session(client: httpx.Client, agent: str) -> str:
@@ -21,6 +24,7 @@ def _message(text: str) -> dict[str, object]:
     return {"input": [{"type": "user.message", "content": text}]}
 
 
+@pytest.mark.every_deployment
 def test_a_turn_streams_created_then_model_events_then_one_done(client: httpx.Client) -> None:
     make_agent(client, "chunky", chunks=3)
     session_id = _session(client, "chunky")
@@ -50,6 +54,7 @@ def test_a_turn_streams_created_then_model_events_then_one_done(client: httpx.Cl
     assert state["output"]["content"] == "hello there"
 
 
+@pytest.mark.every_deployment
 def test_cancelling_a_slow_turn_answers_200_fast_and_ends_its_stream_cancelled(
     client: httpx.Client, slow_agent: str
 ) -> None:
@@ -120,7 +125,7 @@ def test_deleting_a_session_cancels_its_running_turn_and_later_calls_get_412(
 
 
 def test_no_key_is_left_without_a_ttl_once_turns_end(
-    client: httpx.Client, echo_agent: str, flush_redis: redis.Redis
+    client: httpx.Client, echo_agent: str, flush_redis: Any
 ) -> None:
     session_id = _session(client, echo_agent)
     read_frames(client, "POST", f"/agents/sessions/{session_id}/turns", json=_message("ttl"))

@@ -175,12 +175,17 @@ def _settings_or_exit() -> None:
         ) from None
 
 
+_URL_FIELDS = {"redis_url", "zones"}
+
+
 def invalid_settings_message(error: ValidationError) -> str:
     problems = []
     for detail in error.errors():
         field = str(detail["loc"][0]) if detail["loc"] else ""
-        # Secrets are named, never echoed.
-        value = "" if "secret" in field else f" (got {str(detail.get('input'))[:80]!r})"
+        # Secrets are named, never echoed (a Redis URL may hold a password).
+        value = (
+            "" if "secret" in field or field in _URL_FIELDS else f" (got {str(detail.get('input'))[:80]!r})"
+        )
         problems.append(f"{env_name(field)}: {detail['msg']}{value}")
     return "invalid settings: " + "; ".join(problems)
 

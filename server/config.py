@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, IPvAnyNetwork, PrivateAttr, model_validator
+from pydantic import Field, IPvAnyNetwork, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from server import egress, stdio_servers
@@ -16,6 +16,7 @@ from server import secrets as agent_secrets
 from server.egress import EgressPolicy
 from server.secrets import DeclaredSecret
 from server.stdio_servers import StdioServer
+from server.store import deployments
 
 _EXECUTOR_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -30,8 +31,10 @@ class Settings(BaseSettings):
 
     redis_url: str | None = Field(
         default=None,
-        description="Redis of the home zone (`redis://` or `rediss://` URL); unset starts an embedded "
-        "redis-server whose data goes with the process.",
+        description="Redis of the home zone: `redis://` / `rediss://` (one Redis), `redis+cluster://"
+        "[user:pass@]host:port[,host:port...]` (Redis Cluster), `redis+sentinel://[user:pass@]host:port"
+        "[,...]/<service>[/db][?sentinel_password=...]` (Sentinel), `rediss+...` for TLS (docs/deploy.md); "
+        "unset starts an embedded redis-server whose data goes with the process.",
     )
     zone: str = Field(
         default="g",
@@ -41,8 +44,8 @@ class Settings(BaseSettings):
     # The home zone (`zone`) uses `redis_url` unless listed in `zones` too.
     zones: dict[str, str] = Field(
         default_factory=dict,
-        description='Other zones this process serves, as JSON `{"eu": "redis://..."}`: a session id\'s '
-        "zone names the Redis that owns it.",
+        description='Other zones this process serves, as JSON `{"eu": "redis://..."}` (any URL form '
+        "HARNESS_REDIS_URL takes): a session id's zone names the Redis that owns it.",
     )
     executor_id: str = Field(
         default_factory=random_executor_id,
@@ -173,6 +176,22 @@ class Settings(BaseSettings):
         description="Every ordinary Redis command (and connecting) answers within this, or the request "
         'gets 400 "store unavailable"; blocking reads get their block on top.',
     )
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_names_a_deployment(cls, url: str | None) -> str | None:
+        # At start, so a mistyped URL stops the process with the variable named, not the first request.
+        if url is not None:
+            deployments.parse(url)  # the CLI's message names HARNESS_REDIS_URL
+        return url
+
+    @field_validator("zones")
+    @classmethod
+    def _zone_urls_name_deployments(cls, zones: dict[str, str]) -> dict[str, str]:
+        for name, url in zones.items():
+            deployments.parse(url, f"zone {name!r}")
+        return zones
+
     zone_probe_seconds: float = Field(
         default=5.0,
         gt=0,

@@ -32,7 +32,6 @@ import time
 from collections.abc import Callable
 from typing import cast
 
-from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -42,7 +41,7 @@ from server.domain import execution, turn_state
 from server.domain.turn_state import CancelReason, TerminalState
 from server.executor.loop import run_turn
 from server.executor.providers import Providers
-from server.store import executors, keys
+from server.store import channels, executors, keys
 from server.store.redis import Store, StreamEntry, bounded
 from server.timestamps import now_iso
 
@@ -297,11 +296,8 @@ class Worker:
         channel = keys.executor_cancel_channel(self.executor_id)
         while True:
             try:
-                async with self.store.blocking.pubsub() as pubsub:
-                    async with self.store.zone.bound(what="SUBSCRIBE"):
-                        await pubsub.subscribe(channel)
-                        while (await pubsub.get_message(timeout=self.store.zone.timeout)) is None:
-                            pass  # the confirmation: from here on a PUBLISH reaches us
+                # Confirmed on return: from here on a PUBLISH (a cluster's SPUBLISH) reaches us.
+                async with channels.listen(self.store.zone, channel) as pubsub:
                     self._subscribed.set()
                     await self._hear(pubsub)
             except (RedisError, OSError) as exc:
@@ -310,7 +306,7 @@ class Worker:
                 log.warning("cancel channel lost (%s); resubscribing", exc)
                 await asyncio.sleep(_RETRY_SECONDS)
 
-    async def _hear(self, pubsub: PubSub) -> None:
+    async def _hear(self, pubsub: channels.Subscription) -> None:
         loop = asyncio.get_running_loop()
         timeout = self.store.zone.timeout
         heard_at, pinged_at = loop.time(), None
@@ -319,7 +315,7 @@ class Worker:
             now = loop.time()
             if message is not None:
                 heard_at, pinged_at = now, None
-                if message["type"] == "message":
+                if message["type"] in channels.DELIVERED:
                     self._cancel_signalled(message["data"])
             elif pinged_at is not None and now - pinged_at >= timeout:
                 raise RedisTimeoutError(f"no PONG on the cancel channel within {timeout:g}s")

@@ -13,13 +13,13 @@ from typing import TypeVar, cast
 
 from redis.asyncio import Redis
 from redis.asyncio import connection as redis_connection
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from server.metrics import REDIS_ERRORS
+from server.store import deployments
+from server.store.deployments import Deployment
 from server.store.embedded import EmbeddedRedis
 from server.store.lua import Scripts
 
@@ -76,27 +76,20 @@ LONGEST_BLOCK_MS = 10_000
 socket timeout is this plus the ordinary timeout, a backstop for reads without a bound of their own."""
 
 
-def connect(url: str, timeout: float, *, blocking: bool = False) -> Redis:
+def connect(url: str | Deployment, timeout: float, *, blocking: bool = False) -> Redis:
     """A client whose every command is bounded: connecting and each reply take at most `timeout`
     (plus the longest block on a `blocking` client), so a hung Redis becomes a prompt StoreUnavailable
-    rather than a hung request; the pool reconnects by itself once Redis answers again."""
-    return Redis.from_url(
-        url,
-        decode_responses=True,
-        socket_connect_timeout=timeout,
-        socket_timeout=timeout + (LONGEST_BLOCK_MS / 1000 if blocking else 0),
-        health_check_interval=30,
-        retry_on_timeout=False,
-        # Every open SSE stream and every waiting cancel holds a connection in XREAD BLOCK; redis-py's
-        # default cap of 100 would turn the 101st stream into "store unavailable" for every request.
-        max_connections=MAX_CONNECTIONS,
-        # After Redis restarts, each pooled connection it dropped fails once on first use; one
-        # immediate retry on a fresh connection hides that, and a Redis still down fails as before.
-        # Only a broken connection is retried: redis-py's default list also retries a timeout, which
-        # doubled every bound (a hung Redis answered after twice the timeout).
-        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-        retry_on_error=[RedisConnectionError],
-    )
+    rather than a hung request; the pool reconnects by itself once Redis answers again (and, in a
+    cluster or behind sentinels, finds the promoted primary). `url` is any of the three forms in
+    server/store/deployments.py."""
+    deployment = url if isinstance(url, Deployment) else deployments.parse(url)
+    read_timeout = timeout + (LONGEST_BLOCK_MS / 1000 if blocking else 0)
+    # Every open SSE stream and every waiting cancel holds a connection in XREAD BLOCK; redis-py's
+    # default cap of 100 would turn the 101st stream into "store unavailable" for every request.
+    client = deployments.connect(deployment, timeout, read_timeout, MAX_CONNECTIONS)
+    # RedisCluster has the same command methods (both come from redis.commands) but is no Redis
+    # subclass; the store's callers use only commands both answer.
+    return cast(Redis, client)
 
 
 @asynccontextmanager
@@ -120,6 +113,8 @@ class Zone:
     never hold the connections ordinary requests need, with a read timeout above their block."""
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     """The bound on one ordinary command (`redis_timeout_seconds`)."""
+    sharded_pubsub: bool | None = None
+    """A cluster's: whether it has SSUBSCRIBE / SPUBLISH (Redis >= 7), learnt at first use."""
     scripts: Scripts = field(init=False)
 
     def __post_init__(self) -> None:
@@ -161,8 +156,9 @@ class Store:
                 "its data is lost when the server stops",
                 url,
             )
-        blocking = connect(url, command_timeout, blocking=True)
-        zone = Zone(zone_name, connect(url, command_timeout), blocking, command_timeout)
+        deployment = deployments.parse(url)
+        blocking = connect(deployment, command_timeout, blocking=True)
+        zone = Zone(zone_name, connect(deployment, command_timeout), blocking, command_timeout)
         return cls(zone, embedded)
 
     @property
