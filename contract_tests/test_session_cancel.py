@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis
 
-from server.store import keys
+from server.store import keys, sessions
 from server.store.redis import Store
 
 TENANT, SESSION = "t", "s1.g"
@@ -22,11 +22,9 @@ async def store(redis_url: str) -> AsyncIterator[Store]:
     await opened.close()
 
 
-async def drop(store: Store, turn_id: str = "") -> list[str]:
-    result = await store.scripts.drop_pending(
-        keys=[keys.session(TENANT, SESSION)], args=[keys.turn_prefix(TENANT), turn_id]
-    )
-    return list(result)
+async def drop(store: Store, turn_id: str | None = None) -> list[str]:
+    running = await sessions.drop_pending(store, TENANT, SESSION, turn_id)
+    return ["idle"] if running is None else ["running", running]
 
 
 def paused(flush_redis: redis.Redis, turn_id: str) -> None:

@@ -14,7 +14,7 @@ import redis
 from contract_tests.harness import ApiProcess, ExecutorProcess, wait_until
 from contract_tests.sse import BackgroundStream, read_frames
 from contract_tests.test_executors import assert_one_terminal_and_no_gaps
-from server.store import executors, keys
+from server.store import executors, keys, turns
 from server.store.redis import Store
 
 GRACE_SECONDS = 6.0  # room for a second executor to start during the drain on a busy machine
@@ -211,47 +211,35 @@ async def test_a_draining_executor_gets_no_new_turn_and_is_not_registered_again(
     try:
         session, turn = keys.session("t", "s1"), "u1.g.exq"
         flush_redis.hset(session, "doc", "{}")
-        await executors.heartbeat(store.scripts, "exq", 5, [], 60)
-        await executors.begin_drain(store.redis, "exq", 60)
+        await executors.heartbeat(store, "exq", 5, [], 60)
+        await executors.begin_drain(store, "exq", 60)
 
-        result = await store.scripts.start_turn(
-            keys=[
-                session,
-                keys.turn("t", turn),
-                keys.turn_events("t", turn),
-                keys.executor_inbox("exq"),
-                keys.leases(),
-                keys.turn("t", turn),  # a root turn: no parent, so no pending approvals to check
-                keys.executor_draining("exq"),
-                keys.agent_sessions("t", "bot"),
-                keys.agent_sessions_of("t", "bot", "alice"),
-            ],
-            args=[
-                turn,
-                "{}",
-                '{"type":"turn.created"}',
-                "",
-                "now",
-                "exq",
-                "t",
-                60,
-                f"t/{turn}",
-                5000,
-                "executor",
-                "",
-                "0",
-                "",
-                keys.executor_cancel_channel("exq"),
-            ],
+        new_turn = turns.NewTurn(
+            tenant="t",
+            session_id="s1",
+            turn_id=turn,
+            executor="exq",
+            doc_json="{}",
+            state_json='{"status":"running"}',
+            created_event='{"type":"turn.created"}',
+            expected_last=None,
+            parent_id=None,  # a root turn: no parent, so no pending approvals to check
+            parent_pending="",
+            consume_pending=False,
+            agent_name="bot",
+            owner="alice",
+            now="now",
+            trace="",
         )
+        result = await turns.start(store, new_turn, retention_seconds=60, lease_ms=5000)
         assert result == ["draining"]
         assert not flush_redis.exists(keys.turn("t", turn), keys.executor_inbox("exq"), keys.leases())
         assert flush_redis.hget(session, "running") is None
 
-        await executors.heartbeat(store.scripts, "exq", 5, [], 60)
+        await executors.heartbeat(store, "exq", 5, [], 60)
         assert flush_redis.zscore(keys.executors(), "exq") is None
-        await executors.end_drain(store.redis, "exq")  # a new incarnation under the same id
-        await executors.heartbeat(store.scripts, "exq", 5, [], 60)
+        await executors.end_drain(store, "exq")  # a new incarnation under the same id
+        await executors.heartbeat(store, "exq", 5, [], 60)
         assert flush_redis.zscore(keys.executors(), "exq") is not None
     finally:
         await store.close()

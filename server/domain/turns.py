@@ -29,9 +29,10 @@ from server.domain.context import CallContext
 from server.domain.turn_state import CancelReason, is_terminal
 from server.errors import Conflict, ExecutorTimeout, NoExecutor, NotFound, SessionNotUsable
 from server.ids import new_turn_id
-from server.store import events as event_log
-from server.store import executors, keys
-from server.store.redis import Store, StoreUnavailable, store_errors
+from server.store import executors
+from server.store import turns as turn_store
+from server.store.records import TurnRecord
+from server.store.redis import StoreUnavailable, store_errors
 from server.streams import Fanout
 from server.timestamps import now_iso
 
@@ -42,33 +43,22 @@ _START_TURN_ATTEMPTS = 8
 _EXECUTOR_POLL_SECONDS = 0.1
 
 
-@dataclass(frozen=True)
-class TurnRecord:
-    turn: Turn
-    status: str
-    seq: int
+_RUNNING_STATE = events.to_json(events.RUNNING_STATE)
 
 
-def _record(fields: dict[str, str]) -> TurnRecord:
-    doc = json.loads(fields["doc"])
-    doc["state"] = json.loads(fields["state"])
-    return TurnRecord(Turn.model_validate(doc), fields["status"], int(fields.get("seq", 0)))
-
-
-async def _fetch(store: Store, tenant: str, turn_id: str) -> dict[str, str]:
+async def _fetch(ctx: CallContext, turn_id: str) -> TurnRecord | None:
     async with store_errors():
-        fields = cast(dict[str, str], await store.redis.hgetall(keys.turn(tenant, turn_id)))
-    return fields
+        return await turn_store.load(ctx.store, ctx.tenant, turn_id)
 
 
 async def load(ctx: CallContext, session_id: str, turn_id: str, *, param: str = "turnId") -> TurnRecord:
     await sessions.load(ctx, session_id)
-    fields = await _fetch(ctx.store, ctx.tenant, turn_id)
-    if not fields or json.loads(fields["doc"])["session_id"] != session_id:
+    record = await _fetch(ctx, turn_id)
+    if record is None or record.session_id != session_id:
         raise NotFound(
             f"turn {turn_id!r} not found in session {session_id!r}", code="turn_not_found", param=param
         )
-    return _record(fields)
+    return record
 
 
 @dataclass(frozen=True)
@@ -88,8 +78,7 @@ async def _parent(ctx: CallContext, last_turn: str | None, previous: str) -> Par
     if turn_id is None:
         return Parent(None)
     async with store_errors():
-        pending = await ctx.store.redis.hget(keys.turn(ctx.tenant, turn_id), "pending")
-    return Parent(turn_id, cast(str | None, pending) or "")
+        return Parent(turn_id, await turn_store.pending(ctx.store, ctx.tenant, turn_id))
 
 
 def _check_input(items: list[dict[str, Any]], parent: Parent) -> bool:
@@ -139,7 +128,7 @@ async def _await_executor(ctx: CallContext) -> str:
     while True:
         async with store_errors():
             executor = await executors.pick(
-                ctx.store.scripts,
+                ctx.store,
                 ttl_seconds=ctx.settings.executor_ttl_seconds,
                 heartbeat_seconds=ctx.settings.heartbeat_seconds,
                 local=ctx.local_executor,
@@ -191,7 +180,7 @@ async def _start_outcome(ctx: CallContext, turn_id: str) -> AsyncIterator[_Outco
             yield outcome
     except StoreUnavailable:
         async with store_errors():
-            if not await ctx.store.redis.exists(keys.turn(ctx.tenant, turn_id)):
+            if not await turn_store.exists(ctx.store, ctx.tenant, turn_id):
                 raise
         outcome.result = ["ok"]
 
@@ -220,40 +209,31 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
         }
         created = events.turn_created(turn_id, parent.turn_id, items, ctx.caller.subject, now)
         async with _start_outcome(ctx, turn_id) as outcome:
-            outcome.result = await ctx.store.scripts.start_turn(
-                keys=[
-                    keys.session(ctx.tenant, session_id),
-                    keys.turn(ctx.tenant, turn_id),
-                    keys.turn_events(ctx.tenant, turn_id),
-                    keys.executor_inbox(executor),
-                    keys.leases(),
-                    keys.turn(ctx.tenant, parent.turn_id or turn_id),
-                    keys.executor_draining(executor),
-                    keys.agent_sessions(ctx.tenant, record.session.agent_name),
-                    keys.agent_sessions_of(ctx.tenant, record.session.agent_name, record.owner),
-                ],
-                args=[
-                    turn_id,
-                    json.dumps(doc),
-                    created,
-                    record.last_turn or "",
-                    now,
-                    executor,
-                    ctx.tenant,
-                    ctx.settings.session_retention_seconds,
-                    keys.lease_member(ctx.tenant, turn_id),
-                    int(ctx.settings.executor_ttl_seconds * 1000),
-                    keys.EXECUTOR_GROUP,
-                    parent.pending_raw,
-                    "1" if resumes else "0",
-                    parent.turn_id or "",
-                    keys.executor_cancel_channel(executor),
-                    tracing.carrier(),
-                ],
+            outcome.result = await turn_store.start(
+                ctx.store,
+                turn_store.NewTurn(
+                    tenant=ctx.tenant,
+                    session_id=session_id,
+                    turn_id=turn_id,
+                    executor=executor,
+                    doc_json=json.dumps(doc),
+                    state_json=_RUNNING_STATE,
+                    created_event=created,
+                    expected_last=record.last_turn,
+                    parent_id=parent.turn_id,
+                    parent_pending=parent.pending_raw,
+                    consume_pending=resumes,
+                    agent_name=record.session.agent_name,
+                    owner=record.owner,
+                    now=now,
+                    trace=tracing.carrier(),
+                ),
+                retention_seconds=ctx.settings.session_retention_seconds,
+                lease_ms=int(ctx.settings.executor_ttl_seconds * 1000),
             )
         match outcome.result:
             case ["ok"]:
-                return Turn.model_validate({**doc, "state": {"status": "running"}})
+                return Turn.model_validate({**doc, "state": events.to_dict(events.RUNNING_STATE)})
             case ["missing"]:
                 raise NotFound(
                     f"session {session_id!r} not found", code="session_not_found", param="sessionId"
@@ -282,7 +262,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
 
 
 async def get(ctx: CallContext, session_id: str, turn_id: str) -> Turn:
-    return (await load(ctx, session_id, turn_id)).turn
+    return (await load(ctx, session_id, turn_id)).turn()
 
 
 async def list_page(
@@ -291,34 +271,29 @@ async def list_page(
     """Newest first along the ancestor chain of the last turn (or of the page token's turn)."""
     record = await sessions.load(ctx, session_id)
     cursor = (
-        (await load(ctx, session_id, page_token, param="page_token")).turn.id
-        if page_token
-        else record.last_turn
+        (await load(ctx, session_id, page_token, param="page_token")).id if page_token else record.last_turn
     )
     turns: list[Turn] = []
     while cursor and len(turns) <= limit:
-        fields = await _fetch(ctx.store, ctx.tenant, cursor)
-        if not fields:
+        found = await _fetch(ctx, cursor)
+        if found is None:
             break  # older turns expired with their retention
-        turn = _record(fields).turn
-        turns.append(turn)
-        cursor = turn.previous_turn_id
+        turns.append(found.turn())
+        cursor = found.previous_turn_id
     next_token = turns[limit].id if len(turns) > limit else None
     return turns[:limit], next_token
 
 
 async def persisted_events(ctx: CallContext, turn_id: str, *, lifecycle: bool) -> list[dict[str, Any]]:
     async with store_errors():
-        return events.persisted(
-            await event_log.read_all(ctx.store.redis, ctx.tenant, turn_id), lifecycle=lifecycle
-        )
+        return events.persisted(await turn_store.log(ctx.store, ctx.tenant, turn_id), lifecycle=lifecycle)
 
 
 async def list_events(
     ctx: CallContext, session_id: str, turn_id: str, page_token: str | None, limit: int, order: str
 ) -> tuple[list[dict[str, Any]], str | None]:
     record = await load(ctx, session_id, turn_id)
-    if not is_terminal(record.status):
+    if not record.terminal:
         raise Conflict(
             "the turn is still running; subscribe to it instead", code="turn_running", param="turnId"
         )
@@ -344,23 +319,22 @@ async def list_session_events(
     bound: int | None = None
     if page_token:
         turn_id, bound = pagination.session_event_cursor(page_token)
-        cursor: str | None = (await load(ctx, session_id, turn_id, param="page_token")).turn.id
+        cursor: str | None = (await load(ctx, session_id, turn_id, param="page_token")).id
     else:
         cursor = record.last_turn
         if last_turn_id:
-            cursor = (await load(ctx, session_id, last_turn_id, param="last_turn_id")).turn.id
+            cursor = (await load(ctx, session_id, last_turn_id, param="last_turn_id")).id
     items: list[dict[str, Any]] = []
     while cursor and len(items) <= limit:
-        fields = await _fetch(ctx.store, ctx.tenant, cursor)
-        if not fields:
+        turn = await _fetch(ctx, cursor)
+        if turn is None:
             break
-        turn = _record(fields)
-        if is_terminal(turn.status):
+        if turn.terminal:
             for event in reversed(await persisted_events(ctx, cursor, lifecycle=True)):
                 if bound is None or event["sequence_number"] <= bound:
                     items.append({"turn_id": cursor, "event": event})
         bound = None
-        cursor = turn.turn.previous_turn_id
+        cursor = turn.previous_turn_id
     next_token = None
     if len(items) > limit:
         following = items[limit]
@@ -374,7 +348,7 @@ async def open_stream(ctx: CallContext, session_id: str, turn_id: str) -> None:
     """Check that a turn's log can be streamed (the session is usable and the log not expired)."""
     await load(ctx, session_id, turn_id)
     async with store_errors():
-        if not await event_log.exists(ctx.store.redis, ctx.tenant, turn_id):
+        if not await turn_store.log_exists(ctx.store, ctx.tenant, turn_id):
             raise SessionNotUsable(
                 f"the event log of turn {turn_id!r} has expired", code="event_log_expired", param="turnId"
             )
@@ -391,14 +365,10 @@ async def stream(fanout: Fanout, tenant: str, turn_id: str, after: int) -> Async
     """
     try:
         async with store_errors():
-            status, last = cast(
-                list[str | None],
-                await fanout.bounded(fanout.store.redis.hmget(keys.turn(tenant, turn_id), ["status", "seq"])),
-            )
+            status, seq = await fanout.bounded(turn_store.progress(fanout.store, tenant, turn_id))
     except (StoreUnavailable, TimeoutError) as exc:
         log.info("stream of turn %s ends before its first event: %s", turn_id, exc or "Redis timed out")
         return
-    seq = int(last or 0)
     if status is not None and is_terminal(status):
         # Everything is in the log already: no live feed needed.
         events = fanout.replay(tenant, turn_id, after) if after < seq else None

@@ -30,11 +30,6 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import cast
-
-from redis.asyncio.client import PubSub
-from redis.exceptions import RedisError, ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from server import logs, metrics
 from server.config import Settings
@@ -42,8 +37,10 @@ from server.domain import execution, turn_state
 from server.domain.turn_state import CancelReason, TerminalState
 from server.executor.loop import run_turn
 from server.executor.providers import Providers
-from server.store import executors, keys
-from server.store.redis import Store, StreamEntry, bounded
+from server.store import executors
+from server.store.errors import RedisError, RedisTimeoutError
+from server.store.executors import Assignment, CancelChannel, InboxGone
+from server.store.redis import Store, bounded
 from server.timestamps import now_iso
 
 log = logging.getLogger(__name__)
@@ -94,7 +91,6 @@ class Worker:
         self.settings = settings
         self.executor_id = settings.executor_id
         self.providers = Providers(settings)
-        self._inbox = keys.executor_inbox(self.executor_id)
         self._turns: dict[str, asyncio.Task[None]] = {}
         self._tenants: dict[str, str] = {}
         self._leases: dict[str, _Lease] = {}
@@ -154,8 +150,8 @@ class Worker:
         log.info("executor %s started in zone %s", self.executor_id, self.store.name)
 
     async def _set_up(self) -> None:
-        await self._ensure_group()
-        await executors.end_drain(self.store.redis, self.executor_id)  # a previous incarnation's
+        await executors.ensure_inbox(self.store, self.executor_id)
+        await executors.end_drain(self.store, self.executor_id)  # a previous incarnation's
         await self._beat()
         # Turns must not start before cancel signals can reach them.
         async with self.store.zone.bound(_SUBSCRIBE_WAIT_MS, "the cancel channel's subscription"):
@@ -208,12 +204,12 @@ class Worker:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         with contextlib.suppress(RedisError, OSError):
-            await self.store.redis.zrem(keys.executors(), self.executor_id)
+            await executors.unregister(self.store, self.executor_id)
 
     async def _stop_taking_turns(self) -> None:
         try:
             await executors.begin_drain(
-                self.store.redis, self.executor_id, self.settings.shutdown_grace_seconds + 60
+                self.store, self.executor_id, self.settings.shutdown_grace_seconds + 60
             )
         except (RedisError, OSError) as exc:
             # Turns that still reach the inbox wait for their lease to lapse; a reaper finalises them.
@@ -221,13 +217,6 @@ class Worker:
         self._draining.set()
         if self._consumer is not None:
             await asyncio.gather(self._consumer, return_exceptions=True)
-
-    async def _ensure_group(self) -> None:
-        try:
-            await self.store.redis.xgroup_create(self._inbox, keys.EXECUTOR_GROUP, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
 
     async def _beat(self, turn_ids: list[str] | None = None) -> None:
         """HEARTBEAT, within its own bound, for the turns given (default: every unfenced one). Each
@@ -244,7 +233,7 @@ class Worker:
         sent = asyncio.get_running_loop().time()
         async with bounded(self.settings.heartbeat_timeout, "a heartbeat"):
             renewed = await executors.heartbeat(
-                self.store.scripts,
+                self.store,
                 self.executor_id,
                 self.settings.executor_ttl_seconds,
                 list(leases),
@@ -294,28 +283,23 @@ class Worker:
         cannot tell a quiet channel from a dead link (a blackholed Redis keeps the socket open, and
         after a partition the subscription may be gone): we PING on the subscribed connection when
         it has been quiet, and resubscribe on a fresh one when the PONG does not come in time."""
-        channel = keys.executor_cancel_channel(self.executor_id)
         while True:
             try:
-                async with self.store.blocking.pubsub() as pubsub:
-                    async with self.store.zone.bound(what="SUBSCRIBE"):
-                        await pubsub.subscribe(channel)
-                        while (await pubsub.get_message(timeout=self.store.zone.timeout)) is None:
-                            pass  # the confirmation: from here on a PUBLISH reaches us
-                    self._subscribed.set()
-                    await self._hear(pubsub)
+                async with executors.cancel_channel(self.store, self.executor_id) as channel:
+                    self._subscribed.set()  # from here on a PUBLISH reaches us
+                    await self._hear(channel)
             except (RedisError, OSError) as exc:
                 metrics.REDIS_ERRORS.labels("executor").inc()
                 self._subscribed.clear()  # /healthz: not listening until resubscribed
                 log.warning("cancel channel lost (%s); resubscribing", exc)
                 await asyncio.sleep(_RETRY_SECONDS)
 
-    async def _hear(self, pubsub: PubSub) -> None:
+    async def _hear(self, channel: CancelChannel) -> None:
         loop = asyncio.get_running_loop()
         timeout = self.store.zone.timeout
         heard_at, pinged_at = loop.time(), None
         while True:
-            message = await pubsub.get_message(timeout=timeout)
+            message = await channel.next_message(timeout)
             now = loop.time()
             if message is not None:
                 heard_at, pinged_at = now, None
@@ -324,7 +308,7 @@ class Worker:
             elif pinged_at is not None and now - pinged_at >= timeout:
                 raise RedisTimeoutError(f"no PONG on the cancel channel within {timeout:g}s")
             elif pinged_at is None and now - heard_at >= _CHANNEL_IDLE_SECONDS:
-                await pubsub.ping(_PING)
+                await channel.ping(_PING)
                 pinged_at = now
 
     def _cancel_signalled(self, message: str) -> None:
@@ -345,46 +329,40 @@ class Worker:
             self._interrupted.add(turn_id)
             task.cancel(reason.value)
 
-    async def _read(self, start: str, *, wait: bool = True) -> list[StreamEntry]:
-        block = INBOX_BLOCK_MS if start == ">" and wait else None
-        async with self.store.zone.bound(block or 0, "XREADGROUP"):
-            reply = await self.store.blocking.xreadgroup(
-                keys.EXECUTOR_GROUP, self.executor_id, {self._inbox: start}, count=64, block=block
-            )
-        streams = cast(list[tuple[str, list[tuple[str, dict[str, str] | None]]]], reply or [])
-        # A pending entry deleted meanwhile comes back with no fields: nothing to run.
-        return [(entry_id, fields) for _, entries in streams for entry_id, fields in entries if fields]
+    async def _read(self, *, new: bool = True, wait: bool = True) -> list[Assignment]:
+        block = INBOX_BLOCK_MS if new and wait else None
+        return await executors.read_inbox(self.store, self.executor_id, new=new, block_ms=block)
 
     async def _finalise_previous_incarnation(self) -> None:
         """Entries pending under this id belong to a previous process that died mid-turn."""
         try:
-            pending = await self._read("0")
-        except ResponseError:
-            # The inbox went since `_ensure_group` (a flushed or restarted Redis): nothing is pending,
+            pending = await self._read(new=False)
+        except InboxGone:
+            # The inbox went since `ensure_inbox` (a flushed or restarted Redis): nothing is pending,
             # and the executor must start rather than crash.
-            await self._ensure_group()
+            await executors.ensure_inbox(self.store, self.executor_id)
             return
-        for entry_id, fields in pending:
-            job = await execution.load_job(self.store, fields["tenant"], fields["turn"])
+        for entry in pending:
+            job = await execution.load_job(self.store, entry.tenant, entry.turn_id)
             if job is not None:
                 reason = CancelReason(job.cancel_requested or CancelReason.ABANDONED.value)
                 log.warning(
                     "finalising turn %s left running by a previous executor %s", job.turn_id, self.executor_id
                 )
                 await self._finish(job.tenant, job.turn_id, turn_state.cancelled(now_iso(), reason, None))
-            await self._ack(entry_id)
+            await self._ack(entry.entry_id)
 
     async def _consume_inbox(self) -> None:
         # Not cancelled at shutdown but left to finish its read: a read cut short may already have
         # moved entries to this consumer's pending list, where nobody would run them.
         while not self._draining.is_set():
             try:
-                entries = await self._read(">")
-            except ResponseError as exc:
+                entries = await self._read()
+            except InboxGone as exc:
                 # The inbox or its group was deleted (a flushed or restarted Redis): recreate it.
                 log.warning("executor inbox unreadable (%s); recreating its consumer group", exc)
                 with contextlib.suppress(RedisError, OSError):
-                    await self._ensure_group()
+                    await executors.ensure_inbox(self.store, self.executor_id)
                 await asyncio.sleep(_RETRY_SECONDS)
                 continue
             except (RedisError, OSError) as exc:
@@ -392,28 +370,26 @@ class Worker:
                 log.warning("executor inbox read failed: %s", exc)
                 await asyncio.sleep(_RETRY_SECONDS)
                 continue
-            for entry_id, fields in entries:
-                self._spawn(fields["tenant"], fields["turn"], entry_id)
+            for entry in entries:
+                self._spawn(entry)
         # Draining: no new turn reaches the inbox any more (START_TURN refuses a draining executor).
         # Those that arrived since the last read were assigned before the drain began: run them.
         try:
-            for entry_id, fields in await self._read(">", wait=False):
-                self._spawn(fields["tenant"], fields["turn"], entry_id)
+            for entry in await self._read(wait=False):
+                self._spawn(entry)
         except (RedisError, OSError) as exc:
             log.warning("executor inbox read failed while draining: %s", exc)
 
     async def _ack(self, entry_id: str) -> None:
         with contextlib.suppress(RedisError, OSError):
-            async with self.store.redis.pipeline(transaction=True) as pipe:
-                pipe.xack(self._inbox, keys.EXECUTOR_GROUP, entry_id)
-                pipe.xdel(self._inbox, entry_id)
-                await pipe.execute()
+            await executors.ack(self.store, self.executor_id, entry_id)
 
-    def _spawn(self, tenant: str, turn_id: str, entry_id: str) -> None:
-        task = asyncio.create_task(self._execute(tenant, turn_id, entry_id), name=f"turn-{turn_id}")
+    def _spawn(self, entry: Assignment) -> None:
+        tenant, turn_id = entry.tenant, entry.turn_id
+        task = asyncio.create_task(self._execute(tenant, turn_id, entry.entry_id), name=f"turn-{turn_id}")
         self._turns[turn_id] = task
         self._tenants[turn_id] = tenant
-        self._leases[turn_id] = _Lease(keys.lease_member(tenant, turn_id))
+        self._leases[turn_id] = _Lease(executors.lease_member(tenant, turn_id))
 
         def forget(_: asyncio.Task[None]) -> None:
             self._turns.pop(turn_id, None)

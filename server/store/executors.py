@@ -1,14 +1,18 @@
-"""Executor liveness and turn leases, judged by Redis's clock (see keys.py and lua.py)."""
+"""Executor liveness, turn leases, inboxes and cancel channels, judged by Redis's clock (keys.py, lua.py)."""
 
 from __future__ import annotations
 
 import random
-from typing import cast
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, cast
 
-from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.exceptions import ResponseError
 
-from server.store import keys
-from server.store.lua import Scripts
+from server.store import keys, lua
+from server.store.redis import Store
 
 _SCAN_LIMIT = 256
 # How many heartbeat periods may pass before an executor stops being preferred for new turns: a
@@ -17,70 +21,174 @@ _RECENT_HEARTBEATS = 3
 
 
 async def heartbeat(
-    scripts: Scripts, executor_id: str, ttl_seconds: float, running: list[str], inbox_retention_seconds: int
+    store: Store, executor_id: str, ttl_seconds: float, running: list[str], inbox_retention_seconds: int
 ) -> set[str]:
     """Mark the executor alive, extend the leases (members) of the turns it runs and push back its
     inbox's expiry. Returns the members extended: a lease missing from it is gone (finalised, or
     lapsed and left to the reapers), and its turn is no longer this executor's to run."""
-    renewed = await scripts.heartbeat(
-        keys=[
-            keys.executors(),
-            keys.leases(),
-            keys.executor_draining(executor_id),
-            keys.executor_inbox(executor_id),
-        ],
-        args=[executor_id, int(ttl_seconds * 1000), inbox_retention_seconds, *running],
+    renewed = await store.scripts.run(
+        lua.Heartbeat(
+            executors=keys.executors(),
+            leases=keys.leases(),
+            draining=keys.executor_draining(executor_id),
+            inbox=keys.executor_inbox(executor_id),
+            executor=executor_id,
+            ttl_ms=int(ttl_seconds * 1000),
+            inbox_retention_seconds=inbox_retention_seconds,
+            members=tuple(running),
+        )
     )
-    return set(cast(list[str], renewed))
+    return set(renewed)
 
 
-async def begin_drain(redis: Redis, executor_id: str, ttl_seconds: float) -> None:
+def lease_member(tenant: str, turn_id: str) -> str:
+    return keys.lease_member(tenant, turn_id)
+
+
+async def begin_drain(store: Store, executor_id: str, ttl_seconds: float) -> None:
     """Stop being picked for new turns, in one step: unregister, and mark the executor draining so
     that neither START_TURN (a replica that picked it a moment ago) nor HEARTBEAT brings it back."""
-    async with redis.pipeline(transaction=True) as pipe:
+    async with store.redis.pipeline(transaction=True) as pipe:
         pipe.set(keys.executor_draining(executor_id), "1", px=int(ttl_seconds * 1000))
         pipe.zrem(keys.executors(), executor_id)
         await pipe.execute()
 
 
-async def end_drain(redis: Redis, executor_id: str) -> None:
-    await redis.delete(keys.executor_draining(executor_id))
+async def end_drain(store: Store, executor_id: str) -> None:
+    await store.redis.delete(keys.executor_draining(executor_id))
 
 
-async def lapsed_leases(scripts: Scripts) -> list[tuple[str, str]]:
+async def unregister(store: Store, executor_id: str) -> None:
+    await store.redis.zrem(keys.executors(), executor_id)
+
+
+async def lapsed_leases(store: Store) -> list[tuple[str, str]]:
     """(tenant, turn id) of running turns whose executor stopped renewing their lease."""
-    members = cast(list[str], await scripts.by_clock(keys=[keys.leases()], args=[_SCAN_LIMIT]))
+    members = await store.scripts.run(lua.ByClock(leases=keys.leases(), limit=_SCAN_LIMIT))
     return [keys.parse_lease_member(m) for m in members]
 
 
 async def candidates(
-    scripts: Scripts, ttl_seconds: float, heartbeat_seconds: float
+    store: Store, ttl_seconds: float, heartbeat_seconds: float
 ) -> tuple[list[str], list[str]]:
     """Live executors listening for cancels: (those that heartbeat recently, the others)."""
     prefix, suffix = keys.EXECUTOR_CANCEL_CHANNEL
     recent_ms = int((ttl_seconds - min(ttl_seconds, _RECENT_HEARTBEATS * heartbeat_seconds)) * 1000)
-    recent, other = cast(
-        list[list[str]],
-        await scripts.candidates(keys=[keys.executors()], args=[_SCAN_LIMIT, prefix, suffix, recent_ms]),
+    recent, other = await store.scripts.run(
+        lua.Candidates(
+            executors=keys.executors(),
+            limit=_SCAN_LIMIT,
+            channel_prefix=prefix,
+            channel_suffix=suffix,
+            recent_ms=recent_ms,
+        )
     )
     return recent, other
 
 
 async def pick(
-    scripts: Scripts, *, ttl_seconds: float, heartbeat_seconds: float, local: str | None = None
+    store: Store, *, ttl_seconds: float, heartbeat_seconds: float, local: str | None = None
 ) -> str | None:
     """An executor for a new turn: this process's own when it runs one (alive by definition), else
     one at random among those that listen (turns are short-lived and similar, so random spreads
     them evenly enough), preferring those whose heartbeat is recent."""
     if local is not None:
         return local
-    recent, other = await candidates(scripts, ttl_seconds, heartbeat_seconds)
+    recent, other = await candidates(store, ttl_seconds, heartbeat_seconds)
     pool = recent or other
     return random.choice(pool) if pool else None
 
 
-async def live_count(redis: Redis) -> int:
+async def live_count(store: Store) -> int:
     """Executors whose registration has not lapsed, by Redis's clock (draining ones are unregistered)."""
-    seconds, micros = await redis.time()
+    seconds, micros = await store.redis.time()
     now_ms = seconds * 1000 + micros // 1000
-    return int(await redis.zcount(keys.executors(), f"({now_ms}", "+inf"))
+    return int(await store.redis.zcount(keys.executors(), f"({now_ms}", "+inf"))
+
+
+# The inbox: a stream read through a consumer group, an entry pending until its turn is terminal.
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One inbox entry: a turn given to this executor."""
+
+    entry_id: str
+    tenant: str
+    turn_id: str
+
+
+class InboxGone(ResponseError):
+    """The inbox or its consumer group is gone (a flushed or restarted Redis): recreate the group."""
+
+
+async def ensure_inbox(store: Store, executor_id: str) -> None:
+    """The executor's inbox and consumer group (idempotent)."""
+    try:
+        await store.redis.xgroup_create(
+            keys.executor_inbox(executor_id), keys.EXECUTOR_GROUP, id="0", mkstream=True
+        )
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+async def read_inbox(store: Store, executor_id: str, *, new: bool, block_ms: int | None) -> list[Assignment]:
+    """New entries (`new`, waiting up to `block_ms`), or those this consumer already holds."""
+    start = ">" if new else "0"
+    try:
+        async with store.zone.bound(block_ms or 0, "XREADGROUP"):
+            reply = await store.blocking.xreadgroup(
+                keys.EXECUTOR_GROUP,
+                executor_id,
+                {keys.executor_inbox(executor_id): start},
+                count=64,
+                block=block_ms,
+            )
+    except ResponseError as exc:
+        raise InboxGone(str(exc)) from exc
+    streams = cast(list[tuple[str, list[tuple[str, dict[str, str] | None]]]], reply or [])
+    # A pending entry deleted meanwhile comes back with no fields: nothing to run.
+    return [
+        Assignment(entry_id, fields["tenant"], fields["turn"])
+        for _, entries in streams
+        for entry_id, fields in entries
+        if fields
+    ]
+
+
+async def ack(store: Store, executor_id: str, entry_id: str) -> None:
+    """The entry's turn is over: out of the pending list and the stream."""
+    inbox = keys.executor_inbox(executor_id)
+    async with store.redis.pipeline(transaction=True) as pipe:
+        pipe.xack(inbox, keys.EXECUTOR_GROUP, entry_id)
+        pipe.xdel(inbox, entry_id)
+        await pipe.execute()
+
+
+# The cancel channel: pub/sub, so its messages are pushed the moment REQUEST_CANCEL publishes.
+
+
+class CancelChannel:
+    """This executor's subscription to its cancel channel."""
+
+    def __init__(self, pubsub: PubSub) -> None:
+        self._pubsub = pubsub
+
+    async def next_message(self, wait_seconds: float) -> dict[str, Any] | None:
+        return cast(dict[str, Any] | None, await self._pubsub.get_message(timeout=wait_seconds))
+
+    async def ping(self, message: str) -> None:
+        await self._pubsub.ping(message)
+
+
+@asynccontextmanager
+async def cancel_channel(store: Store, executor_id: str) -> AsyncIterator[CancelChannel]:
+    """Subscribe (bounded by the Redis timeout, confirmation included): from the moment this yields, a
+    PUBLISH to the executor's channel reaches the subscriber."""
+    async with store.blocking.pubsub() as pubsub:
+        async with store.zone.bound(what="SUBSCRIBE"):
+            await pubsub.subscribe(keys.executor_cancel_channel(executor_id))
+            while (await pubsub.get_message(timeout=store.zone.timeout)) is None:
+                pass  # the confirmation
+        yield CancelChannel(pubsub)
