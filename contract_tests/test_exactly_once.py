@@ -25,7 +25,7 @@ from contract_tests.conftest import settings_for
 from contract_tests.fakes import mcp_server, openai_server
 from contract_tests.fakes.openai_server import Recorder
 from contract_tests.faults import RedisProxy, RedisServer
-from contract_tests.harness import TENANT, AppThread, ServerThread, wait_until
+from contract_tests.harness import TENANT, AppThread, ServerThread, turn_key, wait_until
 from server.store import keys, lua
 
 KEY_ENV = "EXACTLY_ONCE_TEST_MODEL_KEY"
@@ -69,11 +69,11 @@ class Rig:
         return turn_id
 
     def status(self, turn_id: str) -> str | None:
-        return self.direct.hget(keys.turn(TENANT, turn_id), "status")  # type: ignore[return-value]
+        return self.direct.hget(turn_key(self.direct, TENANT, turn_id), "status")  # type: ignore[return-value]
 
     def log(self, turn_id: str) -> list[dict[str, Any]]:
         """The turn's event stream, as stored (what every SSE stream replays)."""
-        entries = self.direct.xrange(keys.turn_events(TENANT, turn_id))
+        entries = self.direct.xrange(turn_key(self.direct, TENANT, turn_id, events=True))
         return [json.loads(fields["e"]) for _, fields in entries]  # type: ignore[union-attr]
 
     def events(self, session_id: str, turn_id: str) -> list[dict[str, Any]]:

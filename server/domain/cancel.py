@@ -31,6 +31,7 @@ _NOBODY_HEARD = 1
 async def request_and_wait(
     store: Store,
     tenant: str,
+    session_id: str,
     turn_id: str,
     reason: CancelReason,
     wait_seconds: float,
@@ -40,20 +41,23 @@ async def request_and_wait(
 ) -> None:
     executor = TurnId.parse(turn_id).executor
     async with store_errors(), store.zone.bound(int(wait_seconds * 1000), "the cancel in time"):
-        outcome = await turn_store.request_cancel(store, tenant, turn_id, executor, reason.value)
+        outcome = await turn_store.request_cancel(store, tenant, session_id, turn_id, executor, reason.value)
         if outcome == _NOBODY_HEARD:
             # The owner is not listening, so it is not running anything: finalise the turn now. Were
             # it somehow alive, its next write would find the turn ended and stop (APPEND_EVENT).
             await execution.finalise_orphan(
-                store, tenant, turn_id, retention_seconds, only_if_lease_lapsed=False
+                store, tenant, session_id, turn_id, retention_seconds, only_if_lease_lapsed=False
             )
         elif outcome:
-            await wait_terminal(store, tenant, turn_id, wait_seconds, lease_check_seconds, retention_seconds)
+            await wait_terminal(
+                store, tenant, session_id, turn_id, wait_seconds, lease_check_seconds, retention_seconds
+            )
 
 
 async def wait_terminal(
     store: Store,
     tenant: str,
+    session_id: str,
     turn_id: str,
     wait_seconds: float,
     lease_check_seconds: float,
@@ -65,11 +69,11 @@ async def wait_terminal(
     quiet = True  # check the lease at first and after each silent wait, not on every delta
     while True:
         # Read status and position together: an event appended after this read wakes the XREAD below.
-        status, seq = await turn_store.progress(store, tenant, turn_id)
+        status, seq = await turn_store.progress(store, tenant, session_id, turn_id)
         if status is None or is_terminal(status):
             return
         # A dead executor never answers: finalise its turn here rather than report a timeout.
-        if quiet and await execution.finalise_orphan(store, tenant, turn_id, retention_seconds):
+        if quiet and await execution.finalise_orphan(store, tenant, session_id, turn_id, retention_seconds):
             return
         remaining = deadline - loop.time()
         if remaining <= 0:
@@ -79,4 +83,4 @@ async def wait_terminal(
                 "the executor can"
             )
         block_ms = max(1, int(min(remaining, lease_check_seconds) * 1000))
-        quiet = not await turn_store.wait_for_events(store, tenant, turn_id, seq, block_ms)
+        quiet = not await turn_store.wait_for_events(store, tenant, session_id, turn_id, seq, block_ms)

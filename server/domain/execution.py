@@ -12,7 +12,6 @@ from server import metrics
 from server.domain import events, turn_state
 from server.domain.turn_state import CancelReason, TerminalState
 from server.ids import new_ulid
-from server.store import sessions as session_store
 from server.store import turns as turn_store
 from server.store.redis import Store
 from server.store.turn_states import Status
@@ -56,14 +55,21 @@ class TurnJob:
     sequence: int
     """The log's last sequence number when loaded (1: `turn.created`): the executor's event counter
     starts here (APPEND_EVENT is idempotent by the number it expects)."""
+    ancestry: list[str] = field(default_factory=list)
+    """The turns it chains from, newest (its parent) first: its conversation's history."""
     trace: str | None = None
     """The W3C trace context of the request that created the turn (server/tracing.py)."""
 
 
-async def load_job(store: Store, tenant: str, turn_id: str) -> TurnJob | None:
-    """The turn's work, or None when it is no longer running (or has expired)."""
-    record = await turn_store.load(store, tenant, turn_id)
+async def load_job(
+    store: Store, tenant: str, session_id: str, turn_id: str, executor: str | None = None
+) -> TurnJob | None:
+    """The turn's work, or None when it is no longer running (or has expired), or (given `executor`)
+    runs on another executor: an inbox entry is only a pointer, the turn hash says what runs where."""
+    record, manifest = await turn_store.load_for_run(store, tenant, session_id, turn_id)
     if record is None or record.status != Status.RUNNING:
+        return None
+    if executor is not None and record.executor != executor:
         return None
     return TurnJob(
         tenant=tenant,
@@ -71,23 +77,26 @@ async def load_job(store: Store, tenant: str, turn_id: str) -> TurnJob | None:
         session_id=record.session_id,
         previous_turn_id=record.previous_turn_id,
         input=record.input,
-        manifest=await session_store.manifest(store, tenant, record.session_id),
+        manifest=manifest,
         cancel_requested=record.cancel,
         trace=record.trace,
         sequence=record.seq or 1,
+        ancestry=record.ancestry,
     )
 
 
-async def recorded_cancel(store: Store, tenant: str, turn_id: str) -> CancelReason | None:
+async def recorded_cancel(store: Store, tenant: str, session_id: str, turn_id: str) -> CancelReason | None:
     """The reason of the cancel a client recorded on the turn (REQUEST_CANCEL), if any."""
-    reason = await turn_store.cancel_reason(store, tenant, turn_id)
+    reason = await turn_store.cancel_reason(store, tenant, session_id, turn_id)
     return CancelReason(reason) if reason else None
 
 
-async def append(store: Store, tenant: str, turn_id: str, event_json: str, sequence: int) -> int:
+async def append(
+    store: Store, tenant: str, session_id: str, turn_id: str, event_json: str, sequence: int
+) -> int:
     """APPEND_EVENT as event number `sequence` (the caller's counter + 1); safe to repeat: a retry
     after a lost reply finds its own event and returns its number without appending it again."""
-    appended = await turn_store.append(store, tenant, turn_id, event_json, sequence)
+    appended = await turn_store.append(store, tenant, session_id, turn_id, event_json, sequence)
     if appended == 0:
         raise TurnEnded(turn_id)
     if appended < 0:
@@ -108,21 +117,17 @@ def pending_tool_calls(state: TerminalState) -> list[str]:
 
 
 async def finish(
-    store: Store, tenant: str, turn_id: str, state: TerminalState, retention_seconds: int
+    store: Store, tenant: str, session_id: str, turn_id: str, state: TerminalState, retention_seconds: int
 ) -> bool:
     """Record the terminal state and the single `turn.done`; False when another writer was first."""
-    record = await turn_store.load(store, tenant, turn_id)
-    if record is None:
-        return False
-    session_id = record.session_id
-    return await finish_turn(store, tenant, turn_id, session_id, state, retention_seconds) > 0
+    return await finish_turn(store, tenant, session_id, turn_id, state, retention_seconds) > 0
 
 
 async def finish_turn(
     store: Store,
     tenant: str,
-    turn_id: str,
     session_id: str,
+    turn_id: str,
     state: TerminalState,
     retention_seconds: int,
     *,
@@ -155,23 +160,28 @@ async def finish_turn(
 
 
 async def finalise_orphan(
-    store: Store, tenant: str, turn_id: str, retention_seconds: int, *, only_if_lease_lapsed: bool = True
+    store: Store,
+    tenant: str,
+    session_id: str,
+    turn_id: str,
+    retention_seconds: int,
+    *,
+    only_if_lease_lapsed: bool = True,
 ) -> bool:
     """Finalise a turn whose executor is gone (its lease lapsed, or nobody heard its cancel signal):
     `cancelled` with the reason a client recorded (its cancel is honoured), else `abandoned`.
     True when this call finalised it."""
-    record = await turn_store.load(store, tenant, turn_id)
+    record = await turn_store.load(store, tenant, session_id, turn_id)
     if record is None:
-        await turn_store.drop_lease(store, tenant, turn_id)
+        await turn_store.drop_hint(store, tenant, session_id, turn_id)  # expired, or never started
         return False
-    session_id = record.session_id
     reason = CancelReason(record.cancel) if record.cancel else CancelReason.ABANDONED
     state = turn_state.cancelled(now_iso(), reason, None)
     finished = await finish_turn(
         store,
         tenant,
-        turn_id,
         session_id,
+        turn_id,
         state,
         retention_seconds,
         only_if_lease_lapsed=only_if_lease_lapsed,

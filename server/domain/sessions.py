@@ -107,15 +107,9 @@ async def list_page(
                 ctx.store, index, descending=order == "desc", low=low, high=high, after=after, count=chunk
             )
             scanned += len(ids)
-            stale: list[str] = []
-            for session_id, session in zip(
-                ids, await session_store.listed(ctx.store, ctx.tenant, ids), strict=True
-            ):
-                if session is None:
-                    stale.append(session_id)
-                else:
-                    found.append((session_id, session))
-            await session_store.prune(ctx.store, index, stale)
+            listed = await session_store.listed(ctx.store, ctx.tenant, ids)
+            found += [(i, session) for i, session in zip(ids, listed.sessions, strict=True) if session]
+            await session_store.prune(ctx.store, index, listed.stale)
             if len(ids) < chunk:
                 ended = True
                 break
@@ -135,28 +129,27 @@ _LIST_SCAN_IDS = 1000
 async def cancel(ctx: CallContext, session_id: str) -> bool:
     """Cancel the session's running turn and return once it is terminal; True when one was running.
     A last turn paused for approvals has its pending tool calls dropped (they never run)."""
-    await load(ctx, session_id)
-    found = await _drop_pending(ctx, session_id, None)
+    record = await load(ctx, session_id)
+    async with store_errors():
+        found = await session_store.drop_pending(
+            ctx.store, ctx.tenant, session_id, record.last_turn, follow=True
+        )
     if found is None:
         return False
-    await cancel_turn(ctx, found)
-    await _drop_pending(ctx, session_id, found)  # it may have paused for approvals as the cancel came
+    await cancel_turn(ctx, session_id, found)
+    async with store_errors():  # it may have paused for approvals as the cancel came
+        await session_store.drop_pending(ctx.store, ctx.tenant, session_id, found, follow=False)
     return True
 
 
-async def _drop_pending(ctx: CallContext, session_id: str, turn_id: str | None) -> str | None:
-    """DROP_PENDING; the running turn's id when one runs (and nothing was dropped)."""
-    async with store_errors():
-        return await session_store.drop_pending(ctx.store, ctx.tenant, session_id, turn_id)
-
-
 async def cancel_turn(
-    ctx: CallContext, turn_id: str, reason: CancelReason = CancelReason.CLIENT_CANCELLED
+    ctx: CallContext, session_id: str, turn_id: str, reason: CancelReason = CancelReason.CLIENT_CANCELLED
 ) -> None:
     """Cancel one turn and return once its terminal state is recorded (424 past the bound)."""
     await cancellation.request_and_wait(
         ctx.store,
         ctx.tenant,
+        session_id,
         turn_id,
         reason,
         ctx.settings.cancel_timeout_seconds,
@@ -184,4 +177,4 @@ async def delete(ctx: CallContext, session_id: str) -> None:
                 f"session {session_id!r} was deleted and is no longer usable", param="sessionId"
             )
         case ["ok", running] if running:
-            await cancel_turn(ctx, running)
+            await cancel_turn(ctx, session_id, running)

@@ -26,7 +26,7 @@ from server.store import turns as turn_store
 from server.store.redis import Store
 
 # Bound on the turns read back: a very long session sends the model its most recent turns.
-MAX_TURNS = 200
+MAX_TURNS = turn_store.ANCESTRY_LIMIT
 # Said of a call whose turn ended (a cancel, dropped approvals) before any result was recorded: it
 # may never have started, or been interrupted part-way, so the model must not assume either.
 NOT_RUN = (
@@ -133,35 +133,38 @@ def replay(conversation: Conversation, turn_events: list[dict[str, Any]]) -> Non
                 conversation.add_tool_result(event["tool_call_id"], event.get("content", ""))
 
 
-async def _chain(store: Store, tenant: str, last_turn_id: str) -> list[turn_store.Link]:
-    """The turns up to `last_turn_id`, oldest first, at most MAX_TURNS (older ones may have expired)."""
-    links = await turn_store.history_chain(store, tenant, last_turn_id, MAX_TURNS)
+async def _chain(store: Store, tenant: str, session_id: str, ancestry: list[str]) -> list[turn_store.Link]:
+    """The turns of `ancestry`, oldest first (older ones may have expired)."""
+    links = await turn_store.history_chain(store, tenant, session_id, ancestry[:MAX_TURNS])
     links.reverse()
     return links
 
 
-async def _digests(store: Store, tenant: str, chain: list[turn_store.Link]) -> list[list[dict[str, Any]]]:
+async def _digests(
+    store: Store, tenant: str, session_id: str, chain: list[turn_store.Link]
+) -> list[list[dict[str, Any]]]:
     """Each turn's digest: stored ones as they are; the others (usually just the parent, which
     ended since) derived from their logs in one pipelined read and stored for the next turn."""
     missing = [link for link in chain if not link.digest]
     derived: dict[str, list[dict[str, Any]]] = {}
     if missing:
-        logs = await turn_store.logs(store, tenant, [link.turn_id for link in missing])
+        logs = await turn_store.logs(store, tenant, session_id, [link.turn_id for link in missing])
         to_save: dict[str, str] = {}
         for link, turn_events in zip(missing, logs, strict=True):
             turn_digest = digest(events.persisted(turn_events, lifecycle=True))
             derived[link.turn_id] = turn_digest
             if link.ended:
                 to_save[link.turn_id] = json.dumps(turn_digest)
-        await turn_store.save_histories(store, tenant, to_save)
+        await turn_store.save_histories(store, tenant, session_id, to_save)
     return [derived[link.turn_id] if link.turn_id in derived else json.loads(link.digest) for link in chain]
 
 
-async def load(store: Store, tenant: str, last_turn_id: str | None) -> Conversation:
-    """The conversation up to and including `last_turn_id` (None: a new root turn)."""
+async def load(store: Store, tenant: str, session_id: str, ancestry: list[str]) -> Conversation:
+    """The conversation of the turns a new turn chains from, newest first (none: a root turn)."""
     conversation = Conversation()
-    if last_turn_id is None:
+    if not ancestry:
         return conversation
-    for turn_digest in await _digests(store, tenant, await _chain(store, tenant, last_turn_id)):
+    chain = await _chain(store, tenant, session_id, ancestry)
+    for turn_digest in await _digests(store, tenant, session_id, chain):
         replay(conversation, turn_digest)
     return conversation

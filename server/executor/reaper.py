@@ -38,9 +38,9 @@ class LeaseReaper:
 
     async def reap_once(self) -> int:
         reaped = 0
-        for tenant, turn_id in await executors.lapsed_leases(self.store):
+        for tenant, session_id, turn_id in await executors.lapsed_leases(self.store):
             if await execution.finalise_orphan(
-                self.store, tenant, turn_id, self.settings.event_retention_seconds
+                self.store, tenant, session_id, turn_id, self.settings.event_retention_seconds
             ):
                 log.warning("finalised turn %s/%s: its executor's lease lapsed", tenant, turn_id)
                 reaped += 1

@@ -10,7 +10,8 @@ is terminal, so a restart under the same executor id finds what the previous inc
 finalises it (`abandoned`) instead of losing it or running it twice.
 
 Shutdown drains: the executor first stops being picked for new turns (one atomic step marks it
-draining and unregisters it; START_TURN then refuses it), runs what had already reached its inbox,
+draining and unregisters it), runs what reaches its inbox for a Redis timeout more (turns a replica
+picked it for just before),
 lets running turns finish for up to `shutdown_grace_seconds`, and only then cancels what still runs
 as `cancelled` / `abandoned`. Cancel signals and lease renewals go on throughout.
 
@@ -107,6 +108,7 @@ class Worker:
         self._consumer: asyncio.Task[None] | None = None
         self._interrupted: set[str] = set()
         self._background: list[asyncio.Task[None]] = []
+        self._acks: set[asyncio.Task[None]] = set()
         self._subscribed = asyncio.Event()
         self._starting: asyncio.Task[None] | None = None
         self._tried = asyncio.Event()
@@ -152,10 +154,10 @@ class Worker:
     async def _set_up(self) -> None:
         await executors.ensure_inbox(self.store, self.executor_id)
         await executors.end_drain(self.store, self.executor_id)  # a previous incarnation's
-        await self._beat()
-        # Turns must not start before cancel signals can reach them.
+        # Turns must not reach it before cancel signals can: it registers once it listens.
         async with self.store.zone.bound(_SUBSCRIBE_WAIT_MS, "the cancel channel's subscription"):
             await self._subscribed.wait()
+        await self._beat()
         await self._finalise_previous_incarnation()
 
     def begin_drain(self) -> None:
@@ -238,6 +240,7 @@ class Worker:
                 self.settings.executor_ttl_seconds,
                 list(leases),
                 self.settings.executor_inbox_retention_seconds,
+                listening=self._subscribed.is_set(),
             )
         deadline = sent + self.settings.executor_ttl_seconds - self.settings.fence_margin
         for member, turn_id in leases.items():
@@ -329,8 +332,9 @@ class Worker:
             self._interrupted.add(turn_id)
             task.cancel(reason.value)
 
-    async def _read(self, *, new: bool = True, wait: bool = True) -> list[Assignment]:
-        block = INBOX_BLOCK_MS if new and wait else None
+    async def _read(self, *, new: bool = True, block_ms: int = INBOX_BLOCK_MS) -> list[Assignment]:
+        """New entries (waiting up to `block_ms`), or (`new` False) those this consumer holds."""
+        block = block_ms if new else None
         return await executors.read_inbox(self.store, self.executor_id, new=new, block_ms=block)
 
     async def _finalise_previous_incarnation(self) -> None:
@@ -343,13 +347,15 @@ class Worker:
             await executors.ensure_inbox(self.store, self.executor_id)
             return
         for entry in pending:
-            job = await execution.load_job(self.store, entry.tenant, entry.turn_id)
+            job = await execution.load_job(
+                self.store, entry.tenant, entry.session_id, entry.turn_id, self.executor_id
+            )
             if job is not None:
                 reason = CancelReason(job.cancel_requested or CancelReason.ABANDONED.value)
                 log.warning(
                     "finalising turn %s left running by a previous executor %s", job.turn_id, self.executor_id
                 )
-                await self._finish(job.tenant, job.turn_id, turn_state.cancelled(now_iso(), reason, None))
+                await self._finish(entry, turn_state.cancelled(now_iso(), reason, None))
             await self._ack(entry.entry_id)
 
     async def _consume_inbox(self) -> None:
@@ -372,11 +378,16 @@ class Worker:
                 continue
             for entry in entries:
                 self._spawn(entry)
-        # Draining: no new turn reaches the inbox any more (START_TURN refuses a draining executor).
-        # Those that arrived since the last read were assigned before the drain began: run them.
+        # Draining: no replica picks this executor any more, but one that picked it just before may
+        # still be delivering (the inbox step follows START_TURN, each bounded by the Redis timeout):
+        # read on for that long and run what arrives, it was assigned before the drain began. A
+        # delivery later still lapses unrenewed and a reaper finalises its turn.
+        loop = asyncio.get_running_loop()
+        settle_until = loop.time() + self.store.zone.timeout
         try:
-            for entry in await self._read(wait=False):
-                self._spawn(entry)
+            while (left := settle_until - loop.time()) > 0:
+                for entry in await self._read(block_ms=max(1, int(left * 1000))):
+                    self._spawn(entry)
         except (RedisError, OSError) as exc:
             log.warning("executor inbox read failed while draining: %s", exc)
 
@@ -386,10 +397,16 @@ class Worker:
 
     def _spawn(self, entry: Assignment) -> None:
         tenant, turn_id = entry.tenant, entry.turn_id
-        task = asyncio.create_task(self._execute(tenant, turn_id, entry.entry_id), name=f"turn-{turn_id}")
+        if turn_id in self._turns:
+            # A repeated delivery (its inbox step is safe to repeat): the turn runs once.
+            ack = asyncio.create_task(self._ack(entry.entry_id))
+            self._acks.add(ack)
+            ack.add_done_callback(self._acks.discard)
+            return
+        task = asyncio.create_task(self._execute(entry), name=f"turn-{turn_id}")
         self._turns[turn_id] = task
         self._tenants[turn_id] = tenant
-        self._leases[turn_id] = _Lease(executors.lease_member(tenant, turn_id))
+        self._leases[turn_id] = _Lease(executors.lease_member(tenant, entry.session_id, turn_id))
 
         def forget(_: asyncio.Task[None]) -> None:
             self._turns.pop(turn_id, None)
@@ -401,20 +418,22 @@ class Worker:
 
         task.add_done_callback(forget)
 
-    async def _execute(self, tenant: str, turn_id: str, entry_id: str) -> None:
+    async def _execute(self, entry: Assignment) -> None:
+        tenant, turn_id = entry.tenant, entry.turn_id
         self._started.add(turn_id)
         logs.bind(tenant=tenant, turn_id=turn_id)  # this task's own context: its log lines name the turn
         try:
             with metrics.TURNS_RUNNING.track_inprogress():
-                await self._run(tenant, turn_id)
+                await self._run(entry)
         finally:
             lease = self._leases.get(turn_id)
             if lease is not None and lease.gone:
                 # As a reaper would, and only now that the task is over: nothing of it follows.
-                await asyncio.shield(self._finalise_lost(tenant, turn_id))
-            await asyncio.shield(self._ack(entry_id))
+                await asyncio.shield(self._finalise_lost(entry))
+            await asyncio.shield(self._ack(entry.entry_id))
 
-    async def _run(self, tenant: str, turn_id: str) -> None:
+    async def _run(self, entry: Assignment) -> None:
+        turn_id = entry.turn_id
         lease = self._leases[turn_id]
         try:
             if not lease.renewed:
@@ -430,9 +449,7 @@ class Worker:
                     if task is not None:
                         task.uncancel()
                     reason = CancelReason(exc.args[0]) if exc.args else CancelReason.CLIENT_CANCELLED
-                    await asyncio.shield(
-                        self._finish(tenant, turn_id, turn_state.cancelled(now_iso(), reason, None))
-                    )
+                    await asyncio.shield(self._finish(entry, turn_state.cancelled(now_iso(), reason, None)))
                     return
             if lease.fence.is_set or not lease.renewed:
                 log.warning("not running turn %s: its lease is gone", turn_id)
@@ -441,7 +458,8 @@ class Worker:
                 self.store,
                 self.settings,
                 self.providers,
-                tenant,
+                entry.tenant,
+                entry.session_id,
                 turn_id,
                 stopping=self._stopping,
                 fence=lease.fence,
@@ -451,24 +469,33 @@ class Worker:
             metrics.REDIS_ERRORS.labels("executor").inc()
             log.exception("turn %s could not be run or recorded", turn_id)
 
-    async def _finalise_lost(self, tenant: str, turn_id: str) -> None:
+    async def _finalise_lost(self, entry: Assignment) -> None:
         """A fenced turn whose lease is gone: finalise it (`abandoned`) if it somehow still runs."""
         try:
             if await execution.finalise_orphan(
-                self.store, tenant, turn_id, self.settings.event_retention_seconds
+                self.store,
+                entry.tenant,
+                entry.session_id,
+                entry.turn_id,
+                self.settings.event_retention_seconds,
             ):
-                log.warning("finalised turn %s: its lease was gone while it ran", turn_id)
+                log.warning("finalised turn %s: its lease was gone while it ran", entry.turn_id)
         except (RedisError, OSError):
-            log.exception("could not finalise turn %s, whose lease was gone", turn_id)
+            log.exception("could not finalise turn %s, whose lease was gone", entry.turn_id)
 
-    async def _finish(self, tenant: str, turn_id: str, state: TerminalState) -> None:
+    async def _finish(self, entry: Assignment, state: TerminalState) -> None:
         try:
             if await execution.finish(
-                self.store, tenant, turn_id, state, self.settings.event_retention_seconds
+                self.store,
+                entry.tenant,
+                entry.session_id,
+                entry.turn_id,
+                state,
+                self.settings.event_retention_seconds,
             ):
-                log.info("turn %s ended %s", turn_id, state.status)
+                log.info("turn %s ended %s", entry.turn_id, state.status)
         except (RedisError, OSError):
-            log.exception("could not record the terminal state of turn %s", turn_id)
+            log.exception("could not record the terminal state of turn %s", entry.turn_id)
 
     def health(self) -> dict[str, object]:
         """What the executor's `/healthz` reports (read from its HTTP thread: plain attribute reads).

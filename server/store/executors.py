@@ -13,6 +13,7 @@ from redis.exceptions import ResponseError
 
 from server.store import keys, lua
 from server.store.redis import Store
+from server.store.topology import single_node
 
 _SCAN_LIMIT = 256
 # How many heartbeat periods may pass before an executor stops being preferred for new turns: a
@@ -21,33 +22,56 @@ _RECENT_HEARTBEATS = 3
 
 
 async def heartbeat(
-    store: Store, executor_id: str, ttl_seconds: float, running: list[str], inbox_retention_seconds: int
+    store: Store,
+    executor_id: str,
+    ttl_seconds: float,
+    running: list[str],
+    inbox_retention_seconds: int,
+    *,
+    listening: bool = True,
 ) -> set[str]:
-    """Mark the executor alive, extend the leases (members) of the turns it runs and push back its
-    inbox's expiry. Returns the members extended: a lease missing from it is gone (finalised, or
-    lapsed and left to the reapers), and its turn is no longer this executor's to run."""
-    renewed = await store.scripts.run(
-        lua.Heartbeat(
+    """One round trip (on a cluster, one per node): liveness (registered only while `listening` on
+    its cancel channel), the inbox's expiry pushed back (a dead
+    executor's inbox expires a while after its last heartbeat, but a restart under the same id
+    within that time still finds its entries), and for each running turn (its lease member) the
+    lease renewed on the turn and its hint moved in its shard. Returns the members renewed: a lease
+    missing from it is gone (finalised, or lapsed and left to the reapers), and its turn is no longer
+    this executor's to run."""
+    ttl_ms = int(ttl_seconds * 1000)
+    async with store.redis.pipeline(transaction=False) as pipe:
+        liveness = lua.Liveness(
             executors=keys.executors(),
-            leases=keys.leases(),
             draining=keys.executor_draining(executor_id),
-            inbox=keys.executor_inbox(executor_id),
             executor=executor_id,
-            ttl_ms=int(ttl_seconds * 1000),
-            inbox_retention_seconds=inbox_retention_seconds,
-            members=tuple(running),
+            ttl_ms=ttl_ms,
+            listening="1" if listening else "0",
         )
-    )
-    return set(renewed)
+        await store.scripts.queue(liveness, pipe)
+        pipe.expire(keys.executor_inbox(executor_id), inbox_retention_seconds)
+        for member in running:
+            tenant, session_id, turn_id = keys.parse_lease_member(member)
+            renew = lua.RenewLease(
+                turn=keys.turn(tenant, session_id, turn_id), executor=executor_id, ttl_ms=ttl_ms
+            )
+            await store.scripts.queue(renew, pipe)
+            hint = lua.LeaseHint(
+                index=keys.lease_index_of(session_id), member=member, ms=ttl_ms, existing_only="1"
+            )
+            await store.scripts.queue(hint, pipe)
+        replies = await pipe.execute()
+    renewals = replies[2::2]
+    return {member for member, renewed in zip(running, renewals, strict=True) if renewed}
 
 
-def lease_member(tenant: str, turn_id: str) -> str:
-    return keys.lease_member(tenant, turn_id)
+def lease_member(tenant: str, session_id: str, turn_id: str) -> str:
+    return keys.lease_member(tenant, session_id, turn_id)
 
 
 async def begin_drain(store: Store, executor_id: str, ttl_seconds: float) -> None:
-    """Stop being picked for new turns, in one step: unregister, and mark the executor draining so
-    that neither START_TURN (a replica that picked it a moment ago) nor HEARTBEAT brings it back."""
+    """Stop being picked for new turns, in one step on the liveness slot: unregister, and mark the
+    executor draining so that no heartbeat registers it again. (A replica that picked it a moment
+    before may still deliver a turn: the draining executor runs what reaches its inbox until its
+    final read, and a turn delivered later lapses and is finalised by a reaper.)"""
     async with store.redis.pipeline(transaction=True) as pipe:
         pipe.set(keys.executor_draining(executor_id), "1", px=int(ttl_seconds * 1000))
         pipe.zrem(keys.executors(), executor_id)
@@ -62,10 +86,15 @@ async def unregister(store: Store, executor_id: str) -> None:
     await store.redis.zrem(keys.executors(), executor_id)
 
 
-async def lapsed_leases(store: Store) -> list[tuple[str, str]]:
-    """(tenant, turn id) of running turns whose executor stopped renewing their lease."""
-    members = await store.scripts.run(lua.ByClock(leases=keys.leases(), limit=_SCAN_LIMIT))
-    return [keys.parse_lease_member(m) for m in members]
+async def lapsed_leases(store: Store) -> list[tuple[str, str, str]]:
+    """(tenant, session id, turn id) of turns whose lease hint has lapsed, from every shard in one
+    round trip (on a cluster, one per node): their executor may have stopped renewing their lease.
+    The hint is only a hint: the reaper's FINISH_TURN re-checks the turn's own lease."""
+    async with store.redis.pipeline(transaction=False) as pipe:
+        for shard in range(keys.LEASE_SHARDS):
+            await store.scripts.queue(lua.ByClock(index=keys.lease_index(shard), limit=_SCAN_LIMIT), pipe)
+        shards = cast(list[list[str]], await pipe.execute())
+    return [keys.parse_lease_member(m) for members in shards for m in members]
 
 
 async def candidates(
@@ -81,6 +110,7 @@ async def candidates(
             channel_prefix=prefix,
             channel_suffix=suffix,
             recent_ms=recent_ms,
+            check_listeners="1" if single_node(store) else "0",
         )
     )
     return recent, other
@@ -115,6 +145,7 @@ class Assignment:
 
     entry_id: str
     tenant: str
+    session_id: str
     turn_id: str
 
 
@@ -150,7 +181,7 @@ async def read_inbox(store: Store, executor_id: str, *, new: bool, block_ms: int
     streams = cast(list[tuple[str, list[tuple[str, dict[str, str] | None]]]], reply or [])
     # A pending entry deleted meanwhile comes back with no fields: nothing to run.
     return [
-        Assignment(entry_id, fields["tenant"], fields["turn"])
+        Assignment(entry_id, fields["tenant"], fields["session"], fields["turn"])
         for _, entries in streams
         for entry_id, fields in entries
         if fields

@@ -25,11 +25,8 @@ from server.store.turn_states import LUA_CONSTANTS
 R = TypeVar("R")
 
 _KEY = "key"
-_REST = "rest"
 Key = Annotated[str, _KEY]
 """A field that is one of the script's KEYS (the cluster routes by them)."""
-Rest = Annotated[tuple[str, ...], _REST]
-"""The last field: any number of further ARGV (`ARGV[REST]` onwards in Lua)."""
 
 # Redis's clock in milliseconds: leases must be judged by one clock, not each machine's.
 _NOW_MS = """
@@ -45,69 +42,55 @@ class Script(Generic[R]):
 
     @classmethod
     @functools.cache
-    def _layout(cls) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
+    def _layout(cls) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(KEYS, ARGV): the names of the fields annotated `Key`, then of the others, in order."""
         hints = get_type_hints(cls, include_extras=True)
-        keys, args, rest = [], [], None
+        keys: list[str] = []
+        args: list[str] = []
         for f in dataclasses.fields(cast(Any, cls)):
-            meta = getattr(hints[f.name], "__metadata__", ())
-            if _KEY in meta:
-                keys.append(f.name)
-            elif _REST in meta:
-                rest = f.name
-            else:
-                args.append(f.name)
-        return tuple(keys), tuple(args), rest
+            (keys if _KEY in getattr(hints[f.name], "__metadata__", ()) else args).append(f.name)
+        return tuple(keys), tuple(args)
 
     @classmethod
     def lua(cls) -> str:
-        keys, args, rest = cls._layout()
+        keys, args = cls._layout()
         named_keys = ", ".join(f"{name} = KEYS[{i}]" for i, name in enumerate(keys, 1))
         named_args = ", ".join(f"{name} = ARGV[{i}]" for i, name in enumerate(args, 1))
-        lines = [LUA_CONSTANTS, f"local K = {{{named_keys}}}\n", f"local A = {{{named_args}}}\n"]
-        if rest is not None:
-            lines.append(f"local REST = {len(args) + 1}\n")
-        return "".join(lines) + cls.SOURCE
+        return f"{LUA_CONSTANTS}local K = {{{named_keys}}}\nlocal A = {{{named_args}}}\n{cls.SOURCE}"
 
     def keys(self) -> list[str]:
         return [getattr(self, name) for name in self._layout()[0]]
 
     def args(self) -> list[str | int]:
-        _, args, rest = self._layout()
-        values: list[str | int] = [getattr(self, name) for name in args]
-        return values + list(getattr(self, rest)) if rest is not None else values
+        return [getattr(self, name) for name in self._layout()[1]]
 
 
 # START_TURN: create a turn only if none runs in the session, in one step, so two concurrent
 # create-turn requests can never both start one (the one-running-turn lock is the session's
 # `running` field). The caller resolved `previous_turn_id: auto` against `last_turn`; the script
 # re-checks it (compare-and-set) so a turn finishing in between cannot fork the chain silently.
-# The turn's lease starts here, so a turn whose executor dies before even reading it still expires.
+# The turn's lease (`lease`, an expiry by Redis's clock) starts here, so a turn whose executor dies
+# before even reading it still expires; the caller indexed it in its lease shard first, so a reaper
+# finds it (ARCHITECTURE.md, "Two-step writes"), and delivers it to the executor's inbox after.
 # The parent turn's `pending` approvals were checked against the input by the caller; the script
 # re-checks they are unchanged (a cancel may have dropped them) and a resuming turn consumes them,
 # so each pending tool call is answered once.
-# An executor that has begun shutting down (its draining key exists) is refused, so no turn reaches
-# an inbox nobody will read again; so is one nobody listens for (no subscriber on its cancel
-# channel): a live executor subscribes before it takes any turn, and a killed one's subscription
-# goes with its connection at once, long before its liveness entry lapses. The caller picks again.
-# The session's index entries live as long as the session does (their TTL follows its own).
+# Where every subscription is visible to every node (a standalone Redis) an executor nobody listens
+# for is refused (`cancel_channel` names its channel; "" skips the check): a live executor
+# subscribes before it takes any turn, and a killed one's subscription goes with its connection at
+# once, long before its liveness entry lapses. The caller picks again.
 # Idempotent by the turn id (a new id per attempt, so the turn's hash exists only if this very call
 # ran before): a repeat after a lost reply answers `ok` again, not `busy` with its own turn, and
 # changes nothing (the parent's approvals were consumed once, by the first run).
 # Returns: {"ok"} | {"missing"} | {"deleted"} | {"busy", running_turn_id} | {"moved", last_turn}
-#          | {"stale"} (the parent's pending approvals changed) | {"draining"} | {"gone"} (the
-#          executor does not listen)
+#          | {"stale"} (the parent's pending approvals changed) | {"gone"} (the executor does not listen)
 @dataclass(frozen=True, kw_only=True)
 class StartTurn(Script[list[str]]):
     session: Key
     turn: Key
     events: Key
-    inbox: Key
-    leases: Key
     parent: Key
     """The parent turn's hash (the new turn's own hash for a root turn)."""
-    draining: Key
-    agent_index: Key
-    owner_index: Key
     turn_id: str
     doc: str
     state: str
@@ -118,16 +101,15 @@ class StartTurn(Script[list[str]]):
     """`last_turn` as the caller resolved it ("" for none)."""
     now: str
     executor: str
-    tenant: str
     retention_seconds: int
-    lease_member: str
     lease_ms: int
-    group: str
     parent_pending: str
     """The parent's pending JSON as checked ("" for none)."""
     consume_pending: str
     """"1" when this turn answers them."""
     parent_id: str
+    ancestry: str
+    """The ids of the turn's ancestors, newest first, comma-separated (the parent's id and its ancestry)."""
     cancel_channel: str
     trace: str
     """The request's W3C trace context as JSON ("" when not tracing; server/tracing.py)."""
@@ -143,23 +125,62 @@ if running then return {'busy', running} end
 local last = redis.call('HGET', K.session, 'last_turn') or ''
 if last ~= A.expected_last then return {'moved', last} end
 if (redis.call('HGET', K.parent, 'pending') or '') ~= A.parent_pending then return {'stale'} end
-if redis.call('EXISTS', K.draining) == 1 then return {'draining'} end
-if redis.call('PUBSUB', 'NUMSUB', A.cancel_channel)[2] == 0 then return {'gone'} end
+if A.cancel_channel ~= '' and redis.call('PUBSUB', 'NUMSUB', A.cancel_channel)[2] == 0 then
+  return {'gone'}
+end
 if A.consume_pending == '1' then redis.call('HDEL', K.parent, 'pending') end
 redis.call('HSET', K.session, 'running', A.turn_id, 'last_turn', A.turn_id, 'updated_at', A.now)
 redis.call('EXPIRE', K.session, A.retention_seconds)
-redis.call('EXPIRE', K.agent_index, A.retention_seconds)
-redis.call('EXPIRE', K.owner_index, A.retention_seconds)
-redis.call('HSET', K.turn, 'doc', A.doc, 'status', RUNNING, 'state', A.state,
-           'seq', 1, 'executor', A.executor, 'prev', A.parent_id)
+redis.call('HSET', K.turn, 'doc', A.doc, 'status', RUNNING, 'state', A.state, 'seq', 1,
+           'executor', A.executor, 'lease', now + tonumber(A.lease_ms), 'prev', A.parent_id,
+           'ancestry', A.ancestry)
 if A.trace ~= '' then redis.call('HSET', K.turn, 'trace', A.trace) end
 redis.call('XADD', K.events, '0-1', 'e', A.created_event)
--- The executor's consumer group may be gone (a flushed or restarted Redis): recreate it, or the
--- entry would wait for a group nobody reads. pcall: BUSYGROUP when it exists is the usual case.
-redis.pcall('XGROUP', 'CREATE', K.inbox, A.group, '0', 'MKSTREAM')
-redis.call('XADD', K.inbox, '*', 'tenant', A.tenant, 'turn', A.turn_id)
-redis.call('ZADD', K.leases, now + tonumber(A.lease_ms), A.lease_member)
 return {'ok'}
+"""
+    )
+
+
+# DELIVER: put a started turn in its executor's inbox (START_TURN's second step, on the executor's
+# slot). Safe to repeat: the executor runs a turn once whatever number of entries name it, and only
+# while the turn hash says it runs there. The executor's consumer group may be gone (a flushed or
+# restarted Redis): it is recreated, or the entry would wait for a group nobody reads (pcall:
+# BUSYGROUP when it exists is the usual case).
+# Returns: the entry id.
+@dataclass(frozen=True, kw_only=True)
+class Deliver(Script[str]):
+    inbox: Key
+    group: str
+    tenant: str
+    session_id: str
+    turn_id: str
+
+    SOURCE = """
+redis.pcall('XGROUP', 'CREATE', K.inbox, A.group, '0', 'MKSTREAM')
+return redis.call('XADD', K.inbox, '*', 'tenant', A.tenant, 'session', A.session_id, 'turn', A.turn_id)
+"""
+
+
+# LEASE_HINT: a running turn's entry in its lease shard, scored with its lease expiry as Redis's
+# clock will have it `ms` from now, so the reapers find it when it lapses. Written before START_TURN
+# (a crash between the two leaves a hint to a turn that is not there, which a reaper drops), and with
+# `existing_only` = "1" by heartbeats, which only move a hint the turn still has. The truth is the
+# turn's own `lease`: a reaper re-checks it before it finalises anything.
+# Returns: 1 when added, 0 otherwise.
+@dataclass(frozen=True, kw_only=True)
+class LeaseHint(Script[int]):
+    index: Key
+    member: str
+    ms: int
+    existing_only: str
+
+    SOURCE = (
+        _NOW_MS
+        + """
+if A.existing_only == '1' then
+  return redis.call('ZADD', K.index, 'XX', now + tonumber(A.ms), A.member)
+end
+return redis.call('ZADD', K.index, now + tonumber(A.ms), A.member)
 """
     )
 
@@ -201,7 +222,7 @@ return n
 # FINISH_TURN: the terminal-once rule. The first caller to move a turn out of `running` records
 # the state, appends the single `turn.done`, releases the session lock (only if it still names this
 # turn) and starts the retention clock; every later caller (a racing cancel, timeout or executor)
-# gets 0 and must not write anything.
+# gets 0 and must not write anything. (Its lease shard's hint goes in a second step, by the caller.)
 # With `lapsed_only` = "1" it finishes the turn only if its lease has lapsed (a reaper, or a cancel
 # aimed at a dead executor), so a live executor's turn is never finalised behind its back.
 # A turn paused for approvals records the tool call ids it waits on (`pending`) in the same step,
@@ -209,14 +230,13 @@ return n
 # Idempotent by the turn id (terminal once) and the caller's token (new for each call, `finished_by`
 # on the turn): a repeat after a lost reply writes nothing and returns the sequence number its first
 # run got, so the winner still learns it won; any other later caller gets 0.
-# Returns: the sequence number of turn.done, 0 when the turn had already ended, -1 when the lease
-#          was required to have lapsed and has not.
+# Returns: the sequence number of turn.done, 0 when the turn had already ended (or is gone), -1 when
+#          the lease was required to have lapsed and has not.
 @dataclass(frozen=True, kw_only=True)
 class FinishTurn(Script[int]):
     turn: Key
     events: Key
     session: Key
-    leases: Key
     status: str
     state: str
     done_event: str
@@ -224,7 +244,6 @@ class FinishTurn(Script[int]):
     turn_id: str
     retention_seconds: int
     now: str
-    lease_member: str
     lapsed_only: str
     pending: str
     """Pending tool call ids as a JSON list ("" for none)."""
@@ -235,18 +254,15 @@ class FinishTurn(Script[int]):
         + """
 local status = redis.call('HGET', K.turn, 'status')
 if status ~= RUNNING then
-  redis.call('ZREM', K.leases, A.lease_member)
   if status and redis.call('HGET', K.turn, 'finished_by') == A.token then
     return tonumber(redis.call('HGET', K.turn, 'seq'))
   end
   return 0
 end
-if A.lapsed_only == '1' then
-  local expiry = redis.call('ZSCORE', K.leases, A.lease_member)
-  if expiry and tonumber(expiry) > now then return -1 end
-end
+if A.lapsed_only == '1' and tonumber(redis.call('HGET', K.turn, 'lease') or 0) > now then return -1 end
 local n = redis.call('HINCRBY', K.turn, 'seq', 1)
 redis.call('HSET', K.turn, 'status', A.status, 'state', A.state, 'finished_by', A.token)
+redis.call('HDEL', K.turn, 'lease')
 if A.pending ~= '' then redis.call('HSET', K.turn, 'pending', A.pending) end
 local body = '{"sequence_number":' .. n .. ',' .. string.sub(A.done_event, 2)
 redis.call('XADD', K.events, '0-' .. n, 'e', body)
@@ -256,68 +272,76 @@ if redis.call('HGET', K.session, 'running') == A.turn_id then
 end
 redis.call('EXPIRE', K.turn, A.retention_seconds)
 redis.call('EXPIRE', K.events, A.retention_seconds)
-redis.call('ZREM', K.leases, A.lease_member)
 return n
 """
     )
 
 
-# HEARTBEAT: an executor proves it is alive and extends the lease of every turn it runs, and learns
-# which it still holds. Only a lease that has not lapsed is extended: one finalised by a reaper
-# (removed) is not resurrected, and one past its expiry belongs to the reapers already, so an
-# executor can never take back a turn it may have been fenced from (and a reaper that sees a lease
-# lapsed can always finalise it). A draining executor keeps its turns' leases but is not registered
-# again (it must not be picked for new turns).
-# Housekeeping rides along: members of the executors zset that lapsed over a TTL ago (dead
-# executors) are dropped, and the zset expires a TTL after its newest member lapses (when every
-# executor is gone); the inbox's TTL is pushed back, so a dead executor's inbox expires a while after
-# its last heartbeat, but a restart under the same id within that time still finds its entries.
-# Returns: the lease members it extended (the others are gone: their turns are not this executor's).
+# LIVENESS: an executor proves it is alive and listening: with `listening` = "0" (its cancel
+# channel's subscription is down) it is not registered, so the entry of one that cannot hear
+# cancels lapses within a TTL: on a cluster, where PUBSUB NUMSUB sees one node's subscribers, this
+# is the only sign. A draining executor is not registered again (it must not be picked for new turns).
+# Housekeeping rides along: members that lapsed over a TTL ago (dead executors) are dropped, and the
+# zset expires a TTL after its newest member lapses (when every executor is gone).
+# Returns: 1 when registered, 0 otherwise.
 @dataclass(frozen=True, kw_only=True)
-class Heartbeat(Script[list[str]]):
+class Liveness(Script[int]):
     executors: Key
-    leases: Key
     draining: Key
-    inbox: Key
     executor: str
     ttl_ms: int
-    inbox_retention_seconds: int
-    members: Rest
-    """The lease members of its running turns."""
+    listening: str
 
     SOURCE = (
         _NOW_MS
         + """
 local ttl = tonumber(A.ttl_ms)
-local expiry = now + ttl
-if redis.call('EXISTS', K.draining) == 0 then redis.call('ZADD', K.executors, expiry, A.executor) end
+local registered = 0
+if A.listening == '1' and redis.call('EXISTS', K.draining) == 0 then
+  redis.call('ZADD', K.executors, now + ttl, A.executor)
+  registered = 1
+end
 redis.call('ZREMRANGEBYSCORE', K.executors, '-inf', '(' .. (now - ttl))
 local newest = redis.call('ZRANGE', K.executors, -1, -1, 'WITHSCORES')
 if newest[2] then redis.call('PEXPIREAT', K.executors, tonumber(newest[2]) + ttl) end
-redis.call('EXPIRE', K.inbox, A.inbox_retention_seconds)
-local renewed = {}
-for i = REST, #ARGV do
-  local held = redis.call('ZSCORE', K.leases, ARGV[i])
-  if held and tonumber(held) > now then
-    redis.call('ZADD', K.leases, 'XX', expiry, ARGV[i])
-    renewed[#renewed + 1] = ARGV[i]
-  end
-end
-return renewed
+return registered
 """
     )
 
 
-# BY_CLOCK: lease members whose expiry has passed, by Redis's clock.
+# RENEW_LEASE: extend one running turn's lease, if it is still this executor's and has not lapsed.
+# A lease finalised by a reaper (the turn ended) is not resurrected, and one past its expiry belongs
+# to the reapers already, so an executor never takes back a turn it may have been fenced from (and a
+# reaper that sees a lease lapsed can always finalise it). The answer is the fencing signal: 0 means
+# the turn is no longer this executor's to run.
+# Returns: 1 when extended, 0 otherwise.
+@dataclass(frozen=True, kw_only=True)
+class RenewLease(Script[int]):
+    turn: Key
+    executor: str
+    ttl_ms: int
+
+    SOURCE = (
+        _NOW_MS
+        + """
+local f = redis.call('HMGET', K.turn, 'status', 'executor', 'lease')
+if f[1] ~= RUNNING or f[2] ~= A.executor or tonumber(f[3] or 0) <= now then return 0 end
+redis.call('HSET', K.turn, 'lease', now + tonumber(A.ttl_ms))
+return 1
+"""
+    )
+
+
+# BY_CLOCK: lease hints of one shard whose expiry has passed, by Redis's clock.
 @dataclass(frozen=True, kw_only=True)
 class ByClock(Script[list[str]]):
-    leases: Key
+    index: Key
     limit: int
 
     SOURCE = (
         _NOW_MS
         + """
-return redis.call('ZRANGEBYSCORE', K.leases, '-inf', '(' .. now, 'LIMIT', 0, tonumber(A.limit))
+return redis.call('ZRANGEBYSCORE', K.index, '-inf', '(' .. now, 'LIMIT', 0, tonumber(A.limit))
 """
     )
 
@@ -327,7 +351,9 @@ return redis.call('ZRANGEBYSCORE', K.leases, '-inf', '(' .. now, 'LIMIT', 0, ton
 # entry only after a TTL). Those that heartbeat recently come first: a frozen (SIGSTOPped) process
 # keeps its subscription, so its only sign is a heartbeat that stops coming.
 # A channel is `channel_prefix .. id .. channel_suffix`; an executor whose expiry is at least
-# `recent_ms` ahead heartbeat recently.
+# `recent_ms` ahead heartbeat recently. With `check_listeners` = "0" (a cluster, where PUBSUB NUMSUB
+# sees only its own node's subscribers) liveness alone says it listens: an executor heartbeats only
+# while subscribed.
 # Returns: {recent ids, other listening ids}
 @dataclass(frozen=True, kw_only=True)
 class Candidates(Script[list[list[str]]]):
@@ -336,6 +362,7 @@ class Candidates(Script[list[list[str]]]):
     channel_prefix: str
     channel_suffix: str
     recent_ms: int
+    check_listeners: str
 
     SOURCE = (
         _NOW_MS
@@ -343,12 +370,15 @@ class Candidates(Script[list[list[str]]]):
 local ids = redis.call('ZRANGEBYSCORE', K.executors, now, '+inf', 'WITHSCORES', 'LIMIT', 0,
                        tonumber(A.limit))
 if #ids == 0 then return {{}, {}} end
-local channels = {}
-for i = 1, #ids, 2 do channels[#channels + 1] = A.channel_prefix .. ids[i] .. A.channel_suffix end
-local heard = redis.call('PUBSUB', 'NUMSUB', unpack(channels))
+local heard = {}
+if A.check_listeners == '1' then
+  local channels = {}
+  for i = 1, #ids, 2 do channels[#channels + 1] = A.channel_prefix .. ids[i] .. A.channel_suffix end
+  heard = redis.call('PUBSUB', 'NUMSUB', unpack(channels))
+end
 local recent, other = {}, {}
 for i = 1, #ids, 2 do
-  if heard[i + 1] > 0 then
+  if A.check_listeners ~= '1' or heard[i + 1] > 0 then
     if tonumber(ids[i + 1]) >= now + tonumber(A.recent_ms) then
       recent[#recent + 1] = ids[i]
     else
@@ -390,43 +420,41 @@ return 1 + redis.call('PUBLISH', A.channel, A.turn_id .. ' ' .. reason)
 # DROP_PENDING: a session cancel that finds no turn running drops the approvals its last turn waits
 # on, in the same step as reading `running`, so a resume turn cannot start between the check and the
 # drop and run the calls the cancel meant to drop (START_TURN consumes `pending` in its own step).
-# Given a turn id, only that turn's, if it is still the last: a turn that paused just before the
-# cancel reached it loses its approvals too, but a turn started after the cancel is left alone.
+# The caller names the turn it takes to be the last (`turn`, and its id): the script drops its
+# approvals only while it still is, so a turn started after the cancel is left alone, and answers
+# `moved` with the last turn otherwise (the caller decides whether to try that one).
 # Idempotent as it stands: HDEL of a field already deleted changes nothing, and the answer is the
 # session's state at the repeat, which is as current as the first.
-# Returns: {"busy", running turn id} (nothing dropped) | {"idle"}
+# Returns: {"busy", running turn id} (nothing dropped) | {"idle"} | {"moved", last turn id}
 @dataclass(frozen=True, kw_only=True)
 class DropPending(Script[list[str]]):
     session: Key
-    turn_prefix: str
+    turn: Key
+    """The hash of the turn taken to be the last (the session's own key when there is none)."""
     turn_id: str
-    """"" for the session's last turn."""
+    """"" when the session has no turn."""
 
     SOURCE = """
 local running = redis.call('HGET', K.session, 'running')
 if running then return {'busy', running} end
-local last = redis.call('HGET', K.session, 'last_turn')
-if last and (A.turn_id == '' or A.turn_id == last) then
-  redis.call('HDEL', A.turn_prefix .. last, 'pending')
-end
+local last = redis.call('HGET', K.session, 'last_turn') or ''
+if last ~= A.turn_id then return {'moved', last} end
+if last ~= '' then redis.call('HDEL', K.turn, 'pending') end
 return {'idle'}
 """
 
 
 # DELETE_SESSION: mark the session unusable and report its running turn in the same step, so no
 # turn can start between the check and the mark (START_TURN refuses a deleted session). Its index
-# entries go too: a listing never shows a deleted session, so it need not read past them.
+# entries go in a second step, by the caller (a listing drops any it finds left over).
 # Idempotent by the call's time: `deleted` holds it, so a repeat after a lost reply (same ARGV) answers
 # `ok` with the running turn again (its caller still has to cancel it) rather than "already deleted".
 # Returns: {"missing"} | {"deleted"} | {"ok", running_turn_id or ""}
 @dataclass(frozen=True, kw_only=True)
 class DeleteSession(Script[list[str]]):
     session: Key
-    agent_index: Key
-    owner_index: Key
     retention_seconds: int
     now: str
-    session_id: str
 
     SOURCE = """
 if redis.call('EXISTS', K.session) == 0 then return {'missing'} end
@@ -435,40 +463,7 @@ if deleted == A.now then return {'ok', redis.call('HGET', K.session, 'running') 
 if deleted then return {'deleted'} end
 redis.call('HSET', K.session, 'deleted', A.now, 'updated_at', A.now)
 redis.call('EXPIRE', K.session, A.retention_seconds)
-redis.call('ZREM', K.agent_index, A.session_id)
-redis.call('ZREM', K.owner_index, A.session_id)
 return {'ok', redis.call('HGET', K.session, 'running') or ''}
-"""
-
-
-# HISTORY_CHAIN: a turn's ancestry in one round trip instead of one per turn (a session's
-# history is read before every model turn, so the walk would grow with the session's length).
-# It follows each turn's `prev` (the parent START_TURN recorded) and builds the parent's key from
-# the prefix: keys a script did not receive as KEYS are fine on the standalone Redis of each zone
-# (the harness does not run on Redis Cluster).
-# Returns: newest first, three items per turn: id, status, history digest ("" when not made yet);
-#          the walk stops at a root turn or at a turn that expired.
-@dataclass(frozen=True, kw_only=True)
-class HistoryChain(Script[list[str]]):
-    turn: Key
-    """The newest turn's hash."""
-    turn_id: str
-    turn_prefix: str
-    most: int
-
-    SOURCE = """
-local out = {}
-local id, key = A.turn_id, K.turn
-for _ = 1, tonumber(A.most) do
-  local f = redis.call('HMGET', key, 'status', 'history', 'prev')
-  if not f[1] then break end
-  out[#out + 1] = id
-  out[#out + 1] = f[1]
-  out[#out + 1] = f[2] or ''
-  if not f[3] or f[3] == '' then break end
-  id, key = f[3], A.turn_prefix .. f[3]
-end
-return out
 """
 
 
@@ -539,15 +534,17 @@ return v
 
 ALL: tuple[type[Script[Any]], ...] = (
     StartTurn,
+    Deliver,
+    LeaseHint,
     AppendEvent,
     FinishTurn,
-    Heartbeat,
+    Liveness,
+    RenewLease,
     ByClock,
     Candidates,
     RequestCancel,
     DropPending,
     DeleteSession,
-    HistoryChain,
     SaveHistory,
     CreateAgent,
     ReplaceAgent,

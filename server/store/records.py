@@ -38,7 +38,11 @@ class TurnField:
     SEQ = "seq"
     """The log's last sequence number."""
     EXECUTOR = "executor"
+    LEASE = "lease"
+    """The lease's expiry (ms, Redis's clock) while the turn runs: renewed by its executor's heartbeats."""
     PREV = "prev"
+    ANCESTRY = "ancestry"
+    """The ids of the turn's ancestors, newest first, comma-separated (at most turns.ANCESTRY_LIMIT)."""
     CANCEL = "cancel"
     """The first recorded cancel reason."""
     PENDING = "pending"
@@ -108,6 +112,9 @@ class TurnRecord:
     state: dict[str, Any]
     status: Status
     seq: int
+    executor: str
+    ancestry: list[str]
+    """The turn's ancestors, newest (its parent) first."""
     cancel: str | None
     """The reason of the first cancel recorded, if any."""
     pending: str
@@ -144,6 +151,8 @@ class TurnRecord:
             state=json.loads(fields[TurnField.STATE]),
             status=Status(fields[TurnField.STATUS]),
             seq=int(fields.get(TurnField.SEQ, 0)),
+            executor=fields.get(TurnField.EXECUTOR, ""),
+            ancestry=[a for a in fields.get(TurnField.ANCESTRY, "").split(",") if a],
             cancel=fields.get(TurnField.CANCEL) or None,
             pending=fields.get(TurnField.PENDING) or "",
             trace=fields.get(TurnField.TRACE) or None,

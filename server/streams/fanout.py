@@ -133,17 +133,19 @@ class Fanout:
         self._stale = False
         self._closed = False
 
-    async def follow(self, tenant: str, turn_id: str, after: int, last_seq: int) -> AsyncIterator[Event]:
+    async def follow(
+        self, tenant: str, session_id: str, turn_id: str, after: int, last_seq: int
+    ) -> AsyncIterator[Event]:
         """Events after `after` until `turn.done` (which ends the stream even when `after` is past
         it); `last_seq` is the turn's `seq` as read before, where a new watch starts at the latest."""
-        key = keys.turn_events(tenant, turn_id)
+        key = keys.turn_events(tenant, session_id, turn_id)
         position = after
         subscriber = Subscriber(self.buffer)
         try:
             while True:
                 joined = self._join(key, subscriber, min(position, last_seq))
                 while position < joined:
-                    page = await self._replay(tenant, turn_id, position, joined)
+                    page = await self._replay(tenant, session_id, turn_id, position, joined)
                     if not page:
                         return  # Redis lost, or the log went away under us
                     for event in page:
@@ -169,9 +171,9 @@ class Fanout:
         finally:
             self._leave(key, subscriber)
 
-    async def replay(self, tenant: str, turn_id: str, after: int) -> AsyncIterator[Event]:
+    async def replay(self, tenant: str, session_id: str, turn_id: str, after: int) -> AsyncIterator[Event]:
         """A finished turn's events after `after`, from its log alone: nothing live is left."""
-        while page := await self._replay(tenant, turn_id, after, None):
+        while page := await self._replay(tenant, session_id, turn_id, after, None):
             for event in page:
                 yield event
                 if event["type"] == "turn.done":
@@ -183,12 +185,14 @@ class Fanout:
         async with asyncio.timeout(self.grace_seconds):
             return await command
 
-    async def _replay(self, tenant: str, turn_id: str, after: int, upto: int | None) -> list[Event] | None:
+    async def _replay(
+        self, tenant: str, session_id: str, turn_id: str, after: int, upto: int | None
+    ) -> list[Event] | None:
         gauge = metrics.SSE_REDIS_READS.labels("replay")
         gauge.inc()
         try:
             return await self.bounded(
-                event_log.read_between(self.store.redis, tenant, turn_id, after, upto, READ_COUNT)
+                event_log.read_between(self.store.redis, tenant, session_id, turn_id, after, upto, READ_COUNT)
             )
         except (RedisError, OSError) as exc:
             log.info("a stream's replay failed (%s: %s); it ends, resumable", type(exc).__name__, exc)
