@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,10 +15,11 @@ import pytest
 import redis
 
 from contract_tests.conftest import settings_for
+from contract_tests.faults import RedisServer
 from contract_tests.harness import TENANT, wait_until
 from server.executor.reaper import LeaseReaper
 from server.ids import new_session_id, new_turn_id
-from server.store import keys, lua
+from server.store import executors, keys, lua
 from server.store import turns as turn_store
 from server.store.redis import Store
 
@@ -182,3 +184,17 @@ def test_a_turn_delivered_twice_runs_once(
     events = client.get(f"/agents/sessions/{session_id}/turns/{turn['id']}/events").json()["data"]
     assert [e["type"] for e in events].count("model.message") == 1
     wait_until(lambda: flush_redis.xlen(keys.executor_inbox(executor)) == 0, 10, "both entries acked")
+
+
+async def test_a_batch_of_scripts_loads_them_again_after_redis_forgot_them(tmp_path: Path) -> None:
+    """Batches send EVALSHA without redis-py's per-pipeline SCRIPT EXISTS; a Redis that lost its
+    scripts (restarted, flushed) answers NOSCRIPT, and the batch loads them and goes again."""
+    with RedisServer(tmp_path) as server:
+        opened = await Store.open(server.url, "g")
+        try:
+            assert await executors.heartbeat(opened, "flushed", 5, [], 60) == set()
+            await opened.redis.script_flush()
+            assert await executors.heartbeat(opened, "flushed", 5, [], 60) == set()
+            assert await opened.redis.zscore(keys.executors(), "flushed") is not None
+        finally:
+            await opened.close()

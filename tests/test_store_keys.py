@@ -195,18 +195,18 @@ async def store() -> AsyncIterator[Store]:
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[lua.Script[Any]]:
     """Every script call the store makes, as it makes it (still run against Redis)."""
     seen: list[lua.Script[Any]] = []
-    run, queue = lua.Scripts.run, lua.Scripts.queue
+    run, script = lua.Scripts.run, lua.Batch.script
 
     async def recording_run(self: lua.Scripts, call: lua.Script[Any]) -> Any:
         seen.append(call)
         return await run(self, call)
 
-    async def recording_queue(self: lua.Scripts, call: lua.Script[Any], pipe: Any) -> None:
+    def recording_script(self: lua.Batch, call: lua.Script[Any]) -> None:
         seen.append(call)
-        await queue(self, call, pipe)
+        script(self, call)
 
     monkeypatch.setattr(lua.Scripts, "run", recording_run)
-    monkeypatch.setattr(lua.Scripts, "queue", recording_queue)
+    monkeypatch.setattr(lua.Batch, "script", recording_script)
     return seen
 
 

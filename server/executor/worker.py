@@ -15,9 +15,9 @@ picked it for just before),
 lets running turns finish for up to `shutdown_grace_seconds`, and only then cancels what still runs
 as `cancelled` / `abandoned`. Cancel signals and lease renewals go on throughout.
 
-Fencing: a turn runs only while the executor can vouch for its lease. Each renewal that HEARTBEAT
+Fencing: a turn runs only while the executor can vouch for its lease. Each renewal that the heartbeat
 confirms moves the turn's fence to (when the renewal was sent) + TTL - margin; a turn whose lease
-HEARTBEAT reports gone, or whose fence passes without a renewal (Redis unreachable, a heartbeat
+the heartbeat reports gone, or whose fence passes without a renewal (Redis unreachable, a heartbeat
 hung), has its task cancelled at once — model stream, tool call, MCP session — and nothing more is
 written for it. The lease lapses at the earliest a full TTL after that send, and only then may a
 reaper finalise the turn: so the fence always falls before `turn.done`.
@@ -66,7 +66,7 @@ class _Lease:
         self.renewed = False
         """Set once a heartbeat has confirmed the lease: the turn may start running."""
         self.gone = False
-        """HEARTBEAT found no live lease: if the turn still runs, no reaper will see it (it scans the
+        """The heartbeat found no live lease: if the turn still runs, no reaper will see it (they scan the
         leases), so the executor finalises it itself once its task has ended."""
         self.deadline = 0.0
         self._timer: asyncio.TimerHandle | None = None
@@ -221,7 +221,7 @@ class Worker:
             await asyncio.gather(self._consumer, return_exceptions=True)
 
     async def _beat(self, turn_ids: list[str] | None = None) -> None:
-        """HEARTBEAT, within its own bound, for the turns given (default: every unfenced one). Each
+        """The heartbeat, within its own bound, for the turns given (default: every unfenced one). Each
         lease it confirms has its fence moved to when the beat was sent + TTL - margin: Redis sets the
         new expiry no earlier than that send, so the fence always falls a margin before the lapse.
         A lease it reports gone is fenced at once."""

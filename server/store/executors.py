@@ -38,27 +38,26 @@ async def heartbeat(
     missing from it is gone (finalised, or lapsed and left to the reapers), and its turn is no longer
     this executor's to run."""
     ttl_ms = int(ttl_seconds * 1000)
-    async with store.redis.pipeline(transaction=False) as pipe:
-        liveness = lua.Liveness(
-            executors=keys.executors(),
-            draining=keys.executor_draining(executor_id),
-            executor=executor_id,
-            ttl_ms=ttl_ms,
-            listening="1" if listening else "0",
+
+    def build(batch: lua.Batch) -> None:
+        batch.script(
+            lua.Liveness(
+                executors=keys.executors(),
+                draining=keys.executor_draining(executor_id),
+                executor=executor_id,
+                ttl_ms=ttl_ms,
+                listening="1" if listening else "0",
+            )
         )
-        await store.scripts.queue(liveness, pipe)
-        pipe.expire(keys.executor_inbox(executor_id), inbox_retention_seconds)
+        batch.pipe.expire(keys.executor_inbox(executor_id), inbox_retention_seconds)
         for member in running:
             tenant, session_id, turn_id = keys.parse_lease_member(member)
-            renew = lua.RenewLease(
-                turn=keys.turn(tenant, session_id, turn_id), executor=executor_id, ttl_ms=ttl_ms
-            )
-            await store.scripts.queue(renew, pipe)
-            hint = lua.LeaseHint(
-                index=keys.lease_index_of(session_id), member=member, ms=ttl_ms, existing_only="1"
-            )
-            await store.scripts.queue(hint, pipe)
-        replies = await pipe.execute()
+            turn = keys.turn(tenant, session_id, turn_id)
+            batch.script(lua.RenewLease(turn=turn, executor=executor_id, ttl_ms=ttl_ms))
+            index = keys.lease_index_of(session_id)
+            batch.script(lua.LeaseHint(index=index, member=member, ms=ttl_ms, existing_only="1"))
+
+    replies = await store.scripts.pipelined(build)
     renewals = replies[2::2]
     return {member for member, renewed in zip(running, renewals, strict=True) if renewed}
 
@@ -90,10 +89,12 @@ async def lapsed_leases(store: Store) -> list[tuple[str, str, str]]:
     """(tenant, session id, turn id) of turns whose lease hint has lapsed, from every shard in one
     round trip (on a cluster, one per node): their executor may have stopped renewing their lease.
     The hint is only a hint: the reaper's FINISH_TURN re-checks the turn's own lease."""
-    async with store.redis.pipeline(transaction=False) as pipe:
+
+    def build(batch: lua.Batch) -> None:
         for shard in range(keys.LEASE_SHARDS):
-            await store.scripts.queue(lua.ByClock(index=keys.lease_index(shard), limit=_SCAN_LIMIT), pipe)
-        shards = cast(list[list[str]], await pipe.execute())
+            batch.script(lua.ByClock(index=keys.lease_index(shard), limit=_SCAN_LIMIT))
+
+    shards = cast(list[list[str]], await store.scripts.pipelined(build))
     return [keys.parse_lease_member(m) for members in shards for m in members]
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Generic, TypeVar, cast, get_type_hints
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 from server.store.turn_states import LUA_CONSTANTS
 
@@ -551,10 +553,24 @@ ALL: tuple[type[Script[Any]], ...] = (
 )
 
 
+class Batch:
+    """Commands for one pipeline: scripts by their typed call, anything else on `pipe`."""
+
+    def __init__(self, pipe: Pipeline, registered: dict[type[Script[Any]], AsyncScript]) -> None:
+        self.pipe = pipe
+        self._registered = registered
+
+    def script(self, call: Script[Any]) -> None:
+        keys = call.keys()
+        self.pipe.evalsha(self._registered[type(call)].sha, len(keys), *keys, *call.args())
+
+
 class Scripts:
-    """The scripts registered on one Redis client; `run` calls one by its typed call."""
+    """The scripts registered on one Redis client; `run` calls one by its typed call, `pipelined`
+    sends several (and other commands) in one round trip."""
 
     def __init__(self, redis: Redis) -> None:
+        self._redis = redis
         self._registered: dict[type[Script[Any]], AsyncScript] = {
             cls: redis.register_script(cls.lua()) for cls in ALL
         }
@@ -563,6 +579,21 @@ class Scripts:
         script = self._registered[type(call)]
         return cast(R, await script(keys=call.keys(), args=call.args()))
 
-    async def queue(self, call: Script[Any], pipe: Pipeline) -> None:
-        """Add the call to a pipeline (its reply comes with the pipeline's)."""
-        await self._registered[type(call)](keys=call.keys(), args=call.args(), client=pipe)
+    async def pipelined(self, build: Callable[[Batch], None]) -> list[Any]:
+        """One round trip for what `build` queues. redis-py's own pipelined scripts cost a second one
+        (SCRIPT EXISTS before every pipeline), so scripts go as plain EVALSHA; a NOSCRIPT (Redis
+        restarted, or its scripts flushed) loads them all and sends the batch again. Every script a
+        batch holds is safe to repeat (store/lua.py's idempotence notes; ARCHITECTURE.md)."""
+        for attempt in range(2):
+            async with self._redis.pipeline(transaction=False) as pipe:
+                build(Batch(pipe, self._registered))
+                replies: list[Any] = await pipe.execute(raise_on_error=False)
+            if attempt == 0 and any(isinstance(reply, NoScriptError) for reply in replies):
+                for script in self._registered.values():
+                    await self._redis.script_load(script.script)
+                continue
+            for reply in replies:
+                if isinstance(reply, Exception):
+                    raise reply
+            break
+        return replies

@@ -161,13 +161,15 @@ async def start(store: Store, turn: NewTurn, *, retention_seconds: int, lease_ms
     ]
     one_node = single_node(store)
     if one_node:
-        async with store.redis.pipeline(transaction=False) as pipe:
-            await store.scripts.queue(_hint(turn, lease_ms), pipe)
-            await store.scripts.queue(_start(turn, lease_ms, retention_seconds, True), pipe)
-            await store.scripts.queue(_deliver(turn), pipe)
+
+        def build(batch: lua.Batch) -> None:
+            batch.script(_hint(turn, lease_ms))
+            batch.script(_start(turn, lease_ms, retention_seconds, True))
+            batch.script(_deliver(turn))
             for index in index_ttl:
-                pipe.expire(index, retention_seconds)
-            _, result, *_ = await pipe.execute()
+                batch.pipe.expire(index, retention_seconds)
+
+        _, result, *_ = await store.scripts.pipelined(build)
     else:
         await store.scripts.run(_hint(turn, lease_ms))
         result = await store.scripts.run(_start(turn, lease_ms, retention_seconds, False))
@@ -245,10 +247,12 @@ async def finish(
     member, index = keys.lease_member(tenant, session_id, turn_id), keys.lease_index_of(session_id)
     if not lapsed_only and single_node(store):
         # Never -1 without `lapsed_only`: the hint goes whatever the answer, in the same round trip.
-        async with store.redis.pipeline(transaction=False) as pipe:
-            await store.scripts.queue(call, pipe)
-            pipe.zrem(index, member)
-            reply, _ = await pipe.execute()
+
+        def build(batch: lua.Batch) -> None:
+            batch.script(call)
+            batch.pipe.zrem(index, member)
+
+        reply, _ = await store.scripts.pipelined(build)
         return int(reply)
     sequence = await store.scripts.run(call)
     if sequence >= 0:
@@ -348,8 +352,9 @@ async def save_histories(store: Store, tenant: str, session_id: str, digests: di
     """SAVE_HISTORY of each ended turn's digest, in one pipeline."""
     if not digests:
         return
-    async with store.redis.pipeline(transaction=False) as pipe:
+
+    def build(batch: lua.Batch) -> None:
         for turn_id, digest in digests.items():
-            call = lua.SaveHistory(turn=keys.turn(tenant, session_id, turn_id), digest=digest)
-            await store.scripts.queue(call, pipe)
-        await pipe.execute()
+            batch.script(lua.SaveHistory(turn=keys.turn(tenant, session_id, turn_id), digest=digest))
+
+    await store.scripts.pipelined(build)
