@@ -132,6 +132,7 @@ async def finish_turn(
     retention_seconds: int,
     *,
     only_if_lease_lapsed: bool = False,
+    move_stale_hint: bool = False,
 ) -> int:
     """FINISH_TURN: the sequence number of `turn.done`, 0 if the turn had ended, -1 if the lease
     was required to have lapsed and is still held. The token names this call, so a retry of it after
@@ -153,6 +154,7 @@ async def finish_turn(
         ending,
         retention_seconds=retention_seconds,
         lapsed_only=only_if_lease_lapsed,
+        move_stale_hint=move_stale_hint,
     )
     if sequence > 0:
         metrics.turn_finished(state)
@@ -167,6 +169,7 @@ async def finalise_orphan(
     retention_seconds: int,
     *,
     only_if_lease_lapsed: bool = True,
+    move_stale_hint: bool = False,
 ) -> bool:
     """Finalise a turn whose executor is gone (its lease lapsed, or nobody heard its cancel signal):
     `cancelled` with the reason a client recorded (its cancel is honoured), else `abandoned`.
@@ -185,5 +188,6 @@ async def finalise_orphan(
         state,
         retention_seconds,
         only_if_lease_lapsed=only_if_lease_lapsed,
+        move_stale_hint=move_stale_hint,
     )
     return finished > 0

@@ -40,7 +40,12 @@ class LeaseReaper:
         reaped = 0
         for tenant, session_id, turn_id in await executors.lapsed_leases(self.store):
             if await execution.finalise_orphan(
-                self.store, tenant, session_id, turn_id, self.settings.event_retention_seconds
+                self.store,
+                tenant,
+                session_id,
+                turn_id,
+                self.settings.event_retention_seconds,
+                move_stale_hint=True,  # a hint lapsed while its lease was renewed: it moves
             ):
                 log.warning("finalised turn %s/%s: its executor's lease lapsed", tenant, turn_id)
                 reaped += 1

@@ -226,10 +226,11 @@ async def finish(
     *,
     retention_seconds: int,
     lapsed_only: bool,
+    move_stale_hint: bool = False,
 ) -> int:
     """FINISH_TURN, then the lease hint goes (a crash between the two leaves a hint a reaper drops).
     Returns `turn.done`'s sequence number, 0 if the turn had ended, -1 if `lapsed_only` and the lease
-    is still held (the hint then moves to the lease's expiry)."""
+    is still held (with `move_stale_hint`, a reaper's call, the hint then moves to the lease's expiry)."""
     call = lua.FinishTurn(
         turn=keys.turn(tenant, session_id, turn_id),
         events=keys.turn_events(tenant, session_id, turn_id),
@@ -257,7 +258,7 @@ async def finish(
     sequence = await store.scripts.run(call)
     if sequence >= 0:
         await store.redis.zrem(index, member)
-    else:
+    elif move_stale_hint:
         await _rehint(store, tenant, session_id, turn_id)
     return sequence
 
