@@ -93,7 +93,7 @@ async def test_a_turn_started_but_never_delivered_is_reaped_with_one_turn_done(
 
     await asyncio.sleep(LEASE_MS / 1000 + 0.2)
 
-    assert await reaper.reap_once() == 1
+    await reaper.reap_once()  # this one, or another process's reaper, ends it
     assert await reaper.reap_once() == 0
     (done,) = _done_events(flush_redis, turn)
     assert (done["state"]["status"], done["state"]["reason"]) == ("cancelled", "abandoned")

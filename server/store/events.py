@@ -20,16 +20,6 @@ def decode(entries: list[StreamEntry]) -> list[dict[str, Any]]:
     return [json.loads(fields["e"]) for _, fields in entries]
 
 
-async def read_range(
-    redis: Redis, tenant: str, session_id: str, turn_id: str, after: int = 0, count: int | None = None
-) -> list[dict[str, Any]]:
-    """Events with sequence number > `after`, oldest first."""
-    entries = await xrange(
-        redis, keys.turn_events(tenant, session_id, turn_id), f"({keys.event_stream_id(after)}", count=count
-    )
-    return decode(entries)
-
-
 async def read_all(redis: Redis, tenant: str, session_id: str, turn_id: str) -> list[dict[str, Any]]:
     return decode(await xrange(redis, keys.turn_events(tenant, session_id, turn_id)))
 
