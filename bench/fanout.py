@@ -37,14 +37,14 @@ class Round:
     anomalies: Counter[str]
 
 
-async def _production_seconds(redis: Redis, turn_ids: list[str]) -> float:
+async def _production_seconds(redis: Redis, turns: list[tuple[str, str]]) -> float:
     def created_at(entry: StreamEntry) -> datetime:
         return datetime.fromisoformat(json.loads(entry[1]["e"])["created_at"])
 
     firsts: list[datetime] = []
     lasts: list[datetime] = []
-    for turn_id in turn_ids:
-        stream = keys.turn_events(TENANT, turn_id)
+    for session_id, turn_id in turns:
+        stream = keys.turn_events(TENANT, session_id, turn_id)
         first = await xrange(redis, stream, count=1)
         last = cast(list[StreamEntry], await redis.xrevrange(stream, count=1))
         if first and last:
@@ -80,7 +80,9 @@ async def _round(pool: ClientPool, deployment: Deployment, redis: Redis, sizes: 
             readers.append(asyncio.create_task(FrameCounter().read(api.http, url, {})))
     counters = await asyncio.gather(*readers)
     end = max((c.ended_at or start) for c in counters)
-    logged = [int(await redis.xlen(keys.turn_events(TENANT, t))) for t in turn_ids]
+    logged = [
+        int(await redis.xlen(keys.turn_events(TENANT, s, t))) for s, t in zip(sessions, turn_ids, strict=True)
+    ]
     expected = [n for n in logged for _ in range(subscribers)]
     anomalies = Counter(
         a for c, n in zip(counters, expected, strict=True) if (a := _anomaly(c, n)) is not None
@@ -89,7 +91,7 @@ async def _round(pool: ClientPool, deployment: Deployment, redis: Redis, sizes: 
         sum(c.frames for c in counters),
         sum(logged),
         end - start,
-        await _production_seconds(redis, turn_ids),
+        await _production_seconds(redis, list(zip(sessions, turn_ids, strict=True))),
         anomalies,
     )
 

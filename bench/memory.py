@@ -105,7 +105,12 @@ async def _stored_delta_bytes(redis: Redis, turn_id: str | None) -> int:
     message's base)."""
     if turn_id is None:
         return 0
-    entries = await xrange(redis, keys.turn_events(TENANT, turn_id), count=3)
+    # The log's key names its session, which the stream did not report: find it by the turn id.
+    pattern = keys.turn_events(TENANT, "*", turn_id)
+    found = [key async for key in redis.scan_iter(match=pattern, count=1000)]
+    if not found:
+        return 0
+    entries = await xrange(redis, str(found[0]), count=3)
     return len(entries[-1][1]["e"]) if len(entries) == 3 else 0
 
 

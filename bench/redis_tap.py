@@ -26,13 +26,9 @@ _CONTAINERS = frozenset(
 
 
 def script_names() -> dict[str, str]:
-    """SHA1 → name of every script in `server.store.lua` (module constants holding Lua source), so
-    an EVALSHA is reported as the script it runs."""
-    names: dict[str, str] = {}
-    for name, value in vars(lua).items():
-        if name.isupper() and isinstance(value, str) and "redis.call" in value:
-            names[hashlib.sha1(value.encode()).hexdigest()] = name
-    return names
+    """SHA1 → name of every script in `server.store.lua` (its `ALL` script classes, whose `lua()`
+    is what the store registers), so an EVALSHA is reported as the script it runs."""
+    return {hashlib.sha1(cls.lua().encode()).hexdigest(): cls.__name__ for cls in lua.ALL}
 
 
 @dataclass(frozen=True)

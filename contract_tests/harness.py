@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Self
 
 import httpx
+import redis
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -200,3 +201,12 @@ class ExecutorProcess(Process):
         wait_until(registered, 30, f"executor {self.executor_id} has registered")
         client.close()
         return self
+
+
+def turn_key(client: redis.Redis, tenant: str, turn_id: str, *, events: bool = False) -> str:
+    """A turn's hash (or event log) key, found by the turn id alone: the key also names the turn's
+    session, which a test holding only a turn id does not know. A key nobody has when none is there."""
+    build = keys.turn_events if events else keys.turn
+    for key in client.scan_iter(match=build(tenant, "*", turn_id), count=1000):
+        return key.decode() if isinstance(key, bytes) else str(key)
+    return build(tenant, "-", turn_id)

@@ -16,9 +16,8 @@ import pytest
 from contract_tests.conftest import settings_for
 from contract_tests.fakes import mcp_server, openai_server
 from contract_tests.fakes.openai_server import Recorder
-from contract_tests.harness import AppThread, ServerThread, wait_until
+from contract_tests.harness import AppThread, ServerThread, turn_key, wait_until
 from contract_tests.sse import BackgroundStream, Frame, read_frames
-from server.store import keys
 
 # Not a HARNESS_* name: those can never be a secret's source.
 KEY_ENV = "AGENT_LOOP_TEST_MODEL_KEY"
@@ -196,8 +195,9 @@ def test_ended_turns_keep_a_history_digest_that_later_turns_read_instead_of_thei
     second = run_turn(client, session_id, say("two"))[0].data["turn_id"]
     run_turn(client, session_id, say("three"))
     for turn_id in (first, second):
-        assert flush_redis.hget(keys.turn("truefoundry", turn_id), "history")
-        flush_redis.delete(keys.turn_events("truefoundry", turn_id))  # the digest alone must do
+        assert flush_redis.hget(turn_key(flush_redis, "truefoundry", turn_id), "history")
+        # The digest alone must do.
+        flush_redis.delete(turn_key(flush_redis, "truefoundry", turn_id, events=True))
 
     run_turn(client, session_id, say("four"))
     assert [m["content"] for m in recorder.bodies()[-1]["messages"]] == [

@@ -15,6 +15,7 @@ import redis
 from contract_tests.harness import ApiProcess
 from contract_tests.spec_support import operations
 from harness_cli.conformance.schema import ROOT
+from server.store import keys
 
 # As `make run`: the sample `approver` agent's MCP server is on loopback.
 LOOPBACK_EGRESS = '["127.0.0.0/8", "::1/128"]'
@@ -132,7 +133,7 @@ def test_conformance_kit_can_bring_its_own_agents(deployment: ApiProcess, flush_
     assert result.returncode == 0, result.stdout + result.stderr
     assert "registered agents conformance-echo-" in result.stdout
     # ...and deleted them afterwards: only the sample agents remain.
-    agents = set(flush_redis.zrange("ah:truefoundry:agents", 0, -1))
+    agents = set(flush_redis.zrange(keys.agents("truefoundry"), 0, -1))
     assert {"echo", "slow-echo"} <= agents
     assert not [name for name in agents if name.startswith("conformance-")]
 

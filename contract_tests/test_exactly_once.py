@@ -25,7 +25,7 @@ from contract_tests.conftest import settings_for
 from contract_tests.fakes import mcp_server, openai_server
 from contract_tests.fakes.openai_server import Recorder
 from contract_tests.faults import RedisProxy, RedisServer
-from contract_tests.harness import TENANT, AppThread, ServerThread, wait_until
+from contract_tests.harness import TENANT, AppThread, ServerThread, turn_key, wait_until
 from server.store import keys, lua
 
 KEY_ENV = "EXACTLY_ONCE_TEST_MODEL_KEY"
@@ -34,9 +34,9 @@ SECRET = "model_key"
 TEXT = "aaaa bbbb cccc dddd eeee ffff gggg hhhh"
 
 
-def sha(script: str) -> bytes:
+def sha(script: type[lua.Script[Any]]) -> bytes:
     """What EVALSHA of this script carries: only its own calls contain it."""
-    return hashlib.sha1(script.encode()).hexdigest().encode()
+    return hashlib.sha1(script.lua().encode()).hexdigest().encode()
 
 
 @dataclass
@@ -69,11 +69,11 @@ class Rig:
         return turn_id
 
     def status(self, turn_id: str) -> str | None:
-        return self.direct.hget(keys.turn(TENANT, turn_id), "status")  # type: ignore[return-value]
+        return self.direct.hget(turn_key(self.direct, TENANT, turn_id), "status")  # type: ignore[return-value]
 
     def log(self, turn_id: str) -> list[dict[str, Any]]:
         """The turn's event stream, as stored (what every SSE stream replays)."""
-        entries = self.direct.xrange(keys.turn_events(TENANT, turn_id))
+        entries = self.direct.xrange(turn_key(self.direct, TENANT, turn_id, events=True))
         return [json.loads(fields["e"]) for _, fields in entries]  # type: ignore[union-attr]
 
     def events(self, session_id: str, turn_id: str) -> list[dict[str, Any]]:
@@ -167,7 +167,7 @@ def test_a_lost_reply_under_a_tool_response_append_logs_one_response_per_call(ri
 def test_a_lost_reply_under_start_turn_answers_200_for_the_clients_own_turn(rig: Rig) -> None:
     session_id = echo(rig)
     before = rig.turns(session_id)
-    rig.proxy.lose_next_reply(sha(lua.START_TURN))
+    rig.proxy.lose_next_reply(sha(lua.StartTurn))
     response = rig.start(session_id, TEXT)
 
     assert rig.proxy.lost_replies == 1
@@ -189,7 +189,7 @@ def finished_done() -> float:
 def test_a_lost_reply_under_finish_turn_records_one_end_and_its_writer_knows_it_won(rig: Rig) -> None:
     session_id = echo(rig)
     counted = finished_done()
-    rig.proxy.lose_next_reply(sha(lua.FINISH_TURN))
+    rig.proxy.lose_next_reply(sha(lua.FinishTurn))
     turn_id = rig.run(session_id, TEXT)
 
     assert rig.proxy.lost_replies == 1
@@ -209,7 +209,7 @@ def test_a_lost_reply_under_session_delete_answers_204_and_still_cancels_its_run
     response = rig.start(session_id, TEXT)
     assert response.status_code == 200, response.text
     turn_id = response.json()["data"]["id"]
-    rig.proxy.lose_next_reply(sha(lua.DELETE_SESSION))
+    rig.proxy.lose_next_reply(sha(lua.DeleteSession))
 
     deleted = rig.api.delete(f"/agents/sessions/{session_id}")
 
@@ -223,12 +223,12 @@ def test_lost_replies_under_agent_create_and_replace_answer_as_the_first_run_did
     assert rig.api.post("/registry/agents", json=manifest).status_code == 201  # loads CREATE_AGENT
     assert rig.api.put("/registry/agents/first", json=manifest).status_code == 200  # and REPLACE_AGENT
 
-    rig.proxy.lose_next_reply(sha(lua.CREATE_AGENT))
+    rig.proxy.lose_next_reply(sha(lua.CreateAgent))
     created = rig.api.post("/registry/agents", json={**manifest, "name": "second"})
     assert rig.proxy.lost_replies == 1
     assert created.status_code == 201, created.text
 
-    rig.proxy.lose_next_reply(sha(lua.REPLACE_AGENT))
+    rig.proxy.lose_next_reply(sha(lua.ReplaceAgent))
     replaced = rig.api.put("/registry/agents/second", json={**manifest, "name": "second"})
     assert rig.proxy.lost_replies == 2
     assert replaced.status_code == 200, replaced.text

@@ -6,7 +6,7 @@ import redis
 
 from contract_tests.conftest import settings_for
 from server.executor.worker import Worker
-from server.store import keys
+from server.store import executors, keys
 from server.store.redis import Store
 
 
@@ -17,7 +17,7 @@ async def test_an_inbox_gone_before_the_previous_incarnation_check_does_not_cras
     store = await Store.open(redis_url, settings.zone)
     worker = Worker(store, settings)
     try:
-        await worker._ensure_group()
+        await executors.ensure_inbox(store, worker.executor_id)
         flush_redis.delete(keys.executor_inbox(worker.executor_id))  # as a flush between the two steps
 
         await worker._finalise_previous_incarnation()

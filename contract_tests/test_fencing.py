@@ -20,8 +20,7 @@ import redis
 from contract_tests.conftest import settings_for
 from contract_tests.fakes import mcp_server
 from contract_tests.faults import RedisProxy, RedisServer
-from contract_tests.harness import TENANT, AppThread, ServerThread, wait_until
-from server.store import keys
+from contract_tests.harness import TENANT, AppThread, ServerThread, turn_key, wait_until
 
 HEARTBEAT = 0.25
 TTL = 2.0
@@ -72,10 +71,10 @@ class Rig:
         return str(response.json()["data"]["id"])
 
     def status(self, turn_id: str) -> str | None:
-        return self.direct.hget(keys.turn(TENANT, turn_id), "status")  # type: ignore[return-value]
+        return self.direct.hget(turn_key(self.direct, TENANT, turn_id), "status")  # type: ignore[return-value]
 
     def log(self, turn_id: str) -> list[dict[str, Any]]:
-        entries = self.direct.xrange(keys.turn_events(TENANT, turn_id))
+        entries = self.direct.xrange(turn_key(self.direct, TENANT, turn_id, events=True))
         return [json.loads(fields["e"]) for _, fields in entries]  # type: ignore[union-attr]
 
 
@@ -160,7 +159,7 @@ def test_an_executor_told_its_lease_is_gone_cancels_its_tool_call_and_then_ends_
         started_at = mcp_server.LOG.when("sleep", "started")
         assert started_at is not None
         # As if a reaper had taken the turn: no lease, so the next heartbeat renews nothing.
-        assert direct.zrem(keys.leases(), keys.lease_member(TENANT, turn_id)) == 1
+        assert direct.hdel(turn_key(direct, TENANT, turn_id), "lease") == 1
         removed_at = time.monotonic()
         wait_until(lambda: rig.status(turn_id) not in (None, "running"), 10, "the turn ends")
         assert_cancelled_before_the_recorded_end(rig, turn_id)

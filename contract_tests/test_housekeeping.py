@@ -11,13 +11,13 @@ import httpx
 import pytest
 import redis
 
-from contract_tests.harness import TENANT, ApiProcess, ExecutorProcess, wait_until
+from contract_tests.harness import TENANT, ApiProcess, ExecutorProcess, turn_key, wait_until
 from contract_tests.sse import BackgroundStream, read_frames
 from server.store import keys
 
 # Kept until deleted, on purpose: the agent registry (`ah:{t}:agent:{name}`, `ah:{t}:agents`).
 # (A running turn's keys and the leases zset are kept until the turn ends; none runs at the check.)
-PERMANENT = re.compile(rf"^{keys.PREFIX}:[a-z0-9][a-z0-9._-]*:(agent:.+|agents)$")
+PERMANENT = re.compile(rf"^{keys.PREFIX}:\{{[a-z0-9][a-z0-9._-]*\}}:(agent:.+|agents)$")
 
 
 def executor_id() -> str:
@@ -90,7 +90,8 @@ def test_after_a_workload_every_key_expires_but_the_agent_registry(
         assert c.delete(f"/agents/sessions/{deleted}").status_code == 204
         assert c.get("/agents/sessions", params={"agent_name": "slow"}).status_code == 200
 
-        wait_until(lambda: not flush_redis.exists(keys.leases()), 10, "no lease is left")
+        shards = [keys.lease_index(k) for k in range(keys.LEASE_SHARDS)]
+        wait_until(lambda: not flush_redis.exists(*shards), 10, "no lease is left")
         wait_until(
             lambda: len(flush_redis.zrange(keys.executors(), 0, -1)) == 1, 20, "the dead executor is pruned"
         )
@@ -99,7 +100,7 @@ def test_after_a_workload_every_key_expires_but_the_agent_registry(
     for written in (
         keys.agent_sessions(TENANT, "slow"),
         keys.session(TENANT, deleted),
-        keys.turn_events(TENANT, orphan.turn_id),
+        turn_key(flush_redis, TENANT, orphan.turn_id, events=True),
         keys.executor_inbox(orphan.turn_id.rsplit(".", 1)[1]),
         keys.executors(),
     ):

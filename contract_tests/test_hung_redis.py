@@ -16,7 +16,7 @@ import redis
 
 from contract_tests.conftest import make_agent, settings_for
 from contract_tests.faults import RedisProxy, RedisServer, readiness
-from contract_tests.harness import ServerThread
+from contract_tests.harness import ServerThread, turn_key
 from contract_tests.spec_support import assert_error, wait_until
 
 REDIS_TIMEOUT = 1.0
@@ -146,7 +146,9 @@ def cancel_in_background(api: httpx.Client, session_id: str) -> tuple[threading.
 def wait_for_cancel_recorded(direct_url: str, turn_id: str) -> None:
     with redis.Redis.from_url(direct_url, decode_responses=True) as probe:
         wait_until(
-            lambda: probe.hget(f"ah:truefoundry:turn:{turn_id}", "cancel"), 10, "the cancel is recorded"
+            lambda: probe.hget(turn_key(probe, "truefoundry", turn_id), "cancel"),
+            10,
+            "the cancel is recorded",
         )
     time.sleep(0.3)  # well into the wait for the terminal state
 

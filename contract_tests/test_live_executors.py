@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from contract_tests.harness import ApiProcess, ExecutorProcess, wait_until
-from server.store import executors, keys
+from server.store import executors, keys, turns
 from server.store.redis import Store
 
 TTL_SECONDS = 30.0  # far longer than the test: a dead executor stays "live" by its TTL throughout
@@ -81,26 +81,30 @@ async def store(redis_url: str) -> AsyncIterator[Store]:
     await opened.close()
 
 
-def _start_turn_keys(executor: str, session: str, turn: str) -> list[str]:
-    return [
-        session,
-        keys.turn("t", turn),
-        keys.turn_events("t", turn),
-        keys.executor_inbox(executor),
-        keys.leases(),
-        keys.turn("t", turn),
-        keys.executor_draining(executor),
-        keys.agent_sessions("t", "bot"),
-        keys.agent_sessions_of("t", "bot", "alice"),
-    ]
+def root_turn(executor: str, turn: str) -> turns.NewTurn:
+    """A root turn of session s1.g (agent bot, owner alice) on `executor`."""
+    return turns.NewTurn(
+        tenant="t",
+        session_id="s1.g",
+        turn_id=turn,
+        executor=executor,
+        doc_json="{}",
+        state_json='{"status":"running"}',
+        created_event='{"type":"turn.created"}',
+        expected_last=None,
+        parent_id=None,
+        parent_pending="",
+        consume_pending=False,
+        ancestry=[],
+        agent_name="bot",
+        owner="alice",
+        now="now",
+        trace="",
+    )
 
 
-def _start_turn_args(executor: str, turn: str) -> list[str | int]:
-    """A root turn's START_TURN arguments (see lua.py), on `executor`."""
-    created = '{"type":"turn.created"}'
-    lease = f"t/{turn}"
-    channel = keys.executor_cancel_channel(executor)
-    return [turn, "{}", created, "", "now", executor, "t", 60, lease, 5000, "executor", "", "0", "", channel]
+async def start(store: Store, executor: str, turn: str) -> list[str]:
+    return await turns.start(store, root_turn(executor, turn), retention_seconds=60, lease_ms=5000)
 
 
 async def test_start_turn_refuses_an_executor_nobody_listens_for(
@@ -110,16 +114,16 @@ async def test_start_turn_refuses_an_executor_nobody_listens_for(
     executor, session = executor_id(), keys.session("t", "s1.g")
     flush_redis.hset(session, "doc", "{}")
     flush_redis.zadd(keys.agent_sessions("t", "bot"), {"s1.g": 0})
-    await executors.heartbeat(store.scripts, executor, 30, [], 60)
+    await executors.heartbeat(store, executor, 30, [], 60)
     turn = f"u1.g.{executor}"
 
-    refused = await store.scripts.start_turn(
-        keys=_start_turn_keys(executor, session, turn), args=_start_turn_args(executor, turn)
-    )
+    refused = await start(store, executor, turn)
 
     assert refused == ["gone"]
+    # No turn, log or lease hint; on one node the inbox entry went in the same pipeline, pointing at
+    # a turn that does not exist (the executor skips it).
     assert not flush_redis.exists(
-        keys.turn("t", turn), keys.turn_events("t", turn), keys.leases(), keys.executor_inbox(executor)
+        keys.turn("t", "s1.g", turn), keys.turn_events("t", "s1.g", turn), keys.lease_index_of("s1.g")
     )
     assert flush_redis.hget(session, "running") is None
 
@@ -127,9 +131,7 @@ async def test_start_turn_refuses_an_executor_nobody_listens_for(
     listening.subscribe(keys.executor_cancel_channel(executor))
     try:
         wait_until(lambda: listeners(flush_redis, executor) == 1, 5, "subscribed")
-        started = await store.scripts.start_turn(
-            keys=_start_turn_keys(executor, session, turn), args=_start_turn_args(executor, turn)
-        )
+        started = await start(store, executor, turn)
         assert started == ["ok"]
         assert flush_redis.hget(session, "running") == turn
         # The session's index lives as long as the session now does.
@@ -143,8 +145,8 @@ async def test_the_pick_skips_silent_executors_and_prefers_recent_heartbeats(
 ) -> None:
     recent, frozen, dead = executor_id(), executor_id(), executor_id()
     ttl, heartbeat = 10.0, 1.0
-    await executors.heartbeat(store.scripts, recent, ttl, [], 60)
-    await executors.heartbeat(store.scripts, dead, ttl, [], 60)
+    await executors.heartbeat(store, recent, ttl, [], 60)
+    await executors.heartbeat(store, dead, ttl, [], 60)
     # Last heard from 5 s ago: still live by its TTL, but past three heartbeat periods.
     seconds, micros = flush_redis.time()
     flush_redis.zadd(keys.executors(), {frozen: seconds * 1000 + micros // 1000 + 5000})
@@ -153,18 +155,12 @@ async def test_the_pick_skips_silent_executors_and_prefers_recent_heartbeats(
     try:
         wait_until(lambda: listeners(flush_redis, frozen) == 1, 5, "subscribed")
 
-        assert await executors.candidates(store.scripts, ttl, heartbeat) == ([recent], [frozen])
-        picks = {
-            await executors.pick(store.scripts, ttl_seconds=ttl, heartbeat_seconds=heartbeat)
-            for _ in range(20)
-        }
+        assert await executors.candidates(store, ttl, heartbeat) == ([recent], [frozen])
+        picks = {await executors.pick(store, ttl_seconds=ttl, heartbeat_seconds=heartbeat) for _ in range(20)}
         assert picks == {recent}
         flush_redis.zrem(keys.executors(), recent)
-        assert await executors.pick(store.scripts, ttl_seconds=ttl, heartbeat_seconds=heartbeat) == frozen
+        assert await executors.pick(store, ttl_seconds=ttl, heartbeat_seconds=heartbeat) == frozen
         # The local executor is taken as it is: it is this very process.
-        assert (
-            await executors.pick(store.scripts, ttl_seconds=ttl, heartbeat_seconds=heartbeat, local="me")
-            == "me"
-        )
+        assert await executors.pick(store, ttl_seconds=ttl, heartbeat_seconds=heartbeat, local="me") == "me"
     finally:
         listening.close()

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis
 
-from server.store import keys
+from server.store import keys, sessions
 from server.store.redis import Store
 
 TENANT, SESSION = "t", "s1.g"
@@ -23,15 +23,15 @@ async def store(redis_url: str) -> AsyncIterator[Store]:
     await opened.close()
 
 
-async def drop(store: Store, turn_id: str = "") -> list[str]:
-    result = await store.scripts.drop_pending(
-        keys=[keys.session(TENANT, SESSION)], args=[keys.turn_prefix(TENANT), turn_id]
-    )
-    return list(result)
+async def drop(store: Store, turn_id: str | None = None) -> list[str]:
+    """As a session cancel does: given no turn, of whichever turn is last (the caller's view of the
+    last turn, None here, is stale on purpose: the store follows the session); else of that one."""
+    running = await sessions.drop_pending(store, TENANT, SESSION, turn_id, follow=turn_id is None)
+    return ["idle"] if running is None else ["running", running]
 
 
 def paused(flush_redis: redis.Redis, turn_id: str) -> None:
-    flush_redis.hset(keys.turn(TENANT, turn_id), mapping={"status": "done", "pending": '["call_1"]'})
+    flush_redis.hset(keys.turn(TENANT, SESSION, turn_id), mapping={"status": "done", "pending": '["call_1"]'})
     flush_redis.hset(keys.session(TENANT, SESSION), "last_turn", turn_id)
 
 
@@ -40,7 +40,7 @@ async def test_an_idle_sessions_last_turn_loses_its_pending_approvals(
 ) -> None:
     paused(flush_redis, "u1.g.ex")
     assert await drop(store) == ["idle"]
-    assert flush_redis.hget(keys.turn(TENANT, "u1.g.ex"), "pending") is None
+    assert flush_redis.hget(keys.turn(TENANT, SESSION, "u1.g.ex"), "pending") is None
 
 
 async def test_a_running_turn_is_reported_and_nothing_is_dropped(
@@ -49,7 +49,7 @@ async def test_a_running_turn_is_reported_and_nothing_is_dropped(
     paused(flush_redis, "u1.g.ex")
     flush_redis.hset(keys.session(TENANT, SESSION), "running", "u2.g.ex")
     assert await drop(store) == ["running", "u2.g.ex"]
-    assert flush_redis.hget(keys.turn(TENANT, "u1.g.ex"), "pending") == '["call_1"]'
+    assert flush_redis.hget(keys.turn(TENANT, SESSION, "u1.g.ex"), "pending") == '["call_1"]'
 
 
 async def test_a_turn_that_paused_as_it_was_cancelled_loses_its_approvals(
@@ -57,7 +57,7 @@ async def test_a_turn_that_paused_as_it_was_cancelled_loses_its_approvals(
 ) -> None:
     paused(flush_redis, "u2.g.ex")
     assert await drop(store, "u2.g.ex") == ["idle"]
-    assert flush_redis.hget(keys.turn(TENANT, "u2.g.ex"), "pending") is None
+    assert flush_redis.hget(keys.turn(TENANT, SESSION, "u2.g.ex"), "pending") is None
 
 
 async def test_a_turn_started_after_the_cancel_keeps_its_approvals(
@@ -65,4 +65,4 @@ async def test_a_turn_started_after_the_cancel_keeps_its_approvals(
 ) -> None:
     paused(flush_redis, "u3.g.ex")  # the session moved on past the cancelled u2
     assert await drop(store, "u2.g.ex") == ["idle"]
-    assert flush_redis.hget(keys.turn(TENANT, "u3.g.ex"), "pending") == '["call_1"]'
+    assert flush_redis.hget(keys.turn(TENANT, SESSION, "u3.g.ex"), "pending") == '["call_1"]'

@@ -80,7 +80,8 @@ def test_sigint_to_the_process_group_drains_the_turns_and_exits_0(tmp_path: Path
             seen: list[dict[str, Any]] = []
             failed: list[BaseException] = []
             follower = threading.Thread(
-                target=_event_log, args=(redis_url, keys.turn_events(TENANT, stream.turn_id), seen, failed)
+                target=_event_log,
+                args=(redis_url, keys.turn_events(TENANT, session, stream.turn_id), seen, failed),
             )
             follower.start()
             wait_until(lambda: len(seen) >= 4, 10, "the event log is followed")

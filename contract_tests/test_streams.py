@@ -22,10 +22,9 @@ import redis
 from httpx_sse import aconnect_sse
 
 from contract_tests.conftest import make_agent, settings_for
-from contract_tests.harness import ServerThread, free_port, wait_until
+from contract_tests.harness import ServerThread, free_port, turn_key, wait_until
 from contract_tests.spec_support import assert_error
 from contract_tests.sse import Frame
-from server.store import keys
 from server.store.embedded import redis_server_binary
 
 TENANT = "truefoundry"
@@ -184,7 +183,10 @@ def subscribe_url(session_id: str, turn_id: str) -> str:
 
 
 def logged_ids(store: redis.Redis, turn_id: str) -> list[int]:
-    return [int(entry_id.split("-")[1]) for entry_id, _ in store.xrange(keys.turn_events(TENANT, turn_id))]
+    return [
+        int(entry_id.split("-")[1])
+        for entry_id, _ in store.xrange(turn_key(store, TENANT, turn_id, events=True))
+    ]
 
 
 def assert_whole(frames: list[Frame], ids: list[int]) -> None:

@@ -32,9 +32,8 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from contract_tests.fakes import mcp_server
 from contract_tests.faults import RedisServer
-from contract_tests.harness import ApiProcess, AppThread, ExecutorProcess, wait_until
+from contract_tests.harness import ApiProcess, AppThread, ExecutorProcess, turn_key, wait_until
 from contract_tests.sse import BackgroundStream, read_frames
-from server.store import keys
 
 ROOT = Path(__file__).resolve().parent.parent
 TURNS_ROUTE = "POST /{tenantName}/v1/agents/sessions/{sessionId}/turns"
@@ -211,7 +210,7 @@ def test_the_trace_context_is_stored_on_the_turn_not_in_its_wire_document(
     assert created.status_code == 200, created.text
     turn = created.json()["data"]
     assert "trace" not in turn and "traceparent" not in str(turn)
-    stored = flush_redis.hget(keys.turn("truefoundry", turn["id"]), "trace")
+    stored = flush_redis.hget(turn_key(flush_redis, "truefoundry", turn["id"]), "trace")
     # The caller's trace continues: its trace id, our request span as the parent.
     assert stored is not None and '"traceparent":"00-0af7651916cd43dd8448eb211c80319c-' in stored
     wait_until(lambda: any(s.name == "invoke_agent plain" for s in _ours(spans)), 10, "the turn's span ended")

@@ -142,8 +142,10 @@ def test_two_workers_share_the_port_run_turns_streams_and_cancels_and_drain_on_s
         assert exit_code == 0, serve.stderr_tail()
         assert frames[0].event == "turn.created"
         assert not any(Path(f"/proc/{pid}").exists() for pid in pids), "a worker outlived the parent"
-        assert flush_redis.hget(keys.turn(TENANT, stream.turn_id), "status") not in (None, "running")
-        assert flush_redis.zcard(keys.leases()) == 0, "a turn was left running"
+        assert flush_redis.hget(keys.turn(TENANT, session, stream.turn_id), "status") not in (None, "running")
+        assert not any(flush_redis.zcard(keys.lease_index(shard)) for shard in range(keys.LEASE_SHARDS)), (
+            "a turn was left running"
+        )
         assert flush_redis.zcard(keys.executors()) == 0, "an executor stayed registered"
         assert not [line for line in serve.log_lines() if "Traceback" in line], serve.stderr_tail()
     finally:
@@ -187,9 +189,8 @@ def test_sigint_to_two_workers_on_the_embedded_redis_drains_them_and_exits_0(tmp
             stream.wait_for(4)
             seen: list[dict[str, Any]] = []
             failed: list[BaseException] = []
-            follower = threading.Thread(
-                target=_event_log, args=(redis_url, keys.turn_events(TENANT, stream.turn_id), seen, failed)
-            )
+            log_key = keys.turn_events(TENANT, session, stream.turn_id)
+            follower = threading.Thread(target=_event_log, args=(redis_url, log_key, seen, failed))
             follower.start()
             wait_until(lambda: len(seen) >= 4, 10, "the event log is followed")
 

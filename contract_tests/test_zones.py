@@ -11,6 +11,7 @@ import redis
 from contract_tests.conftest import make_agent, settings_for
 from contract_tests.harness import ServerThread
 from contract_tests.sse import BackgroundStream, read_frames
+from server.store import keys
 
 
 def _other_db(url: str) -> str:
@@ -48,11 +49,11 @@ def test_each_replica_creates_sessions_in_its_home_zone_and_serves_the_others(
     in_eu = b.post("/agents/sessions", json={"agent_name": "echo"}).json()["data"]["id"]
 
     assert in_g.endswith(".g") and in_eu.endswith(".eu")
-    assert g_db.exists(f"ah:truefoundry:session:{in_g}") and not eu_db.exists(
-        f"ah:truefoundry:session:{in_g}"
+    assert g_db.exists(keys.session("truefoundry", in_g)) and not eu_db.exists(
+        keys.session("truefoundry", in_g)
     )
-    assert eu_db.exists(f"ah:truefoundry:session:{in_eu}") and not g_db.exists(
-        f"ah:truefoundry:session:{in_eu}"
+    assert eu_db.exists(keys.session("truefoundry", in_eu)) and not g_db.exists(
+        keys.session("truefoundry", in_eu)
     )
     assert b.get(f"/agents/sessions/{in_g}").status_code == 200
     assert a.get(f"/agents/sessions/{in_eu}").status_code == 200
@@ -65,7 +66,7 @@ def test_each_replica_creates_sessions_in_its_home_zone_and_serves_the_others(
     )
     assert frames[0].data["turn_id"].split(".")[1] == "g"
     assert frames[-1].data["state"]["status"] == "done"
-    assert g_db.exists(f"ah:truefoundry:turn:{frames[0].data['turn_id']}:events")
+    assert g_db.exists(keys.turn_events("truefoundry", in_g, frames[0].data["turn_id"]))
 
 
 def test_a_cancel_reaches_a_turn_in_another_zone(

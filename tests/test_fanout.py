@@ -23,6 +23,9 @@ from server.streams.fanout import Fanout
 REDIS_URL = os.environ.get("AGENT_HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WAIT = 20.0
 
+SESSION = "01jc0000000000000000000000.g"
+"""The session the test logs belong to: its id hash-tags their keys."""
+
 
 @pytest.fixture
 async def store() -> AsyncIterator[Store]:
@@ -58,7 +61,7 @@ async def append(redis: Redis, tenant: str, turn: str, first: int, last: int, *,
         for n in range(first, last + 1):
             kind = "turn.done" if done and n == last else "model.message.delta"
             event = json.dumps({"type": kind, "sequence_number": n})
-            pipe.xadd(keys.turn_events(tenant, turn), {"e": event}, id=keys.event_stream_id(n))
+            pipe.xadd(keys.turn_events(tenant, SESSION, turn), {"e": event}, id=keys.event_stream_id(n))
         await pipe.execute()
 
 
@@ -89,7 +92,7 @@ async def test_200_subscribers_of_one_turn_cost_one_blocking_read_and_each_gets_
     before = blocking_reads()
     # Each from its own position: replayed where it is behind, live after.
     readers = [
-        asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "t1"), n % 4, 3)))
+        asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, SESSION, "t1"), n % 4, 3)))
         for n in range(200)
     ]
     await wait_for(lambda: blocking_reads() == before + 1)
@@ -106,11 +109,11 @@ async def test_one_read_serves_many_turns_and_a_newly_watched_turn_is_read_at_on
     # A block far longer than the wait below: only the wake-up can make the read name b in time.
     fanout = Fanout(store, Settings(stream_block_seconds=30))
     try:
-        first = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "a"), 0, 0)))
+        first = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, SESSION, "a"), 0, 0)))
         await wait_for(lambda: reading(fanout))
         before = blocking_reads()
-        second = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "b"), 0, 0)))
-        await wait_for(lambda: keys.turn_events(tenant, "b") in reading(fanout), 10)
+        second = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, SESSION, "b"), 0, 0)))
+        await wait_for(lambda: keys.turn_events(tenant, SESSION, "b") in reading(fanout), 10)
         assert blocking_reads() == before  # still one read, now naming both
         await append(store.redis, tenant, "b", 1, 2, done=True)
         assert await asyncio.wait_for(second, WAIT) == [1, 2]
@@ -123,10 +126,10 @@ async def test_one_read_serves_many_turns_and_a_newly_watched_turn_is_read_at_on
 async def test_a_slow_subscriber_catches_up_from_the_log_without_holding_the_others(
     store: Store, fanout: Fanout, tenant: str
 ) -> None:
-    slow = fanout.follow(keys.turn_events(tenant, "t"), 0, 0)
+    slow = fanout.follow(keys.turn_events(tenant, SESSION, "t"), 0, 0)
     await append(store.redis, tenant, "t", 1, 1)
     assert (await anext(slow))["sequence_number"] == 1  # joined the live feed, then stops reading
-    fast = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "t"), 0, 1)))
+    fast = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, SESSION, "t"), 0, 1)))
     # Far more than its buffer of 8 while it reads nothing.
     await append(store.redis, tenant, "t", 2, 100, done=True)
     assert await asyncio.wait_for(fast, WAIT) == list(range(1, 101))
@@ -137,7 +140,7 @@ async def test_a_resume_past_the_end_of_a_running_turn_ends_with_the_turn(
     store: Store, fanout: Fanout, tenant: str
 ) -> None:
     await append(store.redis, tenant, "t", 1, 3)
-    past = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "t"), 100, 3)))
+    past = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, SESSION, "t"), 100, 3)))
     await asyncio.sleep(0.2)
     assert not past.done()
     await append(store.redis, tenant, "t", 4, 5, done=True)
@@ -146,9 +149,9 @@ async def test_a_resume_past_the_end_of_a_running_turn_ends_with_the_turn(
 
 async def test_a_stream_whose_log_expired_ends(store: Store, fanout: Fanout, tenant: str) -> None:
     await append(store.redis, tenant, "t", 1, 2)
-    stream = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "t"), 0, 2)))
+    stream = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, SESSION, "t"), 0, 2)))
     await asyncio.sleep(0.2)
-    await store.redis.delete(keys.turn_events(tenant, "t"))
+    await store.redis.delete(keys.turn_events(tenant, SESSION, "t"))
     assert await asyncio.wait_for(stream, WAIT) == [1, 2]
 
 
@@ -157,7 +160,7 @@ async def test_a_finished_turn_is_replayed_from_its_log_alone(
 ) -> None:
     await append(store.redis, tenant, "t", 1, 600, done=True)
     before = blocking_reads()
-    assert await collect(fanout.replay(keys.turn_events(tenant, "t"), 10)) == list(range(11, 601))
+    assert await collect(fanout.replay(keys.turn_events(tenant, SESSION, "t"), 10)) == list(range(11, 601))
     assert blocking_reads() == before and not fanout._readers
 
 
@@ -165,8 +168,8 @@ async def test_a_resume_past_the_end_that_falls_behind_still_ends_with_the_turn(
     store: Store, fanout: Fanout, tenant: str
 ) -> None:
     await append(store.redis, tenant, "t", 1, 3)
-    past = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, "t"), 1000, 3)))
-    await wait_for(lambda: keys.turn_events(tenant, "t") in reading(fanout))
+    past = asyncio.create_task(collect(fanout.follow(keys.turn_events(tenant, SESSION, "t"), 1000, 3)))
+    await wait_for(lambda: keys.turn_events(tenant, SESSION, "t") in reading(fanout))
     # More than its buffer of 8 at once: it re-joins, and must re-join inside the log.
     await append(store.redis, tenant, "t", 4, 50, done=True)
     assert await asyncio.wait_for(past, WAIT) == []

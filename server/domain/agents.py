@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, cast
+from typing import Any
 
 from generated.models import Agent, AgentManifest, AgentRuntimeConfig, Subject
 from server.config import Settings
 from server.domain.context import CallContext
 from server.errors import BadRequest, Conflict, Forbidden, NotFound
 from server.openapi31 import FieldProblem, check_component
-from server.store import keys
+from server.store import agents as agent_store
+from server.store.records import AgentRecord
 from server.store.redis import store_errors
 from server.timestamps import now_iso
 
@@ -106,55 +106,41 @@ def _admitted(ctx: CallContext, body: dict[str, Any]) -> AgentManifest:
     return manifest
 
 
-def _agent(name: str, fields: dict[str, str]) -> Agent:
-    return Agent.model_validate(
-        {
-            "name": name,
-            "version": int(fields["version"]),
-            "manifest": json.loads(fields["manifest"]),
-            "created_by_subject": json.loads(fields["created_by"]),
-            "created_at": fields["created_at"],
-            "updated_at": fields["updated_at"],
-        }
-    )
-
-
 async def create(ctx: CallContext, body: dict[str, Any]) -> Agent:
     manifest = _admitted(ctx, body)
     now = now_iso()
     async with store_errors():
-        created = await ctx.store.scripts.create_agent(
-            keys=[keys.agent(ctx.tenant, manifest.name), keys.agents(ctx.tenant)],
-            args=[
-                manifest.name,
-                manifest.model_dump_json(exclude_none=True),
-                ctx.caller.subject.model_dump_json(),
-                now,
-            ],
+        created = await agent_store.create(
+            ctx.store,
+            ctx.tenant,
+            name=manifest.name,
+            manifest_json=manifest.model_dump_json(exclude_none=True),
+            created_by=ctx.caller.subject.model_dump_json(),
+            now=now,
         )
     if not created:
         raise Conflict(f"agent {manifest.name!r} already exists", code="agent_exists", param="name")
     return await get(ctx, manifest.name)
 
 
-async def _fields(ctx: CallContext, name: str) -> dict[str, str]:
+async def _record(ctx: CallContext, name: str) -> AgentRecord:
     async with store_errors():
-        fields = cast(dict[str, str], await ctx.store.redis.hgetall(keys.agent(ctx.tenant, name)))
-    if not fields:
+        record = await agent_store.load(ctx.store, ctx.tenant, name)
+    if record is None:
         raise NotFound(f"agent {name!r} not found", code="agent_not_found", param="agentName")
-    return fields
+    return record
 
 
 async def get(ctx: CallContext, name: str, param: str = "agentName") -> Agent:
     try:
-        return _agent(name, await _fields(ctx, name))
+        return (await _record(ctx, name)).agent()
     except NotFound as exc:
         exc.param = param
         raise
 
 
 async def _require_owner(ctx: CallContext, name: str) -> None:
-    creator = Subject.model_validate_json((await _fields(ctx, name))["created_by"])
+    creator = Subject.model_validate((await _record(ctx, name)).created_by)
     if not ctx.caller.is_admin and creator.subject_id != ctx.caller.id:
         raise Forbidden(f"only the creator of agent {name!r} or an admin may change it")
 
@@ -170,8 +156,12 @@ async def replace(ctx: CallContext, name: str, body: dict[str, Any]) -> Agent:
             param="name",
         )
     async with store_errors():
-        version = await ctx.store.scripts.replace_agent(
-            keys=[keys.agent(ctx.tenant, name)], args=[manifest.model_dump_json(exclude_none=True), now_iso()]
+        version = await agent_store.replace(
+            ctx.store,
+            ctx.tenant,
+            name=name,
+            manifest_json=manifest.model_dump_json(exclude_none=True),
+            now=now_iso(),
         )
     if not version:
         raise NotFound(f"agent {name!r} not found", code="agent_not_found", param="agentName")
@@ -181,26 +171,11 @@ async def replace(ctx: CallContext, name: str, body: dict[str, Any]) -> Agent:
 async def delete(ctx: CallContext, name: str) -> None:
     _require_agent_admin(ctx)
     await _require_owner(ctx, name)
-    async with store_errors(), ctx.store.redis.pipeline(transaction=True) as pipe:
-        pipe.delete(keys.agent(ctx.tenant, name))
-        pipe.zrem(keys.agents(ctx.tenant), name)
-        await pipe.execute()
+    async with store_errors():
+        await agent_store.delete(ctx.store, ctx.tenant, name)
 
 
 async def list_page(ctx: CallContext, page_token: str | None, limit: int) -> tuple[list[Agent], str | None]:
-    after = page_token
     async with store_errors():
-        names = cast(
-            list[str],
-            await ctx.store.redis.zrangebylex(
-                keys.agents(ctx.tenant), f"({after}" if after else "-", "+", start=0, num=limit + 1
-            ),
-        )
-        page = names[:limit]
-        async with ctx.store.redis.pipeline(transaction=False) as pipe:
-            for name in page:
-                pipe.hgetall(keys.agent(ctx.tenant, name))
-            rows: list[dict[str, str]] = await pipe.execute()
-    agents = [_agent(name, fields) for name, fields in zip(page, rows, strict=True) if fields]
-    next_token = page[-1] if len(names) > limit else None
-    return agents, next_token
+        records, next_token = await agent_store.page(ctx.store, ctx.tenant, page_token, limit)
+    return [record.agent() for record in records], next_token

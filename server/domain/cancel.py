@@ -17,13 +17,12 @@ the executor's FINISH_TURN records the terminal state. Other endings:
 from __future__ import annotations
 
 import asyncio
-from typing import cast
 
 from server.domain import execution
 from server.domain.turn_state import CancelReason, is_terminal
 from server.errors import ExecutorTimeout
 from server.ids import TurnId
-from server.store import keys
+from server.store import turns as turn_store
 from server.store.redis import Store, store_errors
 
 _NOBODY_HEARD = 1
@@ -32,6 +31,7 @@ _NOBODY_HEARD = 1
 async def request_and_wait(
     store: Store,
     tenant: str,
+    session_id: str,
     turn_id: str,
     reason: CancelReason,
     wait_seconds: float,
@@ -41,23 +41,23 @@ async def request_and_wait(
 ) -> None:
     executor = TurnId.parse(turn_id).executor
     async with store_errors(), store.zone.bound(int(wait_seconds * 1000), "the cancel in time"):
-        outcome = await store.scripts.request_cancel(
-            keys=[keys.turn(tenant, turn_id)],
-            args=[reason.value, keys.executor_cancel_channel(executor), turn_id],
-        )
+        outcome = await turn_store.request_cancel(store, tenant, session_id, turn_id, executor, reason.value)
         if outcome == _NOBODY_HEARD:
             # The owner is not listening, so it is not running anything: finalise the turn now. Were
             # it somehow alive, its next write would find the turn ended and stop (APPEND_EVENT).
             await execution.finalise_orphan(
-                store, tenant, turn_id, retention_seconds, only_if_lease_lapsed=False
+                store, tenant, session_id, turn_id, retention_seconds, only_if_lease_lapsed=False
             )
         elif outcome:
-            await wait_terminal(store, tenant, turn_id, wait_seconds, lease_check_seconds, retention_seconds)
+            await wait_terminal(
+                store, tenant, session_id, turn_id, wait_seconds, lease_check_seconds, retention_seconds
+            )
 
 
 async def wait_terminal(
     store: Store,
     tenant: str,
+    session_id: str,
     turn_id: str,
     wait_seconds: float,
     lease_check_seconds: float,
@@ -66,15 +66,14 @@ async def wait_terminal(
     """Return once the turn is terminal; raise ExecutorTimeout after `wait_seconds`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
-    turn_key, stream = keys.turn(tenant, turn_id), keys.turn_events(tenant, turn_id)
     quiet = True  # check the lease at first and after each silent wait, not on every delta
     while True:
         # Read status and position together: an event appended after this read wakes the XREAD below.
-        status, seq = cast(list[str | None], await store.redis.hmget(turn_key, ["status", "seq"]))
+        status, seq = await turn_store.progress(store, tenant, session_id, turn_id)
         if status is None or is_terminal(status):
             return
         # A dead executor never answers: finalise its turn here rather than report a timeout.
-        if quiet and await execution.finalise_orphan(store, tenant, turn_id, retention_seconds):
+        if quiet and await execution.finalise_orphan(store, tenant, session_id, turn_id, retention_seconds):
             return
         remaining = deadline - loop.time()
         if remaining <= 0:
@@ -84,7 +83,4 @@ async def wait_terminal(
                 "the executor can"
             )
         block_ms = max(1, int(min(remaining, lease_check_seconds) * 1000))
-        read = await store.zone.blocking_read(
-            {stream: keys.event_stream_id(int(seq or 0))}, block_ms=block_ms
-        )
-        quiet = not read
+        quiet = not await turn_store.wait_for_events(store, tenant, session_id, turn_id, seq, block_ms)

@@ -23,10 +23,11 @@ from generated.models import (
     TurnDoneEvent,
     TurnStateRunning,
 )
-from server.domain.turn_state import TerminalState
+from server.domain.turn_state import Status, TerminalState
 from server.ids import new_ulid
 
 MAIN_THREAD = "main"
+RUNNING_STATE = TurnStateRunning(status=Status.RUNNING.value)
 LIFECYCLE = frozenset({"turn.created", "turn.done"})
 DELTA_SUFFIX = ".delta"
 
@@ -51,7 +52,7 @@ def turn_created(
             "turn_id": turn_id,
             "previous_turn_id": previous_turn_id,
             "input": input_items,
-            "state": TurnStateRunning(status="running"),
+            "state": RUNNING_STATE,
             "created_by": creator,
             "created_at": now,
         }

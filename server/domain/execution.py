@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from generated.models import ToolApprovalRequiredEvent, TurnStateDone
 from server import metrics
 from server.domain import events, turn_state
 from server.domain.turn_state import CancelReason, TerminalState
 from server.ids import new_ulid
-from server.store import keys
+from server.store import turns as turn_store
 from server.store.redis import Store
+from server.store.turn_states import Status
 from server.timestamps import now_iso
 
 
@@ -54,42 +55,48 @@ class TurnJob:
     sequence: int
     """The log's last sequence number when loaded (1: `turn.created`): the executor's event counter
     starts here (APPEND_EVENT is idempotent by the number it expects)."""
+    ancestry: list[str] = field(default_factory=list)
+    """The turns it chains from, newest (its parent) first: its conversation's history."""
     trace: str | None = None
     """The W3C trace context of the request that created the turn (server/tracing.py)."""
 
 
-async def load_job(store: Store, tenant: str, turn_id: str) -> TurnJob | None:
-    """The turn's work, or None when it is no longer running (or has expired)."""
-    fields = cast(dict[str, str], await store.redis.hgetall(keys.turn(tenant, turn_id)))
-    if not fields or fields.get("status") != "running":
+async def load_job(
+    store: Store, tenant: str, session_id: str, turn_id: str, executor: str | None = None
+) -> TurnJob | None:
+    """The turn's work, or None when it is no longer running (or has expired), or (given `executor`)
+    runs on another executor: an inbox entry is only a pointer, the turn hash says what runs where."""
+    record, manifest = await turn_store.load_for_run(store, tenant, session_id, turn_id)
+    if record is None or record.status != Status.RUNNING:
         return None
-    doc = json.loads(fields["doc"])
-    manifest = await store.redis.hget(keys.session(tenant, doc["session_id"]), "manifest")
+    if executor is not None and record.executor != executor:
+        return None
     return TurnJob(
         tenant=tenant,
         turn_id=turn_id,
-        session_id=doc["session_id"],
-        previous_turn_id=doc.get("previous_turn_id"),
-        input=doc.get("input") or [],
-        manifest=json.loads(manifest) if manifest else {},
-        cancel_requested=fields.get("cancel"),
-        trace=fields.get("trace"),
-        sequence=int(fields.get("seq", 1)),
+        session_id=record.session_id,
+        previous_turn_id=record.previous_turn_id,
+        input=record.input,
+        manifest=manifest,
+        cancel_requested=record.cancel,
+        trace=record.trace,
+        sequence=record.seq or 1,
+        ancestry=record.ancestry,
     )
 
 
-async def recorded_cancel(store: Store, tenant: str, turn_id: str) -> CancelReason | None:
+async def recorded_cancel(store: Store, tenant: str, session_id: str, turn_id: str) -> CancelReason | None:
     """The reason of the cancel a client recorded on the turn (REQUEST_CANCEL), if any."""
-    reason = cast(str | None, await store.redis.hget(keys.turn(tenant, turn_id), "cancel"))
+    reason = await turn_store.cancel_reason(store, tenant, session_id, turn_id)
     return CancelReason(reason) if reason else None
 
 
-async def append(store: Store, tenant: str, turn_id: str, event_json: str, sequence: int) -> int:
+async def append(
+    store: Store, tenant: str, session_id: str, turn_id: str, event_json: str, sequence: int
+) -> int:
     """APPEND_EVENT as event number `sequence` (the caller's counter + 1); safe to repeat: a retry
     after a lost reply finds its own event and returns its number without appending it again."""
-    appended: int = await store.scripts.append_event(
-        keys=[keys.turn(tenant, turn_id), keys.turn_events(tenant, turn_id)], args=[event_json, sequence]
-    )
+    appended = await turn_store.append(store, tenant, session_id, turn_id, event_json, sequence)
     if appended == 0:
         raise TurnEnded(turn_id)
     if appended < 0:
@@ -110,49 +117,44 @@ def pending_tool_calls(state: TerminalState) -> list[str]:
 
 
 async def finish(
-    store: Store, tenant: str, turn_id: str, state: TerminalState, retention_seconds: int
+    store: Store, tenant: str, session_id: str, turn_id: str, state: TerminalState, retention_seconds: int
 ) -> bool:
     """Record the terminal state and the single `turn.done`; False when another writer was first."""
-    doc = cast(str | None, await store.redis.hget(keys.turn(tenant, turn_id), "doc"))
-    if doc is None:
-        return False
-    session_id = json.loads(doc)["session_id"]
-    return await finish_turn(store, tenant, turn_id, session_id, state, retention_seconds) > 0
+    return await finish_turn(store, tenant, session_id, turn_id, state, retention_seconds) > 0
 
 
 async def finish_turn(
     store: Store,
     tenant: str,
-    turn_id: str,
     session_id: str,
+    turn_id: str,
     state: TerminalState,
     retention_seconds: int,
     *,
     only_if_lease_lapsed: bool = False,
+    move_stale_hint: bool = False,
 ) -> int:
     """FINISH_TURN: the sequence number of `turn.done`, 0 if the turn had ended, -1 if the lease
     was required to have lapsed and is still held. The token names this call, so a retry of it after
     a lost reply still learns it was the one that finished the turn."""
     now = now_iso()
-    sequence: int = await store.scripts.finish_turn(
-        keys=[
-            keys.turn(tenant, turn_id),
-            keys.turn_events(tenant, turn_id),
-            keys.session(tenant, session_id),
-            keys.leases(),
-        ],
-        args=[
-            state.status,
-            events.to_json(state),
-            events.turn_done(state, now),
-            turn_id,
-            retention_seconds,
-            now,
-            keys.lease_member(tenant, turn_id),
-            "1" if only_if_lease_lapsed else "0",
-            json.dumps(pending) if (pending := pending_tool_calls(state)) else "",
-            new_ulid(),
-        ],
+    ending = turn_store.Ending(
+        status=state.status,
+        state_json=events.to_json(state),
+        done_event=events.turn_done(state, now),
+        pending=json.dumps(pending) if (pending := pending_tool_calls(state)) else "",
+        now=now,
+        token=new_ulid(),
+    )
+    sequence = await turn_store.finish(
+        store,
+        tenant,
+        session_id,
+        turn_id,
+        ending,
+        retention_seconds=retention_seconds,
+        lapsed_only=only_if_lease_lapsed,
+        move_stale_hint=move_stale_hint,
     )
     if sequence > 0:
         metrics.turn_finished(state)
@@ -160,25 +162,32 @@ async def finish_turn(
 
 
 async def finalise_orphan(
-    store: Store, tenant: str, turn_id: str, retention_seconds: int, *, only_if_lease_lapsed: bool = True
+    store: Store,
+    tenant: str,
+    session_id: str,
+    turn_id: str,
+    retention_seconds: int,
+    *,
+    only_if_lease_lapsed: bool = True,
+    move_stale_hint: bool = False,
 ) -> bool:
     """Finalise a turn whose executor is gone (its lease lapsed, or nobody heard its cancel signal):
     `cancelled` with the reason a client recorded (its cancel is honoured), else `abandoned`.
     True when this call finalised it."""
-    fields = cast(dict[str, str], await store.redis.hgetall(keys.turn(tenant, turn_id)))
-    if not fields:
-        await store.redis.zrem(keys.leases(), keys.lease_member(tenant, turn_id))
+    record = await turn_store.load(store, tenant, session_id, turn_id)
+    if record is None:
+        await turn_store.drop_hint(store, tenant, session_id, turn_id)  # expired, or never started
         return False
-    session_id = json.loads(fields["doc"])["session_id"]
-    reason = CancelReason(fields["cancel"]) if fields.get("cancel") else CancelReason.ABANDONED
+    reason = CancelReason(record.cancel) if record.cancel else CancelReason.ABANDONED
     state = turn_state.cancelled(now_iso(), reason, None)
     finished = await finish_turn(
         store,
         tenant,
-        turn_id,
         session_id,
+        turn_id,
         state,
         retention_seconds,
         only_if_lease_lapsed=only_if_lease_lapsed,
+        move_stale_hint=move_stale_hint,
     )
     return finished > 0

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from generated.models import Session
 from server import timestamps
@@ -16,37 +14,12 @@ from server.domain.context import CallContext
 from server.domain.turn_state import CancelReason
 from server.errors import BadRequest, Forbidden, NotFound, SessionNotUsable
 from server.ids import new_session_id, ulid_ceiling, ulid_floor
-from server.store import keys
+from server.store import sessions as session_store
+from server.store.records import SessionRecord
 from server.store.redis import store_errors
 from server.timestamps import now_iso, to_ms
 
-
-@dataclass(frozen=True)
-class SessionRecord:
-    """A session as stored: its wire doc plus what only the server needs."""
-
-    session: Session
-    owner: str
-    """The caller id of the creator, which names the owner's session index."""
-    manifest: dict[str, Any]
-    last_turn: str | None
-    running: str | None
-
-    @property
-    def id(self) -> str:
-        return self.session.id
-
-
-def _record(fields: dict[str, str]) -> SessionRecord:
-    doc = json.loads(fields["doc"])
-    doc["updated_at"] = fields["updated_at"]
-    return SessionRecord(
-        session=Session.model_validate(doc),
-        owner=fields["owner"],
-        manifest=json.loads(fields["manifest"]),
-        last_turn=fields.get("last_turn") or None,
-        running=fields.get("running") or None,
-    )
+__all__ = ["SessionRecord"]
 
 
 async def create(ctx: CallContext, agent_name: str) -> Session:
@@ -68,27 +41,16 @@ async def create(ctx: CallContext, agent_name: str) -> Session:
         "created_by_subject": agent_subject(ctx),
         "created_at": now,
     }
-    key = keys.session(ctx.tenant, session_id)
-    async with store_errors(), ctx.store.redis.pipeline(transaction=True) as pipe:
-        pipe.hset(
-            key,
-            mapping={
-                "doc": json.dumps(doc),
-                "owner": ctx.caller.id,
-                "manifest": agent.manifest.model_dump_json(exclude_none=True),
-                "updated_at": now,
-            },
+    async with store_errors():
+        await session_store.create(
+            ctx.store,
+            ctx.tenant,
+            doc=doc,
+            owner=ctx.caller.id,
+            manifest_json=agent.manifest.model_dump_json(exclude_none=True),
+            now=now,
+            retention_seconds=ctx.settings.session_retention_seconds,
         )
-        pipe.expire(key, ctx.settings.session_retention_seconds)
-        # An index outlives none of its sessions: each write that extends a session's life (this,
-        # START_TURN) extends the index's too, so an agent nobody uses leaves no index behind.
-        for index in (
-            keys.agent_sessions(ctx.tenant, agent.name),
-            keys.agent_sessions_of(ctx.tenant, agent.name, ctx.caller.id),
-        ):
-            pipe.zadd(index, {session_id: 0})
-            pipe.expire(index, ctx.settings.session_retention_seconds)
-        await pipe.execute()
     return Session.model_validate({**doc, "updated_at": now})
 
 
@@ -100,16 +62,16 @@ async def load(ctx: CallContext, session_id: str, *, usable: bool = True) -> Ses
     """The session, if this caller may see it: 404 unknown (or another tenant's), 403 not theirs,
     412 deleted (unless `usable` is False)."""
     async with store_errors():
-        fields = cast(dict[str, str], await ctx.store.redis.hgetall(keys.session(ctx.tenant, session_id)))
-    if not fields:
+        record = await session_store.load(ctx.store, ctx.tenant, session_id)
+    if record is None:
         raise NotFound(f"session {session_id!r} not found", code="session_not_found", param="sessionId")
-    if not ctx.caller.is_admin and fields["owner"] != ctx.caller.id:
+    if not ctx.caller.is_admin and record.owner != ctx.caller.id:
         raise Forbidden("this session belongs to another caller", param="sessionId")
-    if usable and fields.get("deleted"):
+    if usable and record.deleted:
         raise SessionNotUsable(
             f"session {session_id!r} was deleted and is no longer usable", param="sessionId"
         )
-    return _record(fields)
+    return record
 
 
 async def get(ctx: CallContext, session_id: str) -> Session:
@@ -132,11 +94,7 @@ async def list_page(
     until the page is full or the index ends, but at most `_LIST_SCAN_IDS` ids per request: past
     that the page comes back short with a token to read on from."""
     await agents.get(ctx, agent_name, param="agent_name")
-    index = (
-        keys.agent_sessions(ctx.tenant, agent_name)
-        if ctx.caller.is_admin
-        else keys.agent_sessions_of(ctx.tenant, agent_name, ctx.caller.id)
-    )
+    index = session_store.index(ctx.tenant, agent_name, None if ctx.caller.is_admin else ctx.caller.id)
     low = f"[{ulid_floor(to_ms(start))}" if start else "-"
     high = f"[{ulid_ceiling(to_ms(end))}~" if end else "+"
     after = page_token
@@ -145,16 +103,13 @@ async def list_page(
     async with store_errors():
         while len(found) <= limit and scanned < _LIST_SCAN_IDS:
             chunk = min(max(limit + 1 - len(found), _LIST_CHUNK), _LIST_SCAN_IDS - scanned)
-            ids = await _index_range(ctx, index, order, low, high, after, chunk)
+            ids = await session_store.index_range(
+                ctx.store, index, descending=order == "desc", low=low, high=high, after=after, count=chunk
+            )
             scanned += len(ids)
-            stale: list[str] = []
-            for session_id, session in zip(ids, await _listed(ctx, ids), strict=True):
-                if session is None:
-                    stale.append(session_id)
-                else:
-                    found.append((session_id, session))
-            if stale:
-                await ctx.store.redis.zrem(index, *stale)
+            listed = await session_store.listed(ctx.store, ctx.tenant, ids)
+            found += [(i, session) for i, session in zip(ids, listed.sessions, strict=True) if session]
+            await session_store.prune(ctx.store, index, listed.stale)
             if len(ids) < chunk:
                 ended = True
                 break
@@ -171,59 +126,30 @@ _LIST_CHUNK = 32
 _LIST_SCAN_IDS = 1000
 
 
-async def _index_range(
-    ctx: CallContext, index: str, order: str, low: str, high: str, after: str | None, count: int
-) -> list[str]:
-    redis = ctx.store.redis
-    if order == "desc":
-        ids = await redis.zrevrangebylex(index, f"({after}" if after else high, low, start=0, num=count)
-    else:
-        ids = await redis.zrangebylex(index, f"({after}" if after else low, high, start=0, num=count)
-    return cast(list[str], ids)
-
-
-async def _listed(ctx: CallContext, ids: list[str]) -> list[Session | None]:
-    """The sessions as listed, None for one that expired or was deleted."""
-    async with ctx.store.redis.pipeline(transaction=False) as pipe:
-        for session_id in ids:
-            pipe.hmget(keys.session(ctx.tenant, session_id), ["doc", "updated_at", "deleted"])
-        rows = cast(list[list[str | None]], await pipe.execute())
-    return [
-        Session.model_validate({**json.loads(doc), "updated_at": updated_at})
-        if doc is not None and updated_at is not None and deleted is None
-        else None
-        for doc, updated_at, deleted in rows
-    ]
-
-
 async def cancel(ctx: CallContext, session_id: str) -> bool:
     """Cancel the session's running turn and return once it is terminal; True when one was running.
     A last turn paused for approvals has its pending tool calls dropped (they never run)."""
-    await load(ctx, session_id)
-    found = await _drop_pending(ctx, session_id, "")
+    record = await load(ctx, session_id)
+    async with store_errors():
+        found = await session_store.drop_pending(
+            ctx.store, ctx.tenant, session_id, record.last_turn, follow=True
+        )
     if found is None:
         return False
-    await cancel_turn(ctx, found)
-    await _drop_pending(ctx, session_id, found)  # it may have paused for approvals as the cancel came
+    await cancel_turn(ctx, session_id, found)
+    async with store_errors():  # it may have paused for approvals as the cancel came
+        await session_store.drop_pending(ctx.store, ctx.tenant, session_id, found, follow=False)
     return True
 
 
-async def _drop_pending(ctx: CallContext, session_id: str, turn_id: str) -> str | None:
-    """DROP_PENDING; the running turn's id when one runs (and nothing was dropped)."""
-    async with store_errors():
-        result = await ctx.store.scripts.drop_pending(
-            keys=[keys.session(ctx.tenant, session_id)], args=[keys.turn_prefix(ctx.tenant), turn_id]
-        )
-    return str(result[1]) if result[0] == "running" else None
-
-
 async def cancel_turn(
-    ctx: CallContext, turn_id: str, reason: CancelReason = CancelReason.CLIENT_CANCELLED
+    ctx: CallContext, session_id: str, turn_id: str, reason: CancelReason = CancelReason.CLIENT_CANCELLED
 ) -> None:
     """Cancel one turn and return once its terminal state is recorded (424 past the bound)."""
     await cancellation.request_and_wait(
         ctx.store,
         ctx.tenant,
+        session_id,
         turn_id,
         reason,
         ctx.settings.cancel_timeout_seconds,
@@ -236,13 +162,12 @@ async def delete(ctx: CallContext, session_id: str) -> None:
     """Mark the session unusable (atomically with reading its running turn), then cancel that turn."""
     record = await load(ctx, session_id)
     async with store_errors():
-        result = await ctx.store.scripts.delete_session(
-            keys=[
-                keys.session(ctx.tenant, session_id),
-                keys.agent_sessions(ctx.tenant, record.session.agent_name),
-                keys.agent_sessions_of(ctx.tenant, record.session.agent_name, record.owner),
-            ],
-            args=[ctx.settings.session_retention_seconds, now_iso(), session_id],
+        result = await session_store.delete(
+            ctx.store,
+            ctx.tenant,
+            record,
+            retention_seconds=ctx.settings.session_retention_seconds,
+            now=now_iso(),
         )
     match result:
         case ["missing"]:
@@ -252,4 +177,4 @@ async def delete(ctx: CallContext, session_id: str) -> None:
                 f"session {session_id!r} was deleted and is no longer usable", param="sessionId"
             )
         case ["ok", running] if running:
-            await cancel_turn(ctx, running)
+            await cancel_turn(ctx, session_id, running)

@@ -1,9 +1,8 @@
-"""The turn state machine: its states, its legal transitions (as data) and the terminal-once rule.
+"""What a turn's terminal state says: the cancel reasons and the terminal states' wire shapes.
 
-    running ──▶ done | cancelled | error        (no transition leaves a terminal state)
-
-Terminal-once is enforced in Redis by `FINISH_TURN` (store/lua.py): the first writer to move a turn
-out of `running` wins and appends the single `turn.done`; this module only decides what to write.
+The state names and the terminal-once rule live in `server/store/turn_states.py`, which the Lua
+scripts read them from too; `FINISH_TURN` enforces the rule in Redis (the first writer to move a
+turn out of `running` wins and appends the single `turn.done`). This module decides what to write.
 """
 
 from __future__ import annotations
@@ -11,17 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from generated.models import TurnMetrics, TurnStateCancelled, TurnStateDone, TurnStateError
+from server.store.turn_states import TERMINAL, Status, is_terminal
 
-
-class Status(StrEnum):
-    RUNNING = "running"
-    """Executing on the executor named in the turn id."""
-    DONE = "done"
-    """The agent finished (a turn paused for human input is `done` with `required_actions`)."""
-    CANCELLED = "cancelled"
-    """Stopped before finishing; `reason` says by whom."""
-    ERROR = "error"
-    """The turn failed; `message` says why."""
+__all__ = ["TERMINAL", "CancelReason", "Status", "TerminalState", "cancelled", "failed", "is_terminal"]
 
 
 class CancelReason(StrEnum):
@@ -33,24 +24,6 @@ class CancelReason(StrEnum):
     """A newer turn replaced it."""
     ABANDONED = "abandoned"
     """Its executor went away (shutdown or lost lease)."""
-
-
-TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.RUNNING: frozenset({Status.DONE, Status.CANCELLED, Status.ERROR}),
-    Status.DONE: frozenset(),
-    Status.CANCELLED: frozenset(),
-    Status.ERROR: frozenset(),
-}
-
-TERMINAL = frozenset(s for s, nexts in TRANSITIONS.items() if not nexts)
-
-
-def can_transition(current: Status, new: Status) -> bool:
-    return new in TRANSITIONS[current]
-
-
-def is_terminal(status: str) -> bool:
-    return Status(status) in TERMINAL
 
 
 def cancelled(completed_at: str, reason: CancelReason, metrics: TurnMetrics | None) -> TurnStateCancelled:

@@ -14,6 +14,7 @@ one after another, and the last one started keeps running.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
@@ -29,9 +30,10 @@ from server.domain.context import CallContext
 from server.domain.turn_state import CancelReason, is_terminal
 from server.errors import Conflict, ExecutorTimeout, NoExecutor, NotFound, SessionNotUsable
 from server.ids import new_turn_id
-from server.store import events as event_log
-from server.store import executors, keys
-from server.store.redis import Store, StoreUnavailable, store_errors
+from server.store import executors
+from server.store import turns as turn_store
+from server.store.records import TurnRecord
+from server.store.redis import StoreUnavailable, store_errors
 from server.streams import Fanout
 from server.timestamps import now_iso
 
@@ -42,33 +44,22 @@ _START_TURN_ATTEMPTS = 8
 _EXECUTOR_POLL_SECONDS = 0.1
 
 
-@dataclass(frozen=True)
-class TurnRecord:
-    turn: Turn
-    status: str
-    seq: int
+_RUNNING_STATE = events.to_json(events.RUNNING_STATE)
 
 
-def _record(fields: dict[str, str]) -> TurnRecord:
-    doc = json.loads(fields["doc"])
-    doc["state"] = json.loads(fields["state"])
-    return TurnRecord(Turn.model_validate(doc), fields["status"], int(fields.get("seq", 0)))
-
-
-async def _fetch(store: Store, tenant: str, turn_id: str) -> dict[str, str]:
+async def _fetch(ctx: CallContext, session_id: str, turn_id: str) -> TurnRecord | None:
     async with store_errors():
-        fields = cast(dict[str, str], await store.redis.hgetall(keys.turn(tenant, turn_id)))
-    return fields
+        return await turn_store.load(ctx.store, ctx.tenant, session_id, turn_id)
 
 
 async def load(ctx: CallContext, session_id: str, turn_id: str, *, param: str = "turnId") -> TurnRecord:
     await sessions.load(ctx, session_id)
-    fields = await _fetch(ctx.store, ctx.tenant, turn_id)
-    if not fields or json.loads(fields["doc"])["session_id"] != session_id:
+    record = await _fetch(ctx, session_id, turn_id)
+    if record is None or record.session_id != session_id:
         raise NotFound(
             f"turn {turn_id!r} not found in session {session_id!r}", code="turn_not_found", param=param
         )
-    return _record(fields)
+    return record
 
 
 @dataclass(frozen=True)
@@ -77,19 +68,21 @@ class Parent:
 
     turn_id: str | None
     pending_raw: str = ""
+    ancestry: list[str] = dataclasses.field(default_factory=list)
+    """The new turn's ancestors, newest (this parent) first."""
 
     @property
     def pending(self) -> list[str]:
         return cast(list[str], json.loads(self.pending_raw)) if self.pending_raw else []
 
 
-async def _parent(ctx: CallContext, last_turn: str | None, previous: str) -> Parent:
+async def _parent(ctx: CallContext, session_id: str, last_turn: str | None, previous: str) -> Parent:
     turn_id = last_turn if previous == AUTO else None if previous == NONE else previous
     if turn_id is None:
         return Parent(None)
     async with store_errors():
-        pending = await ctx.store.redis.hget(keys.turn(ctx.tenant, turn_id), "pending")
-    return Parent(turn_id, cast(str | None, pending) or "")
+        found = await turn_store.parent(ctx.store, ctx.tenant, session_id, turn_id)
+    return Parent(turn_id, found.pending, found.ancestry)
 
 
 def _check_input(items: list[dict[str, Any]], parent: Parent) -> bool:
@@ -139,7 +132,7 @@ async def _await_executor(ctx: CallContext) -> str:
     while True:
         async with store_errors():
             executor = await executors.pick(
-                ctx.store.scripts,
+                ctx.store,
                 ttl_seconds=ctx.settings.executor_ttl_seconds,
                 heartbeat_seconds=ctx.settings.heartbeat_seconds,
                 local=ctx.local_executor,
@@ -163,12 +156,12 @@ def if_running(body: dict[str, Any], manifest: dict[str, Any]) -> str:
     return str(body.get("if_running") or config.if_running)
 
 
-async def _interrupt(ctx: CallContext, turn_id: str) -> None:
+async def _interrupt(ctx: CallContext, session_id: str, turn_id: str) -> None:
     """Cancel a running turn for the next one; return once its terminal state is recorded (its
     FINISH_TURN also releases the session's `running` lock). The cancel endpoint's path: a dead
     executor's turn is finalised here, a live but silent one answers 424 and no turn is created."""
     try:
-        await sessions.cancel_turn(ctx, turn_id, CancelReason.CANCELLED_FOR_NEXT_TURN)
+        await sessions.cancel_turn(ctx, session_id, turn_id, CancelReason.CANCELLED_FOR_NEXT_TURN)
     except ExecutorTimeout as exc:
         raise ExecutorTimeout(f"{exc.message}; no new turn was created") from exc
 
@@ -179,7 +172,7 @@ class _Outcome:
 
 
 @asynccontextmanager
-async def _start_outcome(ctx: CallContext, turn_id: str) -> AsyncIterator[_Outcome]:
+async def _start_outcome(ctx: CallContext, new_turn: turn_store.NewTurn) -> AsyncIterator[_Outcome]:
     """START_TURN's reply. When the store fails mid-call the reply is unknown (the script may have run,
     its answer lost): the turn counts as started if it exists, else the request answers 400 "store
     unavailable". A failed attempt is never followed by another under a new turn id, which could run
@@ -191,8 +184,13 @@ async def _start_outcome(ctx: CallContext, turn_id: str) -> AsyncIterator[_Outco
             yield outcome
     except StoreUnavailable:
         async with store_errors():
-            if not await ctx.store.redis.exists(keys.turn(ctx.tenant, turn_id)):
+            if not await turn_store.exists(ctx.store, ctx.tenant, new_turn.session_id, new_turn.turn_id):
                 raise
+        with contextlib.suppress(StoreUnavailable):
+            # Its inbox step may be what failed: it is safe to repeat (else the lease lapses unrenewed
+            # and a reaper finalises the turn, as for a dead executor).
+            async with store_errors():
+                await turn_store.deliver(ctx.store, new_turn)
         outcome.result = ["ok"]
 
 
@@ -203,10 +201,12 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
     previous = body.get("previous_turn_id", AUTO)
     if previous not in (AUTO, NONE):
         await load(ctx, session_id, previous, param="previous_turn_id")
-    _check_input(items, await _parent(ctx, record.last_turn, previous))  # fail before waiting for an executor
+    _check_input(
+        items, await _parent(ctx, session_id, record.last_turn, previous)
+    )  # before waiting for an executor
     executor = await _await_executor(ctx)
     for _ in range(_START_TURN_ATTEMPTS):
-        parent = await _parent(ctx, record.last_turn, previous)
+        parent = await _parent(ctx, session_id, record.last_turn, previous)
         resumes = _check_input(items, parent)
         turn_id = new_turn_id(session_id, executor)
         now = now_iso()
@@ -219,41 +219,34 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
             "created_at": now,
         }
         created = events.turn_created(turn_id, parent.turn_id, items, ctx.caller.subject, now)
-        async with _start_outcome(ctx, turn_id) as outcome:
-            outcome.result = await ctx.store.scripts.start_turn(
-                keys=[
-                    keys.session(ctx.tenant, session_id),
-                    keys.turn(ctx.tenant, turn_id),
-                    keys.turn_events(ctx.tenant, turn_id),
-                    keys.executor_inbox(executor),
-                    keys.leases(),
-                    keys.turn(ctx.tenant, parent.turn_id or turn_id),
-                    keys.executor_draining(executor),
-                    keys.agent_sessions(ctx.tenant, record.session.agent_name),
-                    keys.agent_sessions_of(ctx.tenant, record.session.agent_name, record.owner),
-                ],
-                args=[
-                    turn_id,
-                    json.dumps(doc),
-                    created,
-                    record.last_turn or "",
-                    now,
-                    executor,
-                    ctx.tenant,
-                    ctx.settings.session_retention_seconds,
-                    keys.lease_member(ctx.tenant, turn_id),
-                    int(ctx.settings.executor_ttl_seconds * 1000),
-                    keys.EXECUTOR_GROUP,
-                    parent.pending_raw,
-                    "1" if resumes else "0",
-                    parent.turn_id or "",
-                    keys.executor_cancel_channel(executor),
-                    tracing.carrier(),
-                ],
+        new_turn = turn_store.NewTurn(
+            tenant=ctx.tenant,
+            session_id=session_id,
+            turn_id=turn_id,
+            executor=executor,
+            doc_json=json.dumps(doc),
+            state_json=_RUNNING_STATE,
+            created_event=created,
+            expected_last=record.last_turn,
+            parent_id=parent.turn_id,
+            parent_pending=parent.pending_raw,
+            consume_pending=resumes,
+            ancestry=parent.ancestry,
+            agent_name=record.session.agent_name,
+            owner=record.owner,
+            now=now,
+            trace=tracing.carrier(),
+        )
+        async with _start_outcome(ctx, new_turn) as outcome:
+            outcome.result = await turn_store.start(
+                ctx.store,
+                new_turn,
+                retention_seconds=ctx.settings.session_retention_seconds,
+                lease_ms=int(ctx.settings.executor_ttl_seconds * 1000),
             )
         match outcome.result:
             case ["ok"]:
-                return Turn.model_validate({**doc, "state": {"status": "running"}})
+                return Turn.model_validate({**doc, "state": events.to_dict(events.RUNNING_STATE)})
             case ["missing"]:
                 raise NotFound(
                     f"session {session_id!r} not found", code="session_not_found", param="sessionId"
@@ -261,7 +254,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
             case ["deleted"]:
                 raise SessionNotUsable(f"session {session_id!r} was deleted", param="sessionId")
             case ["busy", running] if when_busy == INTERRUPT:
-                await _interrupt(ctx, running)
+                await _interrupt(ctx, session_id, running)
                 record = await sessions.load(ctx, session_id)  # `last_turn` is the interrupted turn
             case ["busy", running]:
                 raise Conflict(
@@ -269,10 +262,9 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
                     'or send "if_running": "interrupt" to replace it',
                     code="turn_running",
                 )
-            case ["draining"] | ["gone"]:
-                # It began shutting down since we picked it (it was this process's own, or it had
-                # not yet left the live set), or it died (nobody listens on its cancel channel):
-                # pick again among the others; no turn was created.
+            case ["gone"]:
+                # It died since we picked it (nobody listens on its cancel channel): pick again
+                # among the others; no turn was created.
                 ctx = dataclasses.replace(ctx, local_executor=None)
                 executor = await _await_executor(ctx)
             case _:
@@ -282,7 +274,7 @@ async def create(ctx: CallContext, session_id: str, body: dict[str, Any]) -> Tur
 
 
 async def get(ctx: CallContext, session_id: str, turn_id: str) -> Turn:
-    return (await load(ctx, session_id, turn_id)).turn
+    return (await load(ctx, session_id, turn_id)).turn()
 
 
 async def list_page(
@@ -291,38 +283,36 @@ async def list_page(
     """Newest first along the ancestor chain of the last turn (or of the page token's turn)."""
     record = await sessions.load(ctx, session_id)
     cursor = (
-        (await load(ctx, session_id, page_token, param="page_token")).turn.id
-        if page_token
-        else record.last_turn
+        (await load(ctx, session_id, page_token, param="page_token")).id if page_token else record.last_turn
     )
     turns: list[Turn] = []
     while cursor and len(turns) <= limit:
-        fields = await _fetch(ctx.store, ctx.tenant, cursor)
-        if not fields:
+        found = await _fetch(ctx, session_id, cursor)
+        if found is None:
             break  # older turns expired with their retention
-        turn = _record(fields).turn
-        turns.append(turn)
-        cursor = turn.previous_turn_id
+        turns.append(found.turn())
+        cursor = found.previous_turn_id
     next_token = turns[limit].id if len(turns) > limit else None
     return turns[:limit], next_token
 
 
-async def persisted_events(ctx: CallContext, turn_id: str, *, lifecycle: bool) -> list[dict[str, Any]]:
+async def persisted_events(
+    ctx: CallContext, session_id: str, turn_id: str, *, lifecycle: bool
+) -> list[dict[str, Any]]:
     async with store_errors():
-        return events.persisted(
-            await event_log.read_all(ctx.store.redis, ctx.tenant, turn_id), lifecycle=lifecycle
-        )
+        turn_log = await turn_store.log(ctx.store, ctx.tenant, session_id, turn_id)
+    return events.persisted(turn_log, lifecycle=lifecycle)
 
 
 async def list_events(
     ctx: CallContext, session_id: str, turn_id: str, page_token: str | None, limit: int, order: str
 ) -> tuple[list[dict[str, Any]], str | None]:
     record = await load(ctx, session_id, turn_id)
-    if not is_terminal(record.status):
+    if not record.terminal:
         raise Conflict(
             "the turn is still running; subscribe to it instead", code="turn_running", param="turnId"
         )
-    content = await persisted_events(ctx, turn_id, lifecycle=False)
+    content = await persisted_events(ctx, session_id, turn_id, lifecycle=False)
     if order == "desc":
         content.reverse()
     if page_token:
@@ -344,23 +334,22 @@ async def list_session_events(
     bound: int | None = None
     if page_token:
         turn_id, bound = pagination.session_event_cursor(page_token)
-        cursor: str | None = (await load(ctx, session_id, turn_id, param="page_token")).turn.id
+        cursor: str | None = (await load(ctx, session_id, turn_id, param="page_token")).id
     else:
         cursor = record.last_turn
         if last_turn_id:
-            cursor = (await load(ctx, session_id, last_turn_id, param="last_turn_id")).turn.id
+            cursor = (await load(ctx, session_id, last_turn_id, param="last_turn_id")).id
     items: list[dict[str, Any]] = []
     while cursor and len(items) <= limit:
-        fields = await _fetch(ctx.store, ctx.tenant, cursor)
-        if not fields:
+        turn = await _fetch(ctx, session_id, cursor)
+        if turn is None:
             break
-        turn = _record(fields)
-        if is_terminal(turn.status):
-            for event in reversed(await persisted_events(ctx, cursor, lifecycle=True)):
+        if turn.terminal:
+            for event in reversed(await persisted_events(ctx, session_id, cursor, lifecycle=True)):
                 if bound is None or event["sequence_number"] <= bound:
                     items.append({"turn_id": cursor, "event": event})
         bound = None
-        cursor = turn.turn.previous_turn_id
+        cursor = turn.previous_turn_id
     next_token = None
     if len(items) > limit:
         following = items[limit]
@@ -374,13 +363,15 @@ async def open_stream(ctx: CallContext, session_id: str, turn_id: str) -> None:
     """Check that a turn's log can be streamed (the session is usable and the log not expired)."""
     await load(ctx, session_id, turn_id)
     async with store_errors():
-        if not await event_log.exists(ctx.store.redis, ctx.tenant, turn_id):
+        if not await turn_store.log_exists(ctx.store, ctx.tenant, session_id, turn_id):
             raise SessionNotUsable(
                 f"the event log of turn {turn_id!r} has expired", code="event_log_expired", param="turnId"
             )
 
 
-async def stream(fanout: Fanout, tenant: str, turn_id: str, after: int) -> AsyncIterator[dict[str, Any]]:
+async def stream(
+    fanout: Fanout, tenant: str, session_id: str, turn_id: str, after: int
+) -> AsyncIterator[dict[str, Any]]:
     """Events after `after`, replayed from the log and then live, ending with `turn.done`.
 
     It ends when the turn ends whatever `after` is: a position past the end of a running turn
@@ -391,15 +382,11 @@ async def stream(fanout: Fanout, tenant: str, turn_id: str, after: int) -> Async
     """
     try:
         async with store_errors():
-            status, last = cast(
-                list[str | None],
-                await fanout.bounded(fanout.store.redis.hmget(keys.turn(tenant, turn_id), ["status", "seq"])),
-            )
+            status, seq = await fanout.bounded(turn_store.progress(fanout.store, tenant, session_id, turn_id))
     except (StoreUnavailable, TimeoutError) as exc:
         log.info("stream of turn %s ends before its first event: %s", turn_id, exc or "Redis timed out")
         return
-    seq = int(last or 0)
-    log_key = keys.turn_events(tenant, turn_id)
+    log_key = turn_store.log_key(tenant, session_id, turn_id)
     if status is not None and is_terminal(status):
         # Everything is in the log already: no live feed needed.
         events = fanout.replay(log_key, after) if after < seq else None

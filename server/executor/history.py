@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from server.domain import events
 from server.executor.providers.base import text_of
-from server.store import events as event_log
-from server.store import keys
-from server.store.redis import Store, StreamEntry
+from server.store import turns as turn_store
+from server.store.redis import Store
 
 # Bound on the turns read back: a very long session sends the model its most recent turns.
-MAX_TURNS = 200
+MAX_TURNS = turn_store.ANCESTRY_LIMIT
 # Said of a call whose turn ended (a cancel, dropped approvals) before any result was recorded: it
 # may never have started, or been interrupted part-way, so the model must not assume either.
 NOT_RUN = (
@@ -134,53 +133,38 @@ def replay(conversation: Conversation, turn_events: list[dict[str, Any]]) -> Non
                 conversation.add_tool_result(event["tool_call_id"], event.get("content", ""))
 
 
-@dataclass(frozen=True)
-class _Link:
-    turn_id: str
-    status: str
-    digest: str  # "" until the turn's digest is made
-
-
-async def _chain(store: Store, tenant: str, last_turn_id: str) -> list[_Link]:
-    """The turns up to `last_turn_id`, oldest first, at most MAX_TURNS (older ones may have expired)."""
-    flat = cast(
-        list[str],
-        await store.scripts.history_chain(
-            keys=[keys.turn(tenant, last_turn_id)], args=[last_turn_id, keys.turn_prefix(tenant), MAX_TURNS]
-        ),
-    )
-    links = [_Link(*flat[i : i + 3]) for i in range(0, len(flat), 3)]
+async def _chain(store: Store, tenant: str, session_id: str, ancestry: list[str]) -> list[turn_store.Link]:
+    """The turns of `ancestry`, oldest first (older ones may have expired)."""
+    links = await turn_store.history_chain(store, tenant, session_id, ancestry[:MAX_TURNS])
     links.reverse()
     return links
 
 
-async def _digests(store: Store, tenant: str, chain: list[_Link]) -> list[list[dict[str, Any]]]:
+async def _digests(
+    store: Store, tenant: str, session_id: str, chain: list[turn_store.Link]
+) -> list[list[dict[str, Any]]]:
     """Each turn's digest: stored ones as they are; the others (usually just the parent, which
     ended since) derived from their logs in one pipelined read and stored for the next turn."""
     missing = [link for link in chain if not link.digest]
     derived: dict[str, list[dict[str, Any]]] = {}
     if missing:
-        async with store.redis.pipeline(transaction=False) as pipe:
-            for link in missing:
-                pipe.xrange(keys.turn_events(tenant, link.turn_id))
-            logs = cast(list[list[StreamEntry]], await pipe.execute())
-        async with store.redis.pipeline(transaction=False) as pipe:
-            for link, entries in zip(missing, logs, strict=True):
-                turn_digest = digest(events.persisted(event_log.decode(entries), lifecycle=True))
-                derived[link.turn_id] = turn_digest
-                if link.status != "running":
-                    await store.scripts.save_history(
-                        keys=[keys.turn(tenant, link.turn_id)], args=[json.dumps(turn_digest)], client=pipe
-                    )
-            await pipe.execute()
+        logs = await turn_store.logs(store, tenant, session_id, [link.turn_id for link in missing])
+        to_save: dict[str, str] = {}
+        for link, turn_events in zip(missing, logs, strict=True):
+            turn_digest = digest(events.persisted(turn_events, lifecycle=True))
+            derived[link.turn_id] = turn_digest
+            if link.ended:
+                to_save[link.turn_id] = json.dumps(turn_digest)
+        await turn_store.save_histories(store, tenant, session_id, to_save)
     return [derived[link.turn_id] if link.turn_id in derived else json.loads(link.digest) for link in chain]
 
 
-async def load(store: Store, tenant: str, last_turn_id: str | None) -> Conversation:
-    """The conversation up to and including `last_turn_id` (None: a new root turn)."""
+async def load(store: Store, tenant: str, session_id: str, ancestry: list[str]) -> Conversation:
+    """The conversation of the turns a new turn chains from, newest first (none: a root turn)."""
     conversation = Conversation()
-    if last_turn_id is None:
+    if not ancestry:
         return conversation
-    for turn_digest in await _digests(store, tenant, await _chain(store, tenant, last_turn_id)):
+    chain = await _chain(store, tenant, session_id, ancestry)
+    for turn_digest in await _digests(store, tenant, session_id, chain):
         replay(conversation, turn_digest)
     return conversation

@@ -96,7 +96,7 @@ class TurnRun:
         if self.fence.is_set:
             raise TurnEnded(self.job.turn_id)
         self._sequence = await execution.append(
-            self.store, self.job.tenant, self.job.turn_id, event_json, self._sequence + 1
+            self.store, self.job.tenant, self.job.session_id, self.job.turn_id, event_json, self._sequence + 1
         )
         return self._sequence
 
@@ -137,6 +137,7 @@ class TurnRun:
                 execution.finish(
                     self.store,
                     self.job.tenant,
+                    self.job.session_id,
                     self.job.turn_id,
                     state,
                     self.settings.event_retention_seconds,
@@ -159,7 +160,9 @@ class TurnRun:
         if (reason := _reason_of(exc)) is not None:
             return reason
         try:
-            recorded = await execution.recorded_cancel(self.store, self.job.tenant, self.job.turn_id)
+            recorded = await execution.recorded_cancel(
+                self.store, self.job.tenant, self.job.session_id, self.job.turn_id
+            )
         except Exception:
             recorded = None
         return recorded or CancelReason.ABANDONED
@@ -171,7 +174,7 @@ class TurnRun:
                 if server.get("url"):
                     info["transport_type"] = "streamable-http"
             await self._emit(events.mcp_initialize(servers, now_iso()))
-        conversation = await history.load(self.store, self.job.tenant, self.job.previous_turn_id)
+        conversation = await history.load(self.store, self.job.tenant, self.job.session_id, self.job.ancestry)
         for item in self.job.input:
             if item["type"] == "user.message":
                 conversation.add_user(item.get("content"))
@@ -383,6 +386,7 @@ async def run_turn(
     settings: Settings,
     providers: Providers,
     tenant: str,
+    session_id: str,
     turn_id: str,
     *,
     stopping: bool,
@@ -397,12 +401,12 @@ async def run_turn(
         if not hold.is_set:
             state = turn_state.cancelled(now_iso(), reason, None)
             retention = settings.event_retention_seconds
-            await _to_the_end(execution.finish(store, tenant, turn_id, state, retention))
+            await _to_the_end(execution.finish(store, tenant, session_id, turn_id, state, retention))
         hold.released = True
         return state
 
     try:
-        job = await execution.load_job(store, tenant, turn_id)
+        job = await execution.load_job(store, tenant, session_id, turn_id, settings.executor_id)
     except asyncio.CancelledError as exc:
         await cancel(_reason_of(exc) or CancelReason.CLIENT_CANCELLED)
         return

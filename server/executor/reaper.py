@@ -11,12 +11,11 @@ import asyncio
 import contextlib
 import logging
 
-from redis.exceptions import RedisError
-
 from server.config import Settings
 from server.domain import execution
 from server.metrics import EXECUTORS_LIVE, REDIS_ERRORS
 from server.store import executors
+from server.store.errors import RedisError
 from server.store.redis import Store
 
 log = logging.getLogger(__name__)
@@ -39,9 +38,14 @@ class LeaseReaper:
 
     async def reap_once(self) -> int:
         reaped = 0
-        for tenant, turn_id in await executors.lapsed_leases(self.store.scripts):
+        for tenant, session_id, turn_id in await executors.lapsed_leases(self.store):
             if await execution.finalise_orphan(
-                self.store, tenant, turn_id, self.settings.event_retention_seconds
+                self.store,
+                tenant,
+                session_id,
+                turn_id,
+                self.settings.event_retention_seconds,
+                move_stale_hint=True,  # a hint lapsed while its lease was renewed: it moves
             ):
                 log.warning("finalised turn %s/%s: its executor's lease lapsed", tenant, turn_id)
                 reaped += 1
@@ -52,7 +56,7 @@ class LeaseReaper:
             await asyncio.sleep(self.settings.heartbeat_seconds)
             try:
                 await self.reap_once()
-                EXECUTORS_LIVE.labels(self.store.zone.name).set(await executors.live_count(self.store.redis))
+                EXECUTORS_LIVE.labels(self.store.zone.name).set(await executors.live_count(self.store))
             except (RedisError, OSError) as exc:
                 REDIS_ERRORS.labels("reaper").inc()
                 log.warning("lease reaper could not reach Redis: %s", exc)

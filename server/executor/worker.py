@@ -10,13 +10,14 @@ is terminal, so a restart under the same executor id finds what the previous inc
 finalises it (`abandoned`) instead of losing it or running it twice.
 
 Shutdown drains: the executor first stops being picked for new turns (one atomic step marks it
-draining and unregisters it; START_TURN then refuses it), runs what had already reached its inbox,
+draining and unregisters it), runs what reaches its inbox for a Redis timeout more (turns a replica
+picked it for just before),
 lets running turns finish for up to `shutdown_grace_seconds`, and only then cancels what still runs
 as `cancelled` / `abandoned`. Cancel signals and lease renewals go on throughout.
 
-Fencing: a turn runs only while the executor can vouch for its lease. Each renewal that HEARTBEAT
+Fencing: a turn runs only while the executor can vouch for its lease. Each renewal that the heartbeat
 confirms moves the turn's fence to (when the renewal was sent) + TTL - margin; a turn whose lease
-HEARTBEAT reports gone, or whose fence passes without a renewal (Redis unreachable, a heartbeat
+the heartbeat reports gone, or whose fence passes without a renewal (Redis unreachable, a heartbeat
 hung), has its task cancelled at once — model stream, tool call, MCP session — and nothing more is
 written for it. The lease lapses at the earliest a full TTL after that send, and only then may a
 reaper finalise the turn: so the fence always falls before `turn.done`.
@@ -30,10 +31,6 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import cast
-
-from redis.exceptions import RedisError, ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from server import logs, metrics
 from server.config import Settings
@@ -41,8 +38,10 @@ from server.domain import execution, turn_state
 from server.domain.turn_state import CancelReason, TerminalState
 from server.executor.loop import run_turn
 from server.executor.providers import Providers
-from server.store import channels, executors, keys
-from server.store.redis import Store, StreamEntry, bounded
+from server.store import executors
+from server.store.errors import RedisError, RedisTimeoutError
+from server.store.executors import Assignment, CancelChannel, InboxGone
+from server.store.redis import Store, bounded
 from server.timestamps import now_iso
 
 log = logging.getLogger(__name__)
@@ -67,7 +66,7 @@ class _Lease:
         self.renewed = False
         """Set once a heartbeat has confirmed the lease: the turn may start running."""
         self.gone = False
-        """HEARTBEAT found no live lease: if the turn still runs, no reaper will see it (it scans the
+        """The heartbeat found no live lease: if the turn still runs, no reaper will see it (they scan the
         leases), so the executor finalises it itself once its task has ended."""
         self.deadline = 0.0
         self._timer: asyncio.TimerHandle | None = None
@@ -93,7 +92,6 @@ class Worker:
         self.settings = settings
         self.executor_id = settings.executor_id
         self.providers = Providers(settings)
-        self._inbox = keys.executor_inbox(self.executor_id)
         self._turns: dict[str, asyncio.Task[None]] = {}
         self._tenants: dict[str, str] = {}
         self._leases: dict[str, _Lease] = {}
@@ -110,6 +108,7 @@ class Worker:
         self._consumer: asyncio.Task[None] | None = None
         self._interrupted: set[str] = set()
         self._background: list[asyncio.Task[None]] = []
+        self._acks: set[asyncio.Task[None]] = set()
         self._subscribed = asyncio.Event()
         self._starting: asyncio.Task[None] | None = None
         self._tried = asyncio.Event()
@@ -153,12 +152,12 @@ class Worker:
         log.info("executor %s started in zone %s", self.executor_id, self.store.name)
 
     async def _set_up(self) -> None:
-        await self._ensure_group()
-        await executors.end_drain(self.store.redis, self.executor_id)  # a previous incarnation's
-        await self._beat()
-        # Turns must not start before cancel signals can reach them.
+        await executors.ensure_inbox(self.store, self.executor_id)
+        await executors.end_drain(self.store, self.executor_id)  # a previous incarnation's
+        # Turns must not reach it before cancel signals can: it registers once it listens.
         async with self.store.zone.bound(_SUBSCRIBE_WAIT_MS, "the cancel channel's subscription"):
             await self._subscribed.wait()
+        await self._beat()
         await self._finalise_previous_incarnation()
 
     def begin_drain(self) -> None:
@@ -207,12 +206,12 @@ class Worker:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         with contextlib.suppress(RedisError, OSError):
-            await self.store.redis.zrem(keys.executors(), self.executor_id)
+            await executors.unregister(self.store, self.executor_id)
 
     async def _stop_taking_turns(self) -> None:
         try:
             await executors.begin_drain(
-                self.store.redis, self.executor_id, self.settings.shutdown_grace_seconds + 60
+                self.store, self.executor_id, self.settings.shutdown_grace_seconds + 60
             )
         except (RedisError, OSError) as exc:
             # Turns that still reach the inbox wait for their lease to lapse; a reaper finalises them.
@@ -221,15 +220,8 @@ class Worker:
         if self._consumer is not None:
             await asyncio.gather(self._consumer, return_exceptions=True)
 
-    async def _ensure_group(self) -> None:
-        try:
-            await self.store.redis.xgroup_create(self._inbox, keys.EXECUTOR_GROUP, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
-
     async def _beat(self, turn_ids: list[str] | None = None) -> None:
-        """HEARTBEAT, within its own bound, for the turns given (default: every unfenced one). Each
+        """The heartbeat, within its own bound, for the turns given (default: every unfenced one). Each
         lease it confirms has its fence moved to when the beat was sent + TTL - margin: Redis sets the
         new expiry no earlier than that send, so the fence always falls a margin before the lapse.
         A lease it reports gone is fenced at once."""
@@ -243,11 +235,12 @@ class Worker:
         sent = asyncio.get_running_loop().time()
         async with bounded(self.settings.heartbeat_timeout, "a heartbeat"):
             renewed = await executors.heartbeat(
-                self.store.scripts,
+                self.store,
                 self.executor_id,
                 self.settings.executor_ttl_seconds,
                 list(leases),
                 self.settings.executor_inbox_retention_seconds,
+                listening=self._subscribed.is_set(),
             )
         deadline = sent + self.settings.executor_ttl_seconds - self.settings.fence_margin
         for member, turn_id in leases.items():
@@ -293,34 +286,32 @@ class Worker:
         cannot tell a quiet channel from a dead link (a blackholed Redis keeps the socket open, and
         after a partition the subscription may be gone): we PING on the subscribed connection when
         it has been quiet, and resubscribe on a fresh one when the PONG does not come in time."""
-        channel = keys.executor_cancel_channel(self.executor_id)
         while True:
             try:
-                # Confirmed on return: from here on a PUBLISH (a cluster's SPUBLISH) reaches us.
-                async with channels.listen(self.store.zone, channel) as pubsub:
-                    self._subscribed.set()
-                    await self._hear(pubsub)
+                async with executors.cancel_channel(self.store, self.executor_id) as channel:
+                    self._subscribed.set()  # from here on a PUBLISH reaches us
+                    await self._hear(channel)
             except (RedisError, OSError) as exc:
                 metrics.REDIS_ERRORS.labels("executor").inc()
                 self._subscribed.clear()  # /healthz: not listening until resubscribed
                 log.warning("cancel channel lost (%s); resubscribing", exc)
                 await asyncio.sleep(_RETRY_SECONDS)
 
-    async def _hear(self, pubsub: channels.Subscription) -> None:
+    async def _hear(self, channel: CancelChannel) -> None:
         loop = asyncio.get_running_loop()
         timeout = self.store.zone.timeout
         heard_at, pinged_at = loop.time(), None
         while True:
-            message = await pubsub.get_message(timeout=timeout)
+            message = await channel.next_message(timeout)
             now = loop.time()
             if message is not None:
                 heard_at, pinged_at = now, None
-                if message["type"] in channels.DELIVERED:
+                if message["type"] in executors.DELIVERED:
                     self._cancel_signalled(message["data"])
             elif pinged_at is not None and now - pinged_at >= timeout:
                 raise RedisTimeoutError(f"no PONG on the cancel channel within {timeout:g}s")
             elif pinged_at is None and now - heard_at >= _CHANNEL_IDLE_SECONDS:
-                await pubsub.ping(_PING)
+                await channel.ping(_PING)
                 pinged_at = now
 
     def _cancel_signalled(self, message: str) -> None:
@@ -341,46 +332,43 @@ class Worker:
             self._interrupted.add(turn_id)
             task.cancel(reason.value)
 
-    async def _read(self, start: str, *, wait: bool = True) -> list[StreamEntry]:
-        block = INBOX_BLOCK_MS if start == ">" and wait else None
-        async with self.store.zone.bound(block or 0, "XREADGROUP"):
-            reply = await self.store.blocking.xreadgroup(
-                keys.EXECUTOR_GROUP, self.executor_id, {self._inbox: start}, count=64, block=block
-            )
-        streams = cast(list[tuple[str, list[tuple[str, dict[str, str] | None]]]], reply or [])
-        # A pending entry deleted meanwhile comes back with no fields: nothing to run.
-        return [(entry_id, fields) for _, entries in streams for entry_id, fields in entries if fields]
+    async def _read(self, *, new: bool = True, block_ms: int = INBOX_BLOCK_MS) -> list[Assignment]:
+        """New entries (waiting up to `block_ms`), or (`new` False) those this consumer holds."""
+        block = block_ms if new else None
+        return await executors.read_inbox(self.store, self.executor_id, new=new, block_ms=block)
 
     async def _finalise_previous_incarnation(self) -> None:
         """Entries pending under this id belong to a previous process that died mid-turn."""
         try:
-            pending = await self._read("0")
-        except ResponseError:
-            # The inbox went since `_ensure_group` (a flushed or restarted Redis): nothing is pending,
+            pending = await self._read(new=False)
+        except InboxGone:
+            # The inbox went since `ensure_inbox` (a flushed or restarted Redis): nothing is pending,
             # and the executor must start rather than crash.
-            await self._ensure_group()
+            await executors.ensure_inbox(self.store, self.executor_id)
             return
-        for entry_id, fields in pending:
-            job = await execution.load_job(self.store, fields["tenant"], fields["turn"])
+        for entry in pending:
+            job = await execution.load_job(
+                self.store, entry.tenant, entry.session_id, entry.turn_id, self.executor_id
+            )
             if job is not None:
                 reason = CancelReason(job.cancel_requested or CancelReason.ABANDONED.value)
                 log.warning(
                     "finalising turn %s left running by a previous executor %s", job.turn_id, self.executor_id
                 )
-                await self._finish(job.tenant, job.turn_id, turn_state.cancelled(now_iso(), reason, None))
-            await self._ack(entry_id)
+                await self._finish(entry, turn_state.cancelled(now_iso(), reason, None))
+            await self._ack(entry.entry_id)
 
     async def _consume_inbox(self) -> None:
         # Not cancelled at shutdown but left to finish its read: a read cut short may already have
         # moved entries to this consumer's pending list, where nobody would run them.
         while not self._draining.is_set():
             try:
-                entries = await self._read(">")
-            except ResponseError as exc:
+                entries = await self._read()
+            except InboxGone as exc:
                 # The inbox or its group was deleted (a flushed or restarted Redis): recreate it.
                 log.warning("executor inbox unreadable (%s); recreating its consumer group", exc)
                 with contextlib.suppress(RedisError, OSError):
-                    await self._ensure_group()
+                    await executors.ensure_inbox(self.store, self.executor_id)
                 await asyncio.sleep(_RETRY_SECONDS)
                 continue
             except (RedisError, OSError) as exc:
@@ -388,28 +376,37 @@ class Worker:
                 log.warning("executor inbox read failed: %s", exc)
                 await asyncio.sleep(_RETRY_SECONDS)
                 continue
-            for entry_id, fields in entries:
-                self._spawn(fields["tenant"], fields["turn"], entry_id)
-        # Draining: no new turn reaches the inbox any more (START_TURN refuses a draining executor).
-        # Those that arrived since the last read were assigned before the drain began: run them.
+            for entry in entries:
+                self._spawn(entry)
+        # Draining: no replica picks this executor any more, but one that picked it just before may
+        # still be delivering (the inbox step follows START_TURN, each bounded by the Redis timeout):
+        # read on for that long and run what arrives, it was assigned before the drain began. A
+        # delivery later still lapses unrenewed and a reaper finalises its turn.
+        loop = asyncio.get_running_loop()
+        settle_until = loop.time() + self.store.zone.timeout
         try:
-            for entry_id, fields in await self._read(">", wait=False):
-                self._spawn(fields["tenant"], fields["turn"], entry_id)
+            while (left := settle_until - loop.time()) > 0:
+                for entry in await self._read(block_ms=max(1, int(left * 1000))):
+                    self._spawn(entry)
         except (RedisError, OSError) as exc:
             log.warning("executor inbox read failed while draining: %s", exc)
 
     async def _ack(self, entry_id: str) -> None:
         with contextlib.suppress(RedisError, OSError):
-            async with self.store.redis.pipeline(transaction=True) as pipe:
-                pipe.xack(self._inbox, keys.EXECUTOR_GROUP, entry_id)
-                pipe.xdel(self._inbox, entry_id)
-                await pipe.execute()
+            await executors.ack(self.store, self.executor_id, entry_id)
 
-    def _spawn(self, tenant: str, turn_id: str, entry_id: str) -> None:
-        task = asyncio.create_task(self._execute(tenant, turn_id, entry_id), name=f"turn-{turn_id}")
+    def _spawn(self, entry: Assignment) -> None:
+        tenant, turn_id = entry.tenant, entry.turn_id
+        if turn_id in self._turns:
+            # A repeated delivery (its inbox step is safe to repeat): the turn runs once.
+            ack = asyncio.create_task(self._ack(entry.entry_id))
+            self._acks.add(ack)
+            ack.add_done_callback(self._acks.discard)
+            return
+        task = asyncio.create_task(self._execute(entry), name=f"turn-{turn_id}")
         self._turns[turn_id] = task
         self._tenants[turn_id] = tenant
-        self._leases[turn_id] = _Lease(keys.lease_member(tenant, turn_id))
+        self._leases[turn_id] = _Lease(executors.lease_member(tenant, entry.session_id, turn_id))
 
         def forget(_: asyncio.Task[None]) -> None:
             self._turns.pop(turn_id, None)
@@ -421,20 +418,22 @@ class Worker:
 
         task.add_done_callback(forget)
 
-    async def _execute(self, tenant: str, turn_id: str, entry_id: str) -> None:
+    async def _execute(self, entry: Assignment) -> None:
+        tenant, turn_id = entry.tenant, entry.turn_id
         self._started.add(turn_id)
         logs.bind(tenant=tenant, turn_id=turn_id)  # this task's own context: its log lines name the turn
         try:
             with metrics.TURNS_RUNNING.track_inprogress():
-                await self._run(tenant, turn_id)
+                await self._run(entry)
         finally:
             lease = self._leases.get(turn_id)
             if lease is not None and lease.gone:
                 # As a reaper would, and only now that the task is over: nothing of it follows.
-                await asyncio.shield(self._finalise_lost(tenant, turn_id))
-            await asyncio.shield(self._ack(entry_id))
+                await asyncio.shield(self._finalise_lost(entry))
+            await asyncio.shield(self._ack(entry.entry_id))
 
-    async def _run(self, tenant: str, turn_id: str) -> None:
+    async def _run(self, entry: Assignment) -> None:
+        turn_id = entry.turn_id
         lease = self._leases[turn_id]
         try:
             if not lease.renewed:
@@ -450,9 +449,7 @@ class Worker:
                     if task is not None:
                         task.uncancel()
                     reason = CancelReason(exc.args[0]) if exc.args else CancelReason.CLIENT_CANCELLED
-                    await asyncio.shield(
-                        self._finish(tenant, turn_id, turn_state.cancelled(now_iso(), reason, None))
-                    )
+                    await asyncio.shield(self._finish(entry, turn_state.cancelled(now_iso(), reason, None)))
                     return
             if lease.fence.is_set or not lease.renewed:
                 log.warning("not running turn %s: its lease is gone", turn_id)
@@ -461,7 +458,8 @@ class Worker:
                 self.store,
                 self.settings,
                 self.providers,
-                tenant,
+                entry.tenant,
+                entry.session_id,
                 turn_id,
                 stopping=self._stopping,
                 fence=lease.fence,
@@ -471,24 +469,33 @@ class Worker:
             metrics.REDIS_ERRORS.labels("executor").inc()
             log.exception("turn %s could not be run or recorded", turn_id)
 
-    async def _finalise_lost(self, tenant: str, turn_id: str) -> None:
+    async def _finalise_lost(self, entry: Assignment) -> None:
         """A fenced turn whose lease is gone: finalise it (`abandoned`) if it somehow still runs."""
         try:
             if await execution.finalise_orphan(
-                self.store, tenant, turn_id, self.settings.event_retention_seconds
+                self.store,
+                entry.tenant,
+                entry.session_id,
+                entry.turn_id,
+                self.settings.event_retention_seconds,
             ):
-                log.warning("finalised turn %s: its lease was gone while it ran", turn_id)
+                log.warning("finalised turn %s: its lease was gone while it ran", entry.turn_id)
         except (RedisError, OSError):
-            log.exception("could not finalise turn %s, whose lease was gone", turn_id)
+            log.exception("could not finalise turn %s, whose lease was gone", entry.turn_id)
 
-    async def _finish(self, tenant: str, turn_id: str, state: TerminalState) -> None:
+    async def _finish(self, entry: Assignment, state: TerminalState) -> None:
         try:
             if await execution.finish(
-                self.store, tenant, turn_id, state, self.settings.event_retention_seconds
+                self.store,
+                entry.tenant,
+                entry.session_id,
+                entry.turn_id,
+                state,
+                self.settings.event_retention_seconds,
             ):
-                log.info("turn %s ended %s", turn_id, state.status)
+                log.info("turn %s ended %s", entry.turn_id, state.status)
         except (RedisError, OSError):
-            log.exception("could not record the terminal state of turn %s", turn_id)
+            log.exception("could not record the terminal state of turn %s", entry.turn_id)
 
     def health(self) -> dict[str, object]:
         """What the executor's `/healthz` reports (read from its HTTP thread: plain attribute reads).

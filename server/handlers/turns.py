@@ -45,7 +45,7 @@ async def create_turn(
     if slot is not None:
         # Closing this stream does not cancel the turn: it runs on its executor regardless.
         return sse.response(
-            turns.stream(runtime().streams.fanout(ctx.store), ctx.tenant, turn.id, 0),
+            turns.stream(runtime().streams.fanout(ctx.store), ctx.tenant, session_id, turn.id, 0),
             slot,
             ctx.settings.sse_ping_seconds,
             runtime().stopping,
@@ -80,7 +80,7 @@ async def subscribe_turn(
         # The spec's pattern on Last-Event-ID was checked by connexion.
         after = int(context.request.headers.get("last-event-id") or 0)
     return sse.response(
-        turns.stream(runtime().streams.fanout(ctx.store), ctx.tenant, turn_id, after),
+        turns.stream(runtime().streams.fanout(ctx.store), ctx.tenant, session_id, turn_id, after),
         slot,
         ctx.settings.sse_ping_seconds,
         runtime().stopping,

@@ -20,22 +20,12 @@ def decode(entries: list[StreamEntry]) -> list[dict[str, Any]]:
     return [json.loads(fields["e"]) for _, fields in entries]
 
 
-async def read_range(
-    redis: Redis, tenant: str, turn_id: str, after: int = 0, count: int | None = None
-) -> list[dict[str, Any]]:
-    """Events with sequence number > `after`, oldest first."""
-    entries = await xrange(
-        redis, keys.turn_events(tenant, turn_id), f"({keys.event_stream_id(after)}", count=count
-    )
-    return decode(entries)
+async def read_all(redis: Redis, tenant: str, session_id: str, turn_id: str) -> list[dict[str, Any]]:
+    return decode(await xrange(redis, keys.turn_events(tenant, session_id, turn_id)))
 
 
-async def read_all(redis: Redis, tenant: str, turn_id: str) -> list[dict[str, Any]]:
-    return decode(await xrange(redis, keys.turn_events(tenant, turn_id)))
-
-
-async def exists(redis: Redis, tenant: str, turn_id: str) -> bool:
-    return bool(await redis.exists(keys.turn_events(tenant, turn_id)))
+async def exists(redis: Redis, tenant: str, session_id: str, turn_id: str) -> bool:
+    return bool(await redis.exists(keys.turn_events(tenant, session_id, turn_id)))
 
 
 def sequence_of(entry_id: str) -> int:

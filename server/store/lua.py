@@ -1,4 +1,9 @@
-"""Every Lua script the harness runs, each closing one race.
+"""Every Lua script the harness runs, each closing one race, each with its typed call.
+
+A script is a frozen dataclass: its fields are the script's KEYS (annotated `Key`) and ARGV, in
+that order, declared once. The Lua body reads them by name (`K.session`, `A.turn_id`) from tables
+built from the same fields, and the call site fills them by name, so no positional list is written
+anywhere. State names come from `turn_states.LUA_CONSTANTS` (`RUNNING`, ...), never a literal.
 
 EVAL scripts (not Redis 7 Functions) so the embedded redis 6.2 and a production Redis run the same
 code. redis-py's `Script` loads each by SHA and falls back to EVAL on NOSCRIPT.
@@ -6,8 +11,24 @@ code. redis-py's `Script` loads each by SHA and falls back to EVAL on NOSCRIPT.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, cast, get_type_hints
+
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
+
+from server.store.turn_states import LUA_CONSTANTS
+
+R = TypeVar("R")
+
+_KEY = "key"
+Key = Annotated[str, _KEY]
+"""A field that is one of the script's KEYS (the cluster routes by them)."""
 
 # Redis's clock in milliseconds: leases must be judged by one clock, not each machine's.
 _NOW_MS = """
@@ -15,64 +36,156 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
+
+class Script(Generic[R]):
+    """A script's call: subclasses are frozen, keyword-only dataclasses with a `SOURCE`."""
+
+    SOURCE: ClassVar[str]
+
+    @classmethod
+    @functools.cache
+    def _layout(cls) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(KEYS, ARGV): the names of the fields annotated `Key`, then of the others, in order."""
+        hints = get_type_hints(cls, include_extras=True)
+        keys: list[str] = []
+        args: list[str] = []
+        for f in dataclasses.fields(cast(Any, cls)):
+            (keys if _KEY in getattr(hints[f.name], "__metadata__", ()) else args).append(f.name)
+        return tuple(keys), tuple(args)
+
+    @classmethod
+    def lua(cls) -> str:
+        keys, args = cls._layout()
+        named_keys = ", ".join(f"{name} = KEYS[{i}]" for i, name in enumerate(keys, 1))
+        named_args = ", ".join(f"{name} = ARGV[{i}]" for i, name in enumerate(args, 1))
+        return f"{LUA_CONSTANTS}local K = {{{named_keys}}}\nlocal A = {{{named_args}}}\n{cls.SOURCE}"
+
+    def keys(self) -> list[str]:
+        return [getattr(self, name) for name in self._layout()[0]]
+
+    def args(self) -> list[str | int]:
+        return [getattr(self, name) for name in self._layout()[1]]
+
+
 # START_TURN: create a turn only if none runs in the session, in one step, so two concurrent
 # create-turn requests can never both start one (the one-running-turn lock is the session's
 # `running` field). The caller resolved `previous_turn_id: auto` against `last_turn`; the script
 # re-checks it (compare-and-set) so a turn finishing in between cannot fork the chain silently.
-# The turn's lease starts here, so a turn whose executor dies before even reading it still expires.
+# The turn's lease (`lease`, an expiry by Redis's clock) starts here, so a turn whose executor dies
+# before even reading it still expires; the caller indexed it in its lease shard first, so a reaper
+# finds it (ARCHITECTURE.md, "Two-step writes"), and delivers it to the executor's inbox after.
 # The parent turn's `pending` approvals were checked against the input by the caller; the script
 # re-checks they are unchanged (a cancel may have dropped them) and a resuming turn consumes them,
 # so each pending tool call is answered once.
-# An executor that has begun shutting down (its draining key exists) is refused, so no turn reaches
-# an inbox nobody will read again; so is one nobody listens for (no subscriber on its cancel
-# channel): a live executor subscribes before it takes any turn, and a killed one's subscription
-# goes with its connection at once, long before its liveness entry lapses. The caller picks again.
-# The session's index entries live as long as the session does (their TTL follows its own).
+# Where every subscription is visible to every node (a standalone Redis) an executor nobody listens
+# for is refused (`cancel_channel` names its channel; "" skips the check): a live executor
+# subscribes before it takes any turn, and a killed one's subscription goes with its connection at
+# once, long before its liveness entry lapses. The caller picks again.
 # Idempotent by the turn id (a new id per attempt, so the turn's hash exists only if this very call
 # ran before): a repeat after a lost reply answers `ok` again, not `busy` with its own turn, and
 # changes nothing (the parent's approvals were consumed once, by the first run).
-# KEYS: 1 session hash, 2 turn hash, 3 turn event stream, 4 executor inbox stream, 5 leases zset,
-#       6 parent turn hash (the new turn's own hash for a root turn), 7 executor draining key,
-#       8 the agent's session index, 9 the session owner's session index
-# ARGV: 1 turn id, 2 turn doc JSON, 3 turn.created event JSON (sequence_number 1),
-#       4 expected last_turn ("" for none), 5 now (ISO), 6 executor id, 7 tenant,
-#       8 session retention seconds, 9 lease member, 10 lease ms, 11 executor consumer group,
-#       12 the parent's pending JSON as checked ("" for none), 13 "1" to consume it,
-#       14 the parent turn id ("" for a root turn), 15 the executor's cancel channel,
-#       16 the request's W3C trace context as JSON ("" or absent when not tracing; server/tracing.py)
 # Returns: {"ok"} | {"missing"} | {"deleted"} | {"busy", running_turn_id} | {"moved", last_turn}
-#          | {"stale"} (the parent's pending approvals changed) | {"draining"} | {"gone"} (the
-#          executor does not listen)
-START_TURN = (
-    _NOW_MS
-    + """
-if redis.call('EXISTS', KEYS[2]) == 1 then return {'ok'} end
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
-if redis.call('HGET', KEYS[1], 'deleted') then return {'deleted'} end
-local running = redis.call('HGET', KEYS[1], 'running')
+#          | {"stale"} (the parent's pending approvals changed) | {"gone"} (the executor does not listen)
+@dataclass(frozen=True, kw_only=True)
+class StartTurn(Script[list[str]]):
+    session: Key
+    turn: Key
+    events: Key
+    parent: Key
+    """The parent turn's hash (the new turn's own hash for a root turn)."""
+    turn_id: str
+    doc: str
+    state: str
+    """The running state's JSON."""
+    created_event: str
+    """turn.created, sequence_number 1."""
+    expected_last: str
+    """`last_turn` as the caller resolved it ("" for none)."""
+    now: str
+    executor: str
+    retention_seconds: int
+    lease_ms: int
+    parent_pending: str
+    """The parent's pending JSON as checked ("" for none)."""
+    consume_pending: str
+    """"1" when this turn answers them."""
+    parent_id: str
+    ancestry: str
+    """The ids of the turn's ancestors, newest first, comma-separated (the parent's id and its ancestry)."""
+    cancel_channel: str
+    trace: str
+    """The request's W3C trace context as JSON ("" when not tracing; server/tracing.py)."""
+
+    SOURCE = (
+        _NOW_MS
+        + """
+if redis.call('EXISTS', K.turn) == 1 then return {'ok'} end
+if redis.call('EXISTS', K.session) == 0 then return {'missing'} end
+if redis.call('HGET', K.session, 'deleted') then return {'deleted'} end
+local running = redis.call('HGET', K.session, 'running')
 if running then return {'busy', running} end
-local last = redis.call('HGET', KEYS[1], 'last_turn') or ''
-if last ~= ARGV[4] then return {'moved', last} end
-if (redis.call('HGET', KEYS[6], 'pending') or '') ~= ARGV[12] then return {'stale'} end
-if redis.call('EXISTS', KEYS[7]) == 1 then return {'draining'} end
-if redis.call('PUBSUB', 'NUMSUB', ARGV[15])[2] == 0 then return {'gone'} end
-if ARGV[13] == '1' then redis.call('HDEL', KEYS[6], 'pending') end
-redis.call('HSET', KEYS[1], 'running', ARGV[1], 'last_turn', ARGV[1], 'updated_at', ARGV[5])
-redis.call('EXPIRE', KEYS[1], ARGV[8])
-redis.call('EXPIRE', KEYS[8], ARGV[8])
-redis.call('EXPIRE', KEYS[9], ARGV[8])
-redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', 'running', 'state', '{"status":"running"}',
-           'seq', 1, 'executor', ARGV[6], 'prev', ARGV[14])
-if (ARGV[16] or '') ~= '' then redis.call('HSET', KEYS[2], 'trace', ARGV[16]) end
-redis.call('XADD', KEYS[3], '0-1', 'e', ARGV[3])
--- The executor's consumer group may be gone (a flushed or restarted Redis): recreate it, or the
--- entry would wait for a group nobody reads. pcall: BUSYGROUP when it exists is the usual case.
-redis.pcall('XGROUP', 'CREATE', KEYS[4], ARGV[11], '0', 'MKSTREAM')
-redis.call('XADD', KEYS[4], '*', 'tenant', ARGV[7], 'turn', ARGV[1])
-redis.call('ZADD', KEYS[5], now + tonumber(ARGV[10]), ARGV[9])
+local last = redis.call('HGET', K.session, 'last_turn') or ''
+if last ~= A.expected_last then return {'moved', last} end
+if (redis.call('HGET', K.parent, 'pending') or '') ~= A.parent_pending then return {'stale'} end
+if A.cancel_channel ~= '' and redis.call('PUBSUB', 'NUMSUB', A.cancel_channel)[2] == 0 then
+  return {'gone'}
+end
+if A.consume_pending == '1' then redis.call('HDEL', K.parent, 'pending') end
+redis.call('HSET', K.session, 'running', A.turn_id, 'last_turn', A.turn_id, 'updated_at', A.now)
+redis.call('EXPIRE', K.session, A.retention_seconds)
+redis.call('HSET', K.turn, 'doc', A.doc, 'status', RUNNING, 'state', A.state, 'seq', 1,
+           'executor', A.executor, 'lease', now + tonumber(A.lease_ms), 'prev', A.parent_id,
+           'ancestry', A.ancestry)
+if A.trace ~= '' then redis.call('HSET', K.turn, 'trace', A.trace) end
+redis.call('XADD', K.events, '0-1', 'e', A.created_event)
 return {'ok'}
 """
-)
+    )
+
+
+# DELIVER: put a started turn in its executor's inbox (START_TURN's second step, on the executor's
+# slot). Safe to repeat: the executor runs a turn once whatever number of entries name it, and only
+# while the turn hash says it runs there. The executor's consumer group may be gone (a flushed or
+# restarted Redis): it is recreated, or the entry would wait for a group nobody reads (pcall:
+# BUSYGROUP when it exists is the usual case).
+# Returns: the entry id.
+@dataclass(frozen=True, kw_only=True)
+class Deliver(Script[str]):
+    inbox: Key
+    group: str
+    tenant: str
+    session_id: str
+    turn_id: str
+
+    SOURCE = """
+redis.pcall('XGROUP', 'CREATE', K.inbox, A.group, '0', 'MKSTREAM')
+return redis.call('XADD', K.inbox, '*', 'tenant', A.tenant, 'session', A.session_id, 'turn', A.turn_id)
+"""
+
+
+# LEASE_HINT: a running turn's entry in its lease shard, scored with its lease expiry as Redis's
+# clock will have it `ms` from now, so the reapers find it when it lapses. Written before START_TURN
+# (a crash between the two leaves a hint to a turn that is not there, which a reaper drops), and with
+# `existing_only` = "1" by heartbeats, which only move a hint the turn still has. The truth is the
+# turn's own `lease`: a reaper re-checks it before it finalises anything.
+# Returns: 1 when added, 0 otherwise.
+@dataclass(frozen=True, kw_only=True)
+class LeaseHint(Script[int]):
+    index: Key
+    member: str
+    ms: int
+    existing_only: str
+
+    SOURCE = (
+        _NOW_MS
+        + """
+if A.existing_only == '1' then
+  return redis.call('ZADD', K.index, 'XX', now + tonumber(A.ms), A.member)
+end
+return redis.call('ZADD', K.index, now + tonumber(A.ms), A.member)
+"""
+    )
+
 
 # APPEND_EVENT: log an event under the sequence number its writer expects, unless the turn already
 # ended, so nothing can follow `turn.done` (a late chunk from a cancelled provider is dropped here).
@@ -81,140 +194,194 @@ return {'ok'}
 # number each event gets (its own counter, from the `seq` it loaded). A repeat after a lost reply
 # finds the number taken by the identical event and returns it, appending nothing; a number taken by
 # a different event, or one past the next, means another writer or a lost append: refused.
-# KEYS: 1 turn hash, 2 turn event stream
-# ARGV: 1 event JSON object without sequence_number, 2 the sequence number it is to get
 # Returns: the sequence number, 0 when the turn is no longer running, -1 when the number does not fit
 #          (taken by another event, or not the next).
-APPEND_EVENT = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
-local n = tonumber(ARGV[2])
-local body = '{"sequence_number":' .. n .. ',' .. string.sub(ARGV[1], 2)
-local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+@dataclass(frozen=True, kw_only=True)
+class AppendEvent(Script[int]):
+    turn: Key
+    events: Key
+    event: str
+    """The event's JSON object without sequence_number."""
+    sequence: int
+
+    SOURCE = """
+if redis.call('HGET', K.turn, 'status') ~= RUNNING then return 0 end
+local n = tonumber(A.sequence)
+local body = '{"sequence_number":' .. n .. ',' .. string.sub(A.event, 2)
+local seq = tonumber(redis.call('HGET', K.turn, 'seq'))
 if n <= seq then
-  local stored = redis.call('XRANGE', KEYS[2], '0-' .. n, '0-' .. n)
+  local stored = redis.call('XRANGE', K.events, '0-' .. n, '0-' .. n)
   if stored[1] and stored[1][2][2] == body then return n end
   return -1
 end
 if n ~= seq + 1 then return -1 end
-redis.call('HSET', KEYS[1], 'seq', n)
-redis.call('XADD', KEYS[2], '0-' .. n, 'e', body)
+redis.call('HSET', K.turn, 'seq', n)
+redis.call('XADD', K.events, '0-' .. n, 'e', body)
 return n
 """
+
 
 # FINISH_TURN: the terminal-once rule. The first caller to move a turn out of `running` records
 # the state, appends the single `turn.done`, releases the session lock (only if it still names this
 # turn) and starts the retention clock; every later caller (a racing cancel, timeout or executor)
-# gets 0 and must not write anything.
-# With ARGV[8] = "1" it finishes the turn only if its lease has lapsed (a reaper, or a cancel
+# gets 0 and must not write anything. (Its lease shard's hint goes in a second step, by the caller.)
+# With `lapsed_only` = "1" it finishes the turn only if its lease has lapsed (a reaper, or a cancel
 # aimed at a dead executor), so a live executor's turn is never finalised behind its back.
 # A turn paused for approvals records the tool call ids it waits on (`pending`) in the same step,
 # so the next turn's approvals are checked against exactly what the terminal state lists.
 # Idempotent by the turn id (terminal once) and the caller's token (new for each call, `finished_by`
 # on the turn): a repeat after a lost reply writes nothing and returns the sequence number its first
 # run got, so the winner still learns it won; any other later caller gets 0.
-# KEYS: 1 turn hash, 2 turn event stream, 3 session hash, 4 leases zset
-# ARGV: 1 status, 2 state JSON, 3 turn.done event JSON without sequence_number, 4 turn id,
-#       5 retention seconds, 6 now (ISO), 7 lease member, 8 "1" to require a lapsed lease,
-#       9 pending tool call ids as a JSON list ("" for none), 10 the caller's token
-# Returns: the sequence number of turn.done, 0 when the turn had already ended, -1 when the lease
-#          was required to have lapsed and has not.
-FINISH_TURN = (
-    _NOW_MS
-    + """
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'running' then
-  redis.call('ZREM', KEYS[4], ARGV[7])
-  if status and redis.call('HGET', KEYS[1], 'finished_by') == ARGV[10] then
-    return tonumber(redis.call('HGET', KEYS[1], 'seq'))
+# Returns: the sequence number of turn.done, 0 when the turn had already ended (or is gone), -1 when
+#          the lease was required to have lapsed and has not.
+@dataclass(frozen=True, kw_only=True)
+class FinishTurn(Script[int]):
+    turn: Key
+    events: Key
+    session: Key
+    status: str
+    state: str
+    done_event: str
+    """turn.done's JSON without sequence_number."""
+    turn_id: str
+    retention_seconds: int
+    now: str
+    lapsed_only: str
+    pending: str
+    """Pending tool call ids as a JSON list ("" for none)."""
+    token: str
+
+    SOURCE = (
+        _NOW_MS
+        + """
+local status = redis.call('HGET', K.turn, 'status')
+if status ~= RUNNING then
+  if status and redis.call('HGET', K.turn, 'finished_by') == A.token then
+    return tonumber(redis.call('HGET', K.turn, 'seq'))
   end
   return 0
 end
-if ARGV[8] == '1' then
-  local expiry = redis.call('ZSCORE', KEYS[4], ARGV[7])
-  if expiry and tonumber(expiry) > now then return -1 end
+if A.lapsed_only == '1' and tonumber(redis.call('HGET', K.turn, 'lease') or 0) > now then return -1 end
+local n = redis.call('HINCRBY', K.turn, 'seq', 1)
+redis.call('HSET', K.turn, 'status', A.status, 'state', A.state, 'finished_by', A.token)
+redis.call('HDEL', K.turn, 'lease')
+if A.pending ~= '' then redis.call('HSET', K.turn, 'pending', A.pending) end
+local body = '{"sequence_number":' .. n .. ',' .. string.sub(A.done_event, 2)
+redis.call('XADD', K.events, '0-' .. n, 'e', body)
+if redis.call('HGET', K.session, 'running') == A.turn_id then
+  redis.call('HDEL', K.session, 'running')
+  redis.call('HSET', K.session, 'updated_at', A.now)
 end
-local n = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'state', ARGV[2], 'finished_by', ARGV[10])
-if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'pending', ARGV[9]) end
-local body = '{"sequence_number":' .. n .. ',' .. string.sub(ARGV[3], 2)
-redis.call('XADD', KEYS[2], '0-' .. n, 'e', body)
-if redis.call('HGET', KEYS[3], 'running') == ARGV[4] then
-  redis.call('HDEL', KEYS[3], 'running')
-  redis.call('HSET', KEYS[3], 'updated_at', ARGV[6])
-end
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-redis.call('ZREM', KEYS[4], ARGV[7])
+redis.call('EXPIRE', K.turn, A.retention_seconds)
+redis.call('EXPIRE', K.events, A.retention_seconds)
 return n
 """
-)
+    )
 
-# HEARTBEAT: an executor proves it is alive and extends the lease of every turn it runs, and learns
-# which it still holds. Only a lease that has not lapsed is extended: one finalised by a reaper
-# (removed) is not resurrected, and one past its expiry belongs to the reapers already, so an
-# executor can never take back a turn it may have been fenced from (and a reaper that sees a lease
-# lapsed can always finalise it). A draining executor keeps its turns' leases but is not registered
-# again (it must not be picked for new turns).
-# Housekeeping rides along: members of the executors zset that lapsed over a TTL ago (dead
-# executors) are dropped, and the zset expires a TTL after its newest member lapses (when every
-# executor is gone); the inbox's TTL is pushed back, so a dead executor's inbox expires a while after
-# its last heartbeat, but a restart under the same id within that time still finds its entries.
-# KEYS: 1 executors zset, 2 leases zset, 3 executor draining key, 4 executor inbox stream
-# ARGV: 1 executor id, 2 ttl ms, 3 inbox retention seconds, 4.. lease members of its running turns
-# Returns: the lease members it extended (the others are gone: their turns are not this executor's).
-HEARTBEAT = (
-    _NOW_MS
-    + """
-local ttl = tonumber(ARGV[2])
-local expiry = now + ttl
-if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('ZADD', KEYS[1], expiry, ARGV[1]) end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - ttl))
-local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if newest[2] then redis.call('PEXPIREAT', KEYS[1], tonumber(newest[2]) + ttl) end
-redis.call('EXPIRE', KEYS[4], ARGV[3])
-local renewed = {}
-for i = 4, #ARGV do
-  local held = redis.call('ZSCORE', KEYS[2], ARGV[i])
-  if held and tonumber(held) > now then
-    redis.call('ZADD', KEYS[2], 'XX', expiry, ARGV[i])
-    renewed[#renewed + 1] = ARGV[i]
-  end
+
+# LIVENESS: an executor proves it is alive and listening: with `listening` = "0" (its cancel
+# channel's subscription is down) it is not registered, so the entry of one that cannot hear
+# cancels lapses within a TTL: on a cluster, where PUBSUB NUMSUB sees one node's subscribers, this
+# is the only sign. A draining executor is not registered again (it must not be picked for new turns).
+# Housekeeping rides along: members that lapsed over a TTL ago (dead executors) are dropped, and the
+# zset expires a TTL after its newest member lapses (when every executor is gone).
+# Returns: 1 when registered, 0 otherwise.
+@dataclass(frozen=True, kw_only=True)
+class Liveness(Script[int]):
+    executors: Key
+    draining: Key
+    executor: str
+    ttl_ms: int
+    listening: str
+
+    SOURCE = (
+        _NOW_MS
+        + """
+local ttl = tonumber(A.ttl_ms)
+local registered = 0
+if A.listening == '1' and redis.call('EXISTS', K.draining) == 0 then
+  redis.call('ZADD', K.executors, now + ttl, A.executor)
+  registered = 1
 end
-return renewed
+redis.call('ZREMRANGEBYSCORE', K.executors, '-inf', '(' .. (now - ttl))
+local newest = redis.call('ZRANGE', K.executors, -1, -1, 'WITHSCORES')
+if newest[2] then redis.call('PEXPIREAT', K.executors, tonumber(newest[2]) + ttl) end
+return registered
 """
-)
+    )
 
-# BY_CLOCK: lease members whose expiry has passed, by Redis's clock.
-# KEYS: 1 leases zset
-# ARGV: 1 limit
-# Returns: the members.
-BY_CLOCK = (
-    _NOW_MS
-    + """
-return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now, 'LIMIT', 0, tonumber(ARGV[1]))
+
+# RENEW_LEASE: extend one running turn's lease, if it is still this executor's and has not lapsed.
+# A lease finalised by a reaper (the turn ended) is not resurrected, and one past its expiry belongs
+# to the reapers already, so an executor never takes back a turn it may have been fenced from (and a
+# reaper that sees a lease lapsed can always finalise it). The answer is the fencing signal: 0 means
+# the turn is no longer this executor's to run.
+# Returns: 1 when extended, 0 otherwise.
+@dataclass(frozen=True, kw_only=True)
+class RenewLease(Script[int]):
+    turn: Key
+    executor: str
+    ttl_ms: int
+
+    SOURCE = (
+        _NOW_MS
+        + """
+local f = redis.call('HMGET', K.turn, 'status', 'executor', 'lease')
+if f[1] ~= RUNNING or f[2] ~= A.executor or tonumber(f[3] or 0) <= now then return 0 end
+redis.call('HSET', K.turn, 'lease', now + tonumber(A.ttl_ms))
+return 1
 """
-)
+    )
+
+
+# BY_CLOCK: lease hints of one shard whose expiry has passed, by Redis's clock.
+@dataclass(frozen=True, kw_only=True)
+class ByClock(Script[list[str]]):
+    index: Key
+    limit: int
+
+    SOURCE = (
+        _NOW_MS
+        + """
+return redis.call('ZRANGEBYSCORE', K.index, '-inf', '(' .. now, 'LIMIT', 0, tonumber(A.limit))
+"""
+    )
+
 
 # CANDIDATES: the executors a new turn may go to, in one round trip: registered, unexpired, and
 # listening on their cancel channel (a killed executor's subscription is gone at once, its liveness
 # entry only after a TTL). Those that heartbeat recently come first: a frozen (SIGSTOPped) process
 # keeps its subscription, so its only sign is a heartbeat that stops coming.
-# KEYS: 1 executors zset
-# ARGV: 1 limit, 2 cancel channel prefix, 3 cancel channel suffix (channel = prefix .. id .. suffix),
-#       4 ms: an executor whose expiry is at least this far ahead heartbeat recently
+# A channel is `channel_prefix .. id .. channel_suffix`; an executor whose expiry is at least
+# `recent_ms` ahead heartbeat recently. With `check_listeners` = "0" (a cluster, where PUBSUB NUMSUB
+# sees only its own node's subscribers) liveness alone says it listens: an executor heartbeats only
+# while subscribed.
 # Returns: {recent ids, other listening ids}
-CANDIDATES = (
-    _NOW_MS
-    + """
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[1]))
+@dataclass(frozen=True, kw_only=True)
+class Candidates(Script[list[list[str]]]):
+    executors: Key
+    limit: int
+    channel_prefix: str
+    channel_suffix: str
+    recent_ms: int
+    check_listeners: str
+
+    SOURCE = (
+        _NOW_MS
+        + """
+local ids = redis.call('ZRANGEBYSCORE', K.executors, now, '+inf', 'WITHSCORES', 'LIMIT', 0,
+                       tonumber(A.limit))
 if #ids == 0 then return {{}, {}} end
-local channels = {}
-for i = 1, #ids, 2 do channels[#channels + 1] = ARGV[2] .. ids[i] .. ARGV[3] end
-local heard = redis.call('PUBSUB', 'NUMSUB', unpack(channels))
+local heard = {}
+if A.check_listeners == '1' then
+  local channels = {}
+  for i = 1, #ids, 2 do channels[#channels + 1] = A.channel_prefix .. ids[i] .. A.channel_suffix end
+  heard = redis.call('PUBSUB', 'NUMSUB', unpack(channels))
+end
 local recent, other = {}, {}
 for i = 1, #ids, 2 do
-  if heard[i + 1] > 0 then
-    if tonumber(ids[i + 1]) >= now + tonumber(ARGV[4]) then
+  if A.check_listeners ~= '1' or heard[i + 1] > 0 then
+    if tonumber(ids[i + 1]) >= now + tonumber(A.recent_ms) then
       recent[#recent + 1] = ids[i]
     else
       other[#other + 1] = ids[i]
@@ -223,7 +390,8 @@ for i = 1, #ids, 2 do
 end
 return {recent, other}
 """
-)
+    )
+
 
 # REQUEST_CANCEL: record the cancel request on the turn and push it to the owning executor in one
 # step, so an executor that starts the turn after the PUBLISH still sees the recorded request.
@@ -235,140 +403,199 @@ return {recent, other}
 # Idempotent as it stands: a repeat keeps the first reason (HSETNX) and publishes again, which the
 # executor ignores (it interrupts a turn's task once); a turn that ended in between answers 0, which
 # the caller reads as "terminal", as it is.
-# KEYS: 1 turn hash
-# ARGV: 1 reason, 2 executor cancel channel, 3 turn id
 # Returns: 0 when the turn already ended, else 1 + the number of processes that heard the signal.
-REQUEST_CANCEL = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
-redis.call('HSETNX', KEYS[1], 'cancel', ARGV[1])
-local reason = redis.call('HGET', KEYS[1], 'cancel')
-return 1 + redis.call('PUBLISH', ARGV[2], ARGV[3] .. ' ' .. reason)
+@dataclass(frozen=True, kw_only=True)
+class RequestCancel(Script[list[Any]]):
+    turn: Key
+    reason: str
+    channel: str
+    """"" on a cluster: the caller publishes (sharded), the script only records."""
+    turn_id: str
+
+    SOURCE = """
+if redis.call('HGET', K.turn, 'status') ~= RUNNING then return {0, ''} end
+redis.call('HSETNX', K.turn, 'cancel', A.reason)
+local reason = redis.call('HGET', K.turn, 'cancel')
+if A.channel == '' then return {1, reason} end
+return {1 + redis.call('PUBLISH', A.channel, A.turn_id .. ' ' .. reason), reason}
 """
+
 
 # DROP_PENDING: a session cancel that finds no turn running drops the approvals its last turn waits
 # on, in the same step as reading `running`, so a resume turn cannot start between the check and the
 # drop and run the calls the cancel meant to drop (START_TURN consumes `pending` in its own step).
-# Given a turn id, only that turn's, if it is still the last: a turn that paused just before the
-# cancel reached it loses its approvals too, but a turn started after the cancel is left alone.
+# The caller names the turn it takes to be the last (`turn`, and its id): the script drops its
+# approvals only while it still is, so a turn started after the cancel is left alone, and answers
+# `moved` with the last turn otherwise (the caller decides whether to try that one).
 # Idempotent as it stands: HDEL of a field already deleted changes nothing, and the answer is the
 # session's state at the repeat, which is as current as the first.
-# KEYS: 1 session hash
-# ARGV: 1 turn key prefix, 2 turn id ("" for the session's last turn)
-# Returns: {"running", turn id} (nothing dropped) | {"idle"}
-DROP_PENDING = """
-local running = redis.call('HGET', KEYS[1], 'running')
-if running then return {'running', running} end
-local last = redis.call('HGET', KEYS[1], 'last_turn')
-if last and (ARGV[2] == '' or ARGV[2] == last) then redis.call('HDEL', ARGV[1] .. last, 'pending') end
+# Returns: {"busy", running turn id} (nothing dropped) | {"idle"} | {"moved", last turn id}
+@dataclass(frozen=True, kw_only=True)
+class DropPending(Script[list[str]]):
+    session: Key
+    turn: Key
+    """The hash of the turn taken to be the last (the session's own key when there is none)."""
+    turn_id: str
+    """"" when the session has no turn."""
+
+    SOURCE = """
+local running = redis.call('HGET', K.session, 'running')
+if running then return {'busy', running} end
+local last = redis.call('HGET', K.session, 'last_turn') or ''
+if last ~= A.turn_id then return {'moved', last} end
+if last ~= '' then redis.call('HDEL', K.turn, 'pending') end
 return {'idle'}
 """
 
+
 # DELETE_SESSION: mark the session unusable and report its running turn in the same step, so no
 # turn can start between the check and the mark (START_TURN refuses a deleted session). Its index
-# entries go too: a listing never shows a deleted session, so it need not read past them.
+# entries go in a second step, by the caller (a listing drops any it finds left over).
 # Idempotent by the call's time: `deleted` holds it, so a repeat after a lost reply (same ARGV) answers
 # `ok` with the running turn again (its caller still has to cancel it) rather than "already deleted".
-# KEYS: 1 session hash, 2 the agent's session index, 3 the session owner's session index
-# ARGV: 1 retention seconds for the tombstone, 2 now (ISO), 3 session id
 # Returns: {"missing"} | {"deleted"} | {"ok", running_turn_id or ""}
-DELETE_SESSION = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
-local deleted = redis.call('HGET', KEYS[1], 'deleted')
-if deleted == ARGV[2] then return {'ok', redis.call('HGET', KEYS[1], 'running') or ''} end
+@dataclass(frozen=True, kw_only=True)
+class DeleteSession(Script[list[str]]):
+    session: Key
+    retention_seconds: int
+    now: str
+
+    SOURCE = """
+if redis.call('EXISTS', K.session) == 0 then return {'missing'} end
+local deleted = redis.call('HGET', K.session, 'deleted')
+if deleted == A.now then return {'ok', redis.call('HGET', K.session, 'running') or ''} end
 if deleted then return {'deleted'} end
-redis.call('HSET', KEYS[1], 'deleted', ARGV[2], 'updated_at', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[3])
-redis.call('ZREM', KEYS[3], ARGV[3])
-return {'ok', redis.call('HGET', KEYS[1], 'running') or ''}
+redis.call('HSET', K.session, 'deleted', A.now, 'updated_at', A.now)
+redis.call('EXPIRE', K.session, A.retention_seconds)
+return {'ok', redis.call('HGET', K.session, 'running') or ''}
 """
 
-# HISTORY_CHAIN: a turn's ancestry in one round trip instead of one per turn (a session's
-# history is read before every model turn, so the walk would grow with the session's length).
-# It follows each turn's `prev` (the parent START_TURN recorded) and builds the parent's key from
-# the prefix: keys a script did not receive as KEYS are fine on the standalone Redis of each zone
-# (the harness does not run on Redis Cluster).
-# KEYS: 1 the newest turn's hash
-# ARGV: 1 that turn's id, 2 the turn key prefix, 3 the most turns to return
-# Returns: newest first, three items per turn: id, status, history digest ("" when not made yet);
-#          the walk stops at a root turn or at a turn that expired.
-HISTORY_CHAIN = """
-local out = {}
-local id, key = ARGV[1], KEYS[1]
-for _ = 1, tonumber(ARGV[3]) do
-  local f = redis.call('HMGET', key, 'status', 'history', 'prev')
-  if not f[1] then break end
-  out[#out + 1] = id
-  out[#out + 1] = f[1]
-  out[#out + 1] = f[2] or ''
-  if not f[3] or f[3] == '' then break end
-  id, key = f[3], ARGV[2] .. f[3]
-end
-return out
-"""
 
 # SAVE_HISTORY: keep a finished turn's history digest beside it. Only an ended turn's log is
 # final (nothing follows `turn.done`); a turn that expired meanwhile is not recreated without its
 # TTL. HSETNX: two executors deriving it at once store the same value once.
-# KEYS: 1 turn hash
-# ARGV: 1 digest JSON
 # Returns: 1 when stored, 0 otherwise.
-SAVE_HISTORY = """
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status or status == 'running' then return 0 end
-return redis.call('HSETNX', KEYS[1], 'history', ARGV[1])
+@dataclass(frozen=True, kw_only=True)
+class SaveHistory(Script[int]):
+    turn: Key
+    digest: str
+
+    SOURCE = """
+local status = redis.call('HGET', K.turn, 'status')
+if not status or status == RUNNING then return 0 end
+return redis.call('HSETNX', K.turn, 'history', A.digest)
 """
+
 
 # CREATE_AGENT: register a name only if it is free, with its index entry, so two creates of one
 # name cannot both succeed (the loser gets 409).
 # Idempotent by its content and time: a repeat after a lost reply finds the agent exactly as it made
 # it (version 1, same manifest, creator and time) and answers "created" again, not "taken".
-# KEYS: 1 agent hash, 2 agents index zset
-# ARGV: 1 name, 2 manifest JSON, 3 creator subject JSON, 4 now (ISO)
 # Returns: 1 when created, 0 when the name is taken.
-CREATE_AGENT = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  local f = redis.call('HMGET', KEYS[1], 'version', 'manifest', 'created_by', 'created_at')
-  if f[1] == '1' and f[2] == ARGV[2] and f[3] == ARGV[3] and f[4] == ARGV[4] then return 1 end
+@dataclass(frozen=True, kw_only=True)
+class CreateAgent(Script[int]):
+    agent: Key
+    agents: Key
+    name: str
+    manifest: str
+    created_by: str
+    """The creator's subject JSON."""
+    now: str
+
+    SOURCE = """
+if redis.call('EXISTS', K.agent) == 1 then
+  local f = redis.call('HMGET', K.agent, 'version', 'manifest', 'created_by', 'created_at')
+  if f[1] == '1' and f[2] == A.manifest and f[3] == A.created_by and f[4] == A.now then return 1 end
   return 0
 end
-redis.call('HSET', KEYS[1], 'version', 1, 'manifest', ARGV[2], 'created_by', ARGV[3],
-           'created_at', ARGV[4], 'updated_at', ARGV[4])
-redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('HSET', K.agent, 'version', 1, 'manifest', A.manifest, 'created_by', A.created_by,
+           'created_at', A.now, 'updated_at', A.now)
+redis.call('ZADD', K.agents, 0, A.name)
 return 1
 """
+
 
 # REPLACE_AGENT: bump the version and store the manifest only if the agent still exists, so a
 # replace racing a delete cannot resurrect it.
 # Idempotent by its content and time: a repeat after a lost reply finds its own manifest and time
 # and returns the version it made, instead of counting the one replace twice.
-# KEYS: 1 agent hash
-# ARGV: 1 manifest JSON, 2 now (ISO)
 # Returns: the new version, or 0 when the agent does not exist.
-REPLACE_AGENT = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local f = redis.call('HMGET', KEYS[1], 'manifest', 'updated_at', 'version')
-if f[1] == ARGV[1] and f[2] == ARGV[2] then return tonumber(f[3]) end
-local v = redis.call('HINCRBY', KEYS[1], 'version', 1)
-redis.call('HSET', KEYS[1], 'manifest', ARGV[1], 'updated_at', ARGV[2])
+@dataclass(frozen=True, kw_only=True)
+class ReplaceAgent(Script[int]):
+    agent: Key
+    manifest: str
+    now: str
+
+    SOURCE = """
+if redis.call('EXISTS', K.agent) == 0 then return 0 end
+local f = redis.call('HMGET', K.agent, 'manifest', 'updated_at', 'version')
+if f[1] == A.manifest and f[2] == A.now then return tonumber(f[3]) end
+local v = redis.call('HINCRBY', K.agent, 'version', 1)
+redis.call('HSET', K.agent, 'manifest', A.manifest, 'updated_at', A.now)
 return v
 """
 
 
+ALL: tuple[type[Script[Any]], ...] = (
+    StartTurn,
+    Deliver,
+    LeaseHint,
+    AppendEvent,
+    FinishTurn,
+    Liveness,
+    RenewLease,
+    ByClock,
+    Candidates,
+    RequestCancel,
+    DropPending,
+    DeleteSession,
+    SaveHistory,
+    CreateAgent,
+    ReplaceAgent,
+)
+
+
+class Batch:
+    """Commands for one pipeline: scripts by their typed call, anything else on `pipe`."""
+
+    def __init__(self, pipe: Pipeline, registered: dict[type[Script[Any]], AsyncScript]) -> None:
+        self.pipe = pipe
+        self._registered = registered
+
+    def script(self, call: Script[Any]) -> None:
+        keys = call.keys()
+        self.pipe.evalsha(self._registered[type(call)].sha, len(keys), *keys, *call.args())
+
+
 class Scripts:
-    """The scripts registered on one Redis client."""
+    """The scripts registered on one Redis client; `run` calls one by its typed call, `pipelined`
+    sends several (and other commands) in one round trip."""
 
     def __init__(self, redis: Redis) -> None:
-        self.start_turn: AsyncScript = redis.register_script(START_TURN)
-        self.append_event: AsyncScript = redis.register_script(APPEND_EVENT)
-        self.finish_turn: AsyncScript = redis.register_script(FINISH_TURN)
-        self.heartbeat: AsyncScript = redis.register_script(HEARTBEAT)
-        self.by_clock: AsyncScript = redis.register_script(BY_CLOCK)
-        self.candidates: AsyncScript = redis.register_script(CANDIDATES)
-        self.request_cancel: AsyncScript = redis.register_script(REQUEST_CANCEL)
-        self.delete_session: AsyncScript = redis.register_script(DELETE_SESSION)
-        self.drop_pending: AsyncScript = redis.register_script(DROP_PENDING)
-        self.history_chain: AsyncScript = redis.register_script(HISTORY_CHAIN)
-        self.save_history: AsyncScript = redis.register_script(SAVE_HISTORY)
-        self.create_agent: AsyncScript = redis.register_script(CREATE_AGENT)
-        self.replace_agent: AsyncScript = redis.register_script(REPLACE_AGENT)
+        self._redis = redis
+        self._registered: dict[type[Script[Any]], AsyncScript] = {
+            cls: redis.register_script(cls.lua()) for cls in ALL
+        }
+
+    async def run(self, call: Script[R]) -> R:
+        script = self._registered[type(call)]
+        return cast(R, await script(keys=call.keys(), args=call.args()))
+
+    async def pipelined(self, build: Callable[[Batch], None]) -> list[Any]:
+        """One round trip for what `build` queues. redis-py's own pipelined scripts cost a second one
+        (SCRIPT EXISTS before every pipeline), so scripts go as plain EVALSHA; a NOSCRIPT (Redis
+        restarted, or its scripts flushed) loads them all and sends the batch again. Every script a
+        batch holds is safe to repeat (store/lua.py's idempotence notes; ARCHITECTURE.md)."""
+        for attempt in range(2):
+            async with self._redis.pipeline(transaction=False) as pipe:
+                build(Batch(pipe, self._registered))
+                replies: list[Any] = await pipe.execute(raise_on_error=False)
+            if attempt == 0 and any(isinstance(reply, NoScriptError) for reply in replies):
+                for script in self._registered.values():
+                    await self._redis.script_load(script.script)
+                continue
+            for reply in replies:
+                if isinstance(reply, Exception):
+                    raise reply
+            break
+        return replies
