@@ -62,28 +62,18 @@ def standalone_redis_url() -> Iterator[str]:
     process.wait(5)
 
 
-NEEDS_SLOT_SAFE_KEYS = "needs slot-safe keys (store-records branch)"
 ACROSS = [Mode.STANDALONE, Mode.SENTINEL, Mode.CLUSTER]
-
-
-def _param(mode: Mode, *, needs_slot_safe_keys: bool = True) -> Any:
-    if mode is Mode.CLUSTER and needs_slot_safe_keys:
-        # Today's scripts touch keys of several slots (CROSSSLOT): remove once the keys are hash-tagged.
-        return pytest.param(mode, id=mode.value, marks=pytest.mark.xfail(reason=NEEDS_SLOT_SAFE_KEYS))
-    return pytest.param(mode, id=mode.value)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A test marked `every_deployment` runs against standalone, sentinel and cluster Redis in every
     run; the tests of a module with `ACROSS_DEPLOYMENTS = True` do so under `make test-cluster`
-    (AGENT_HARNESS_TEST_DEPLOYMENTS=all) and against standalone Redis otherwise. The cluster case is
-    xfail unless marked `every_deployment(needs_slot_safe_keys=False)`."""
+    (AGENT_HARNESS_TEST_DEPLOYMENTS=all) and against standalone Redis otherwise."""
     if "redis_deployment" not in metafunc.fixturenames:
         return
     marker = metafunc.definition.get_closest_marker("every_deployment")
     if marker or (FULL_MATRIX and getattr(metafunc.module, "ACROSS_DEPLOYMENTS", False)):
-        needs = marker.kwargs.get("needs_slot_safe_keys", True) if marker else True
-        params = [_param(mode, needs_slot_safe_keys=needs) for mode in ACROSS]
+        params = [pytest.param(mode, id=mode.value) for mode in ACROSS]
         metafunc.parametrize("redis_deployment", params, indirect=True, scope="module")
 
 

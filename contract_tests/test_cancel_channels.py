@@ -14,7 +14,7 @@ from server.store import channels, keys
 from server.store.redis import Store
 
 # Plain pub/sub commands, no script: a cluster passes today.
-pytestmark = pytest.mark.every_deployment(needs_slot_safe_keys=False)
+pytestmark = pytest.mark.every_deployment
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.conftest import NEEDS_SLOT_SAFE_KEYS, make_agent, settings_for
+from contract_tests.conftest import make_agent, settings_for
 from contract_tests.deployments import Launched
 from contract_tests.harness import TENANT, ServerThread, wait_until
 from contract_tests.spec_support import assert_error
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.parametrize(
     "redis_deployment",
     [
         pytest.param(Mode.SENTINEL, id="sentinel"),
-        pytest.param(Mode.CLUSTER, id="cluster", marks=pytest.mark.xfail(reason=NEEDS_SLOT_SAFE_KEYS)),
+        pytest.param(Mode.CLUSTER, id="cluster"),
     ],
     indirect=True,
     scope="module",

@@ -564,7 +564,8 @@ class Batch:
 
     def script(self, call: Script[Any]) -> None:
         keys = call.keys()
-        self.pipe.evalsha(self._registered[type(call)].sha, len(keys), *keys, *call.args())
+        # As a plain command: a cluster pipeline refuses `.evalsha()` but routes EVALSHA by its keys.
+        self.pipe.execute_command("EVALSHA", self._registered[type(call)].sha, len(keys), *keys, *call.args())
 
 
 class Scripts:
