@@ -12,8 +12,6 @@ from typing import Any
 
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
 
 from server import json_codec
@@ -21,6 +19,7 @@ from server.errors import ApiError, error_body
 from server.metrics import REDIS_ERRORS
 from server.openapi31 import MESSAGE_LIMIT, shorten
 from server.routes import AllowedMethods
+from server.store.errors import RedisConnectionError, RedisTimeoutError
 from server.store.redis import StoreUnavailable
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from connexion import NoContent
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from generated.models import GetSessionResponse, ListSessionsResponse, TokenPagination
 from server import metrics
@@ -16,6 +14,7 @@ from server.domain import sessions
 from server.domain.events import to_dict
 from server.errors import ApiError, ExecutorTimeout
 from server.handlers.context import call_context
+from server.store.errors import RedisConnectionError, RedisTimeoutError
 from server.store.redis import StoreUnavailable
 
 

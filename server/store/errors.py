@@ -3,7 +3,8 @@ failures (the executor retries, logs and fences on these) without importing the 
 
 from __future__ import annotations
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError as RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-__all__ = ["RedisError", "RedisTimeoutError"]
+__all__ = ["RedisConnectionError", "RedisError", "RedisTimeoutError"]
