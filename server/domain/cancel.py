@@ -66,7 +66,9 @@ async def wait_terminal(
     """Return once the turn is terminal; raise ExecutorTimeout after `wait_seconds`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
-    quiet = True  # check the lease at first and after each silent wait, not on every delta
+    # Check the lease only after a wait that brought nothing: a live executor answers the push well
+    # within the first block, so checking before it is a round trip (and a write) on every cancel.
+    quiet = False
     while True:
         # Read status and position together: an event appended after this read wakes the XREAD below.
         status, seq = await turn_store.progress(store, tenant, session_id, turn_id)
