@@ -125,8 +125,18 @@ async def pick(
     if local is not None:
         return local
     recent, other = await candidates(store, ttl_seconds, heartbeat_seconds)
-    pool = recent or other
-    return random.choice(pool) if pool else None
+    if single_node(store):  # CANDIDATES kept only those that listen (PUBSUB NUMSUB in the script)
+        pool = recent or other
+        return random.choice(pool) if pool else None
+    # A cluster's channels are sharded on other nodes than the liveness zset, so the script could
+    # not count listeners: ask each candidate's node, in the same preference order. A killed
+    # executor's subscription ends with its connection, its liveness entry only a TTL later.
+    for pool in (recent, other):
+        for executor_id in random.sample(pool, len(pool)):
+            (heard,) = await channels.listeners(store.zone, [keys.executor_cancel_channel(executor_id)])
+            if heard:
+                return executor_id
+    return None
 
 
 async def live_count(store: Store) -> int:
