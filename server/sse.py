@@ -16,12 +16,12 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
-from redis.exceptions import RedisError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from sse_starlette.sse import AppStatus
 from starlette.types import Receive, Scope, Send
 
 from server import json_codec, metrics
+from server.store.errors import RedisError
 from server.store.redis import StoreUnavailable
 from server.streams import Slot
 
