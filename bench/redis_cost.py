@@ -56,6 +56,10 @@ AGENTS = {ECHO: (1, 0), IDLE: (1, 600_000)}
 TEXT = "hello cost"
 # After the last operation of a window: the executor's acknowledgements that follow a 200.
 SETTLE_SECONDS = 0.3
+# An idle window lasts at least this long, whatever the operation's window: the background comes in
+# bursts (heartbeats each second, lease renewals, reaper sweeps), so a window as short as a --quick
+# run's would catch a burst or miss it and make the subtraction noise (once, a negative total).
+IDLE_MIN_SECONDS = 3.0
 CREATE_SESSION = "create session"
 TRIVIAL_TURN = "trivial turn end to end (streamed create turn to turn.done)"
 CREATE_TURN = "create turn (not streamed; the executor starts it)"
@@ -127,8 +131,10 @@ class Delta:
     seconds: float
 
     def minus(self, other: dict[Key, float]) -> Delta:
+        # Nothing runs a negative number of times: where the background estimate exceeds what the
+        # window saw, the operation ran none of that command.
         keys = self.counts.keys() | other.keys()
-        return Delta({k: self.counts.get(k, 0.0) - other.get(k, 0.0) for k in keys}, self.seconds)
+        return Delta({k: max(0.0, self.counts.get(k, 0.0) - other.get(k, 0.0)) for k in keys}, self.seconds)
 
     def per_second(self) -> dict[Key, float]:
         return {k: v / self.seconds for k, v in self.counts.items()}
@@ -162,6 +168,8 @@ class Meter:
         return Delta({k: v - before.get(k, 0.0) for k, v in after.items()}, end - start)
 
     async def idle(self, seconds: float) -> Delta:
+        """A window with no operations, at least IDLE_MIN_SECONDS long; read as a rate."""
+        seconds = max(seconds, IDLE_MIN_SECONDS)
         return await self.delta(lambda: asyncio.sleep(max(0.0, seconds - SETTLE_SECONDS)))
 
 
