@@ -117,7 +117,7 @@ LOOPBACK = ["127.0.0.0/8", "::1/128"]
 
 def settings_for(redis_url: str, **overrides: Any) -> Settings:
     # A test server stops with turns still running: a short drain keeps teardown quick.
-    defaults = {"shutdown_grace_seconds": 1, "egress_allow_networks": LOOPBACK}
+    defaults = {"shutdown_grace_seconds": 0.5, "egress_allow_networks": LOOPBACK}
     return Settings(redis_url=redis_url, **{**defaults, **overrides})
 
 

@@ -381,9 +381,10 @@ class Worker:
         # Draining: no replica picks this executor any more, but one that picked it just before may
         # still be delivering (the inbox step follows START_TURN, each bounded by the Redis timeout):
         # read on for that long and run what arrives, it was assigned before the drain began. A
-        # delivery later still lapses unrenewed and a reaper finalises its turn.
+        # delivery later still lapses unrenewed and a reaper finalises its turn. The settle is part of
+        # the grace period, never past it: a shutdown with no grace takes nothing more.
         loop = asyncio.get_running_loop()
-        settle_until = loop.time() + self.store.zone.timeout
+        settle_until = min(loop.time() + self.store.zone.timeout, self._drain_deadline)
         try:
             while (left := settle_until - loop.time()) > 0:
                 for entry in await self._read(block_ms=max(1, int(left * 1000))):
