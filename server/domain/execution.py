@@ -92,15 +92,17 @@ async def recorded_cancel(store: Store, tenant: str, session_id: str, turn_id: s
 
 
 async def append(
-    store: Store, tenant: str, session_id: str, turn_id: str, event_json: str, sequence: int
+    store: Store, tenant: str, session_id: str, turn_id: str, events: list[str], first: int
 ) -> int:
-    """APPEND_EVENT as event number `sequence` (the caller's counter + 1); safe to repeat: a retry
-    after a lost reply finds its own event and returns its number without appending it again."""
-    appended = await turn_store.append(store, tenant, session_id, turn_id, event_json, sequence)
+    """APPEND_EVENTS as event numbers `first` (the caller's counter + 1), `first` + 1, ...; the last
+    one's number. Safe to repeat: a retry after a lost reply finds its own events and returns the
+    last number without appending them again."""
+    appended = await turn_store.append(store, tenant, session_id, turn_id, events, first)
     if appended == 0:
         raise TurnEnded(turn_id)
     if appended < 0:
-        raise OutOfSequence(f"event {sequence} of turn {turn_id} does not follow its log")
+        last = first + len(events) - 1
+        raise OutOfSequence(f"events {first}-{last} of turn {turn_id} do not follow its log")
     return appended
 
 

@@ -36,6 +36,7 @@ from server.domain import events, execution, turn_state
 from server.domain.execution import Fence, TurnEnded, TurnJob
 from server.domain.turn_state import CancelReason, TerminalState
 from server.executor import history
+from server.executor.event_writer import EventWriter
 from server.executor.history import Conversation, PendingCall
 from server.executor.providers import Providers
 from server.executor.providers.base import ModelProvider, ModelRequest, ProviderConfigError, Usage
@@ -74,7 +75,7 @@ class TurnRun:
         self.settings = settings
         self.providers = providers
         self.fence = fence or Fence()
-        self._sequence = job.sequence  # the last event number in the log: this turn's own counter
+        self._events = EventWriter(store, job, self.fence)
         self.input_tokens = 0
         self.output_tokens = 0
         self.cache_read_tokens = 0
@@ -90,15 +91,9 @@ class TurnRun:
             total_cache_read_tokens=self.cache_read_tokens or None,
         )
 
-    async def _emit(self, event_json: str) -> int:
-        """Append the next event. Events are emitted one at a time, so the counter is the number the
-        log gives it, and a repeat of the append (a retry after a lost reply) cannot log it twice."""
-        if self.fence.is_set:
-            raise TurnEnded(self.job.turn_id)
-        self._sequence = await execution.append(
-            self.store, self.job.tenant, self.job.session_id, self.job.turn_id, event_json, self._sequence + 1
-        )
-        return self._sequence
+    def _emit(self, event_json: str) -> int:
+        """Queue the next event (appended behind the loop: server/executor/event_writer.py)."""
+        return self._events.emit(event_json)
 
     @property
     def _config(self) -> dict[str, Any]:
@@ -129,6 +124,16 @@ class TurnRun:
             except (ToolboxError, ProviderConfigError, IterationLimit) as exc:
                 state = turn_state.failed(now_iso(), str(exc), self.metrics())
             except Exception as exc:
+                log.exception("turn %s failed", self.job.turn_id)
+                state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", self.metrics())
+            if self.fence.is_set:
+                return None
+            try:
+                await _to_the_end(self._events.settle())
+            except TurnEnded:
+                self.fence.released = True
+                return None
+            except Exception as exc:  # an append refused (OutOfSequence) or failed, as if raised above
                 log.exception("turn %s failed", self.job.turn_id)
                 state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", self.metrics())
             if self.fence.is_set:
@@ -173,7 +178,7 @@ class TurnRun:
             for server, info in zip(toolbox.servers, servers, strict=True):
                 if server.get("url"):
                     info["transport_type"] = "streamable-http"
-            await self._emit(events.mcp_initialize(servers, now_iso()))
+            self._emit(events.mcp_initialize(servers, now_iso()))
         conversation = await history.load(self.store, self.job.tenant, self.job.session_id, self.job.ancestry)
         for item in self.job.input:
             if item["type"] == "user.message":
@@ -198,7 +203,7 @@ class TurnRun:
                     await self._run_tool(conversation, toolbox, call)
             if paused:
                 action = events.tool_approval_required(message.id, [call.id for call in paused], now_iso())
-                action.sequence_number = await self._emit(events.to_json(action))
+                action.sequence_number = self._emit(events.to_json(action))
                 return TurnStateDone.model_validate(
                     {
                         "status": "done",
@@ -239,15 +244,16 @@ class TurnRun:
             else:
                 reason = decision.get("reason")
                 content = "error: the user denied this tool call" + (f": {reason}" if reason else "")
-                await self._emit(events.tool_response(call.id, content, now_iso()))
+                self._emit(events.tool_response(call.id, content, now_iso()))
                 conversation.add_tool_result(call.id, content)
 
     async def _run_tool(self, conversation: Conversation, toolbox: Toolbox, call: PendingCall) -> None:
+        await self._events.settle()  # its log took what came before, so the turn still runs
         if self.fence.is_set:
             raise TurnEnded(self.job.turn_id)  # no side effect starts once the turn is fenced
         with tracing.execute_tool(call.name, call.id):
             content = await toolbox.call(call.name, call.arguments)
-        await self._emit(events.tool_response(call.id, content, now_iso()))
+        self._emit(events.tool_response(call.id, content, now_iso()))
         conversation.add_tool_result(call.id, content)
 
     async def _model_call(
@@ -261,7 +267,7 @@ class TurnRun:
             tools=toolbox.specs(),
         )
         message_id, created_at = new_ulid(), now_iso()
-        await self._emit(events.model_message_base(message_id, created_at))
+        self._emit(events.model_message_base(message_id, created_at))
         content = ""
         finish_reason: str | None = None
         usage: Usage | None = None
@@ -305,7 +311,7 @@ class TurnRun:
             if chunk.usage:
                 usage = chunk.usage
             if chunk.content or delta:
-                await self._emit(events.model_message_delta(message_id, now_iso(), chunk.content, **delta))
+                self._emit(events.model_message_delta(message_id, now_iso(), chunk.content, **delta))
         usage = usage or Usage(prompt_estimate, chunks)
         self._estimated = Usage(0, 0)
         self.input_tokens += usage.input_tokens
@@ -320,7 +326,7 @@ class TurnRun:
             ),
         )
         # Usage arrives after the finish reason (OpenAI's `include_usage`): one closing delta has both.
-        await self._emit(
+        self._emit(
             events.model_message_delta(message_id, now_iso(), finish_reason=finish_reason, usage=wire_usage)
         )
         return ModelMessageEvent.model_validate(

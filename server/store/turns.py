@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
+import orjson
+
 from server.store import channels, keys, lua
 from server.store import events as event_log
 from server.store.records import SessionField, TurnField, TurnRecord
@@ -190,15 +192,16 @@ async def deliver(store: Store, turn: NewTurn) -> None:
 
 
 async def append(
-    store: Store, tenant: str, session_id: str, turn_id: str, event_json: str, sequence: int
+    store: Store, tenant: str, session_id: str, turn_id: str, events: list[str], first: int
 ) -> int:
-    """APPEND_EVENT: `sequence`, 0 when the turn ended, -1 when the number does not fit the log."""
+    """APPEND_EVENTS of `events` as numbers `first`, `first` + 1, ...: the last number, 0 when the
+    turn ended, -1 when a number does not fit the log."""
     return await store.scripts.run(
-        lua.AppendEvent(
+        lua.AppendEvents(
             turn=keys.turn(tenant, session_id, turn_id),
             events=keys.turn_events(tenant, session_id, turn_id),
-            event=event_json,
-            sequence=sequence,
+            bodies=orjson.dumps(events),
+            first=first,
         )
     )
 
