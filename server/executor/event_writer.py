@@ -3,13 +3,16 @@ what it produced meanwhile goes to Redis in one APPEND_EVENTS call, so a zero-de
 answer costs one round trip, not one per event, and a slow model's first event leaves at once.
 
 The loop waits for the log (`settle`) only where it must: before a tool call (no side effect may
-start for a turn whose log refused its events) and before recording the terminal state (nothing
-follows `turn.done`). A refused or failed append is raised there, or by the next `emit`.
+start for a turn whose log refused its events). The events still queued when the turn ends are
+handed over (`take_rest`) to go in the terminal state's own round trip, which records `turn.done`
+only after them. A refused or failed append is raised there, or by the next `emit`.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 from server.domain import execution
 from server.domain.execution import Fence, TurnEnded, TurnJob
@@ -23,6 +26,7 @@ class EventWriter:
         self._queued: list[str] = []
         self._writing: asyncio.Task[None] | None = None
         self._failure: Exception | None = None
+        self._closing = False
 
     def emit(self, event_json: str) -> int:
         """Queue the next event; its sequence number. Events get consecutive numbers in the order
@@ -46,10 +50,25 @@ class EventWriter:
         if self._failure is not None:
             raise self._failure
 
+    def take_rest(self) -> Coroutine[Any, Any, tuple[list[str], int]]:
+        """Stop writing: wait for the append in flight, then hand over what is still queued, with
+        its first number, for the caller to append itself; raise what refused or failed an append.
+        It stops at once, not when awaited, so a write the loop has not started yet does not go."""
+        self._closing = True
+        return self._rest()
+
+    async def _rest(self) -> tuple[list[str], int]:
+        while (writing := self._writing) is not None:
+            await asyncio.shield(writing)
+        if self._failure is not None:
+            raise self._failure
+        rest, self._queued = self._queued, []
+        return rest, self._sequence - len(rest) + 1
+
     async def _write(self) -> None:
         job = self._job
         try:
-            while self._queued:
+            while self._queued and not self._closing:
                 if self._fence.is_set:
                     self._queued.clear()  # fenced: nothing more is written for the turn
                     return

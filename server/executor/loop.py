@@ -33,7 +33,7 @@ from generated.models import (
 from server import logs, tracing
 from server.config import Settings
 from server.domain import events, execution, turn_state
-from server.domain.execution import Fence, TurnEnded, TurnJob
+from server.domain.execution import Fence, OutOfSequence, TurnEnded, TurnJob
 from server.domain.turn_state import CancelReason, TerminalState
 from server.executor import history
 from server.executor.event_writer import EventWriter
@@ -128,31 +128,48 @@ class TurnRun:
                 state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", self.metrics())
             if self.fence.is_set:
                 return None
-            try:
-                await _to_the_end(self._events.settle())
-            except TurnEnded:
-                self.fence.released = True
+            if (ended := await self._record(state)) is None:
                 return None
-            except Exception as exc:  # an append refused (OutOfSequence) or failed, as if raised above
-                log.exception("turn %s failed", self.job.turn_id)
-                state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", self.metrics())
-            if self.fence.is_set:
-                return None
-            if await _to_the_end(
-                execution.finish(
-                    self.store,
-                    self.job.tenant,
-                    self.job.session_id,
-                    self.job.turn_id,
-                    state,
-                    self.settings.event_retention_seconds,
-                )
-            ):
+            state, finished = ended
+            if finished:
                 log.info("turn %s ended %s", self.job.turn_id, state.status)
             self.fence.released = True
             return state
         finally:
             await _close_quietly(toolbox)
+
+    async def _record(self, state: TerminalState) -> tuple[TerminalState, bool] | None:
+        """Record the terminal state after the events still queued, in one round trip: (the state
+        recorded, whether this call was the first to end the turn), or None when the turn ended
+        under it (another writer) or was fenced. An append that was refused or failed ends the turn
+        in `error` instead, as if the loop had raised it."""
+        job, retention = self.job, self.settings.event_retention_seconds
+        events: list[str] = []
+        first = 0
+        try:
+            events, first = await _to_the_end(self._events.take_rest())
+        except TurnEnded:
+            self.fence.released = True
+            return None
+        except Exception as exc:  # an earlier append refused (OutOfSequence) or failed
+            log.exception("turn %s failed", job.turn_id)
+            state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", self.metrics())
+        if self.fence.is_set:
+            return None
+        try:
+            finish = execution.finish(
+                self.store, job.tenant, job.session_id, job.turn_id, state, retention,
+                last_events=events, first=first,
+            )  # fmt: skip
+            return state, await _to_the_end(finish)
+        except TurnEnded:
+            self.fence.released = True
+            return None
+        except OutOfSequence as exc:  # the last events were refused: nothing was recorded
+            log.exception("turn %s failed", job.turn_id)
+            state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", self.metrics())
+        finish = execution.finish(self.store, job.tenant, job.session_id, job.turn_id, state, retention)
+        return state, await _to_the_end(finish)
 
     def _cancelled(self, reason: CancelReason) -> TerminalState:
         return turn_state.cancelled(now_iso(), reason, self.metrics())

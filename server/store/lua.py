@@ -238,11 +238,14 @@ return n
 # aimed at a dead executor), so a live executor's turn is never finalised behind its back.
 # A turn paused for approvals records the tool call ids it waits on (`pending`) in the same step,
 # so the next turn's approvals are checked against exactly what the terminal state lists.
+# With `after` (a sequence number; "" for none) it finishes the turn only if its log ends there:
+# the executor sends its last events (APPEND_EVENTS) and this in one pipeline, and a refused append
+# must not be followed by a `turn.done` that hides it.
 # Idempotent by the turn id (terminal once) and the caller's token (new for each call, `finished_by`
 # on the turn): a repeat after a lost reply writes nothing and returns the sequence number its first
 # run got, so the winner still learns it won; any other later caller gets 0.
 # Returns: the sequence number of turn.done, 0 when the turn had already ended (or is gone), -1 when
-#          the lease was required to have lapsed and has not.
+#          the lease was required to have lapsed and has not, -2 when the log does not end at `after`.
 @dataclass(frozen=True, kw_only=True)
 class FinishTurn(Script[int]):
     turn: Key
@@ -259,6 +262,7 @@ class FinishTurn(Script[int]):
     pending: str
     """Pending tool call ids as a JSON list ("" for none)."""
     token: str
+    after: str = ""
 
     SOURCE = (
         _NOW_MS
@@ -271,6 +275,7 @@ if status ~= RUNNING then
   return 0
 end
 if A.lapsed_only == '1' and tonumber(redis.call('HGET', K.turn, 'lease') or 0) > now then return -1 end
+if A.after ~= '' and tonumber(redis.call('HGET', K.turn, 'seq')) ~= tonumber(A.after) then return -2 end
 local n = redis.call('HINCRBY', K.turn, 'seq', 1)
 redis.call('HSET', K.turn, 'status', A.status, 'state', A.state, 'finished_by', A.token)
 redis.call('HDEL', K.turn, 'lease')
