@@ -54,7 +54,7 @@ class TurnJob:
     cancel_requested: str | None
     sequence: int
     """The log's last sequence number when loaded (1: `turn.created`): the executor's event counter
-    starts here (APPEND_EVENT is idempotent by the number it expects)."""
+    starts here (APPEND_EVENTS is idempotent by the numbers it expects)."""
     ancestry: list[str] = field(default_factory=list)
     """The turns it chains from, newest (its parent) first: its conversation's history."""
     trace: str | None = None
@@ -175,9 +175,11 @@ async def finish_turn(
         events=last_events,
         first=first,
     )
-    if appended == 0:
+    # A `turn.done` of this call's proves its events were logged (FINISH_TURN's `after`): its repeat
+    # after a lost reply finds the turn ended, and so does the APPEND_EVENTS before it, which answers 0.
+    if appended == 0 and sequence <= 0:
         raise TurnEnded(turn_id)
-    if appended is not None and appended < 0:
+    if appended is not None and appended < 0 and sequence <= 0:
         raise OutOfSequence(f"events from {first} of turn {turn_id} do not follow its log")
     if sequence > 0:
         metrics.turn_finished(state)
