@@ -147,8 +147,8 @@ def executor_health(workers: list[Worker]) -> tuple[bool, dict[str, object]]:
 
 
 def _executor(args: argparse.Namespace) -> None:
-    # uvloop, as `serve` runs under: asyncio's own loop costs the executor about a third more CPU
-    # per turn (its socket writes and selector are Python).
+    # uvloop, as `serve` runs under: on asyncio's own loop the executor's socket writes and selector
+    # are Python, a sixth of its CPU per turn (BENCHMARKS.md, Profiling).
     uvloop.run(_run_executor(args))
 
 
