@@ -127,8 +127,9 @@ def assert_numbered_once(log: list[dict[str, Any]]) -> None:
 
 def test_a_lost_reply_under_an_event_append_logs_the_event_once(rig: Rig) -> None:
     session_id = echo(rig)
-    # Only the sixth delta's APPEND_EVENT carries this: the input has the word after a space.
-    rig.proxy.lose_next_reply(b'"content":"ffff')
+    # Only the sixth delta's APPEND_EVENTS carries this: the input has the word after a space (each
+    # event travels as a string in the call's JSON list, its quotes escaped).
+    rig.proxy.lose_next_reply(b'\\"content\\":\\"ffff')
     turn_id = rig.run(session_id, TEXT)
 
     assert rig.proxy.lost_replies == 1
@@ -149,7 +150,7 @@ def test_a_lost_reply_under_a_tool_response_append_logs_one_response_per_call(ri
     }
     session_id = rig.agent("adder", model, mcp_servers=[{"name": "tools", "url": f"{rig.tools_root}/mcp"}])
     rig.run(session_id, "warm up: what is 2 + 3?")
-    rig.proxy.lose_next_reply(b'"type":"tool.response"')
+    rig.proxy.lose_next_reply(b'\\"type\\":\\"tool.response\\"')
     turn_id = rig.run(session_id, "what is 2 + 3?")
 
     assert rig.proxy.lost_replies == 1

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
+import uvloop
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
@@ -146,7 +147,9 @@ def executor_health(workers: list[Worker]) -> tuple[bool, dict[str, object]]:
 
 
 def _executor(args: argparse.Namespace) -> None:
-    asyncio.run(_run_executor(args))
+    # uvloop, as `serve` runs under: on asyncio's own loop the executor's socket writes and selector
+    # are Python, a sixth of its CPU per turn (BENCHMARKS.md, Profiling).
+    uvloop.run(_run_executor(args))
 
 
 def _logging_options(command: argparse.ArgumentParser) -> None:

@@ -238,7 +238,7 @@ async def test_every_script_the_store_runs_touches_one_slot(
         await turn_store.deliver(store, new)
         member = keys.lease_member(tenant, session_id, turn_id)
         await executors.heartbeat(store, executor, 5, [member], 60)
-        await turn_store.append(store, tenant, session_id, turn_id, '{"type":"x"}', 2)
+        await turn_store.append(store, tenant, session_id, turn_id, ['{"type":"x"}'], 2)
         await turn_store.request_cancel(store, tenant, session_id, turn_id, executor, "client-cancelled")
         await executors.lapsed_leases(store)
         ending = turn_store.Ending(status="done", state_json="{}", done_event='{"type":"turn.done"}',
@@ -247,8 +247,9 @@ async def test_every_script_the_store_runs_touches_one_slot(
             store, tenant, session_id, turn_id, ending, retention_seconds=60, lapsed_only=True
         )
         await turn_store.finish(
-            store, tenant, session_id, turn_id, ending, retention_seconds=60, lapsed_only=False
-        )
+            store, tenant, session_id, turn_id, ending, retention_seconds=60, lapsed_only=False,
+            events=['{"type":"y"}'], first=3,
+        )  # fmt: skip
         await turn_store.save_histories(store, tenant, session_id, {turn_id: "[]"})
         await session_store.drop_pending(store, tenant, session_id, None, follow=True)
         record = await session_store.load(store, tenant, session_id)

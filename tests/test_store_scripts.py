@@ -56,7 +56,7 @@ def test_a_call_lays_out_its_keys_and_arguments_in_declared_order() -> None:
         retention_seconds=9, now="n", lapsed_only="0", pending="", token="k",
     )  # fmt: skip
     assert call.keys() == ["t", "e", "s"]
-    assert call.args() == ["done", "{}", "{}", "u", 9, "n", "0", "", "k"]
+    assert call.args() == ["done", "{}", "{}", "u", 9, "n", "0", "", "k", ""]
     lua_source = lua.FinishTurn.lua()
     assert "local K = {turn = KEYS[1], events = KEYS[2], session = KEYS[3]}" in lua_source
     assert "local A = {status = ARGV[1], state = ARGV[2]," in lua_source

@@ -54,7 +54,7 @@ class TurnJob:
     cancel_requested: str | None
     sequence: int
     """The log's last sequence number when loaded (1: `turn.created`): the executor's event counter
-    starts here (APPEND_EVENT is idempotent by the number it expects)."""
+    starts here (APPEND_EVENTS is idempotent by the numbers it expects)."""
     ancestry: list[str] = field(default_factory=list)
     """The turns it chains from, newest (its parent) first: its conversation's history."""
     trace: str | None = None
@@ -92,15 +92,17 @@ async def recorded_cancel(store: Store, tenant: str, session_id: str, turn_id: s
 
 
 async def append(
-    store: Store, tenant: str, session_id: str, turn_id: str, event_json: str, sequence: int
+    store: Store, tenant: str, session_id: str, turn_id: str, batch: list[str], first: int
 ) -> int:
-    """APPEND_EVENT as event number `sequence` (the caller's counter + 1); safe to repeat: a retry
-    after a lost reply finds its own event and returns its number without appending it again."""
-    appended = await turn_store.append(store, tenant, session_id, turn_id, event_json, sequence)
+    """APPEND_EVENTS as event numbers `first` (the caller's counter + 1), `first` + 1, ...; the last
+    one's number. Safe to repeat: a retry after a lost reply finds its own events and returns the
+    last number without appending them again."""
+    appended = await turn_store.append(store, tenant, session_id, turn_id, batch, first)
     if appended == 0:
         raise TurnEnded(turn_id)
     if appended < 0:
-        raise OutOfSequence(f"event {sequence} of turn {turn_id} does not follow its log")
+        last = first + len(batch) - 1
+        raise OutOfSequence(f"events {first}-{last} of turn {turn_id} do not follow its log")
     return appended
 
 
@@ -117,10 +119,23 @@ def pending_tool_calls(state: TerminalState) -> list[str]:
 
 
 async def finish(
-    store: Store, tenant: str, session_id: str, turn_id: str, state: TerminalState, retention_seconds: int
+    store: Store,
+    tenant: str,
+    session_id: str,
+    turn_id: str,
+    state: TerminalState,
+    retention_seconds: int,
+    *,
+    last_events: list[str] | None = None,
+    first: int = 0,
 ) -> bool:
-    """Record the terminal state and the single `turn.done`; False when another writer was first."""
-    return await finish_turn(store, tenant, session_id, turn_id, state, retention_seconds) > 0
+    """Record the terminal state and the single `turn.done`; False when another writer was first.
+    `last_events`, the turn's last ones (numbered from `first`), are appended in the same round trip, and
+    the state is recorded only if they were: else TurnEnded or OutOfSequence, as `append` raises."""
+    sequence = await finish_turn(
+        store, tenant, session_id, turn_id, state, retention_seconds, last_events=last_events, first=first
+    )
+    return sequence > 0
 
 
 async def finish_turn(
@@ -133,6 +148,8 @@ async def finish_turn(
     *,
     only_if_lease_lapsed: bool = False,
     move_stale_hint: bool = False,
+    last_events: list[str] | None = None,
+    first: int = 0,
 ) -> int:
     """FINISH_TURN: the sequence number of `turn.done`, 0 if the turn had ended, -1 if the lease
     was required to have lapsed and is still held. The token names this call, so a retry of it after
@@ -146,7 +163,7 @@ async def finish_turn(
         now=now,
         token=new_ulid(),
     )
-    sequence = await turn_store.finish(
+    appended, sequence = await turn_store.finish(
         store,
         tenant,
         session_id,
@@ -155,7 +172,15 @@ async def finish_turn(
         retention_seconds=retention_seconds,
         lapsed_only=only_if_lease_lapsed,
         move_stale_hint=move_stale_hint,
+        events=last_events,
+        first=first,
     )
+    # A `turn.done` of this call's proves its events were logged (FINISH_TURN's `after`): its repeat
+    # after a lost reply finds the turn ended, and so does the APPEND_EVENTS before it, which answers 0.
+    if appended == 0 and sequence <= 0:
+        raise TurnEnded(turn_id)
+    if appended is not None and appended < 0 and sequence <= 0:
+        raise OutOfSequence(f"events from {first} of turn {turn_id} do not follow its log")
     if sequence > 0:
         metrics.turn_finished(state)
     return sequence

@@ -33,9 +33,10 @@ from generated.models import (
 from server import logs, tracing
 from server.config import Settings
 from server.domain import events, execution, turn_state
-from server.domain.execution import Fence, TurnEnded, TurnJob
+from server.domain.execution import Fence, OutOfSequence, TurnEnded, TurnJob
 from server.domain.turn_state import CancelReason, TerminalState
 from server.executor import history
+from server.executor.event_writer import EventWriter
 from server.executor.history import Conversation, PendingCall
 from server.executor.providers import Providers
 from server.executor.providers.base import ModelProvider, ModelRequest, ProviderConfigError, Usage
@@ -74,7 +75,7 @@ class TurnRun:
         self.settings = settings
         self.providers = providers
         self.fence = fence or Fence()
-        self._sequence = job.sequence  # the last event number in the log: this turn's own counter
+        self._events = EventWriter(store, job, self.fence)
         self.input_tokens = 0
         self.output_tokens = 0
         self.cache_read_tokens = 0
@@ -90,15 +91,9 @@ class TurnRun:
             total_cache_read_tokens=self.cache_read_tokens or None,
         )
 
-    async def _emit(self, event_json: str) -> int:
-        """Append the next event. Events are emitted one at a time, so the counter is the number the
-        log gives it, and a repeat of the append (a retry after a lost reply) cannot log it twice."""
-        if self.fence.is_set:
-            raise TurnEnded(self.job.turn_id)
-        self._sequence = await execution.append(
-            self.store, self.job.tenant, self.job.session_id, self.job.turn_id, event_json, self._sequence + 1
-        )
-        return self._sequence
+    def _emit(self, event_json: str) -> int:
+        """Queue the next event (appended behind the loop: server/executor/event_writer.py)."""
+        return self._events.emit(event_json)
 
     @property
     def _config(self) -> dict[str, Any]:
@@ -133,21 +128,48 @@ class TurnRun:
                 state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", self.metrics())
             if self.fence.is_set:
                 return None
-            if await _to_the_end(
-                execution.finish(
-                    self.store,
-                    self.job.tenant,
-                    self.job.session_id,
-                    self.job.turn_id,
-                    state,
-                    self.settings.event_retention_seconds,
-                )
-            ):
+            if (ended := await self._record(state)) is None:
+                return None
+            state, finished = ended
+            if finished:
                 log.info("turn %s ended %s", self.job.turn_id, state.status)
             self.fence.released = True
             return state
         finally:
             await _close_quietly(toolbox)
+
+    async def _record(self, state: TerminalState) -> tuple[TerminalState, bool] | None:
+        """Record the terminal state after the events still queued, in one round trip: (the state
+        recorded, whether this call was the first to end the turn), or None when the turn ended
+        under it (another writer) or was fenced. An append that was refused or failed ends the turn
+        in `error` instead, as if the loop had raised it."""
+        job, retention = self.job, self.settings.event_retention_seconds
+        events: list[str] = []
+        first = 0
+        try:
+            events, first = await _to_the_end(self._events.take_rest())
+        except TurnEnded:
+            self.fence.released = True
+            return None
+        except Exception as exc:  # an earlier append refused (OutOfSequence) or failed
+            log.exception("turn %s failed", job.turn_id)
+            state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", self.metrics())
+        if self.fence.is_set:
+            return None
+        try:
+            finish = execution.finish(
+                self.store, job.tenant, job.session_id, job.turn_id, state, retention,
+                last_events=events, first=first,
+            )  # fmt: skip
+            return state, await _to_the_end(finish)
+        except TurnEnded:
+            self.fence.released = True
+            return None
+        except OutOfSequence as exc:  # the last events were refused: nothing was recorded
+            log.exception("turn %s failed", job.turn_id)
+            state = turn_state.failed(now_iso(), f"{type(exc).__name__}: {exc}", self.metrics())
+        finish = execution.finish(self.store, job.tenant, job.session_id, job.turn_id, state, retention)
+        return state, await _to_the_end(finish)
 
     def _cancelled(self, reason: CancelReason) -> TerminalState:
         return turn_state.cancelled(now_iso(), reason, self.metrics())
@@ -173,7 +195,7 @@ class TurnRun:
             for server, info in zip(toolbox.servers, servers, strict=True):
                 if server.get("url"):
                     info["transport_type"] = "streamable-http"
-            await self._emit(events.mcp_initialize(servers, now_iso()))
+            self._emit(events.mcp_initialize(servers, now_iso()))
         conversation = await history.load(self.store, self.job.tenant, self.job.session_id, self.job.ancestry)
         for item in self.job.input:
             if item["type"] == "user.message":
@@ -198,7 +220,7 @@ class TurnRun:
                     await self._run_tool(conversation, toolbox, call)
             if paused:
                 action = events.tool_approval_required(message.id, [call.id for call in paused], now_iso())
-                action.sequence_number = await self._emit(events.to_json(action))
+                action.sequence_number = self._emit(events.to_json(action))
                 return TurnStateDone.model_validate(
                     {
                         "status": "done",
@@ -239,15 +261,16 @@ class TurnRun:
             else:
                 reason = decision.get("reason")
                 content = "error: the user denied this tool call" + (f": {reason}" if reason else "")
-                await self._emit(events.tool_response(call.id, content, now_iso()))
+                self._emit(events.tool_response(call.id, content, now_iso()))
                 conversation.add_tool_result(call.id, content)
 
     async def _run_tool(self, conversation: Conversation, toolbox: Toolbox, call: PendingCall) -> None:
+        await self._events.settle()  # its log took what came before, so the turn still runs
         if self.fence.is_set:
             raise TurnEnded(self.job.turn_id)  # no side effect starts once the turn is fenced
         with tracing.execute_tool(call.name, call.id):
             content = await toolbox.call(call.name, call.arguments)
-        await self._emit(events.tool_response(call.id, content, now_iso()))
+        self._emit(events.tool_response(call.id, content, now_iso()))
         conversation.add_tool_result(call.id, content)
 
     async def _model_call(
@@ -261,7 +284,7 @@ class TurnRun:
             tools=toolbox.specs(),
         )
         message_id, created_at = new_ulid(), now_iso()
-        await self._emit(events.model_message_base(message_id, created_at))
+        self._emit(events.model_message_base(message_id, created_at))
         content = ""
         finish_reason: str | None = None
         usage: Usage | None = None
@@ -305,7 +328,7 @@ class TurnRun:
             if chunk.usage:
                 usage = chunk.usage
             if chunk.content or delta:
-                await self._emit(events.model_message_delta(message_id, now_iso(), chunk.content, **delta))
+                self._emit(events.model_message_delta(message_id, now_iso(), chunk.content, **delta))
         usage = usage or Usage(prompt_estimate, chunks)
         self._estimated = Usage(0, 0)
         self.input_tokens += usage.input_tokens
@@ -320,7 +343,7 @@ class TurnRun:
             ),
         )
         # Usage arrives after the finish reason (OpenAI's `include_usage`): one closing delta has both.
-        await self._emit(
+        self._emit(
             events.model_message_delta(message_id, now_iso(), finish_reason=finish_reason, usage=wire_usage)
         )
         return ModelMessageEvent.model_validate(

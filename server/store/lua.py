@@ -187,36 +187,45 @@ return redis.call('ZADD', K.index, now + tonumber(A.ms), A.member)
     )
 
 
-# APPEND_EVENT: log an event under the sequence number its writer expects, unless the turn already
-# ended, so nothing can follow `turn.done` (a late chunk from a cancelled provider is dropped here).
-# The sequence number is spliced into the JSON object so the stored event carries it.
-# Idempotent by that number: while a turn runs its executor is the only appender, so it knows the
+# APPEND_EVENTS: log events, in order, under the sequence numbers their writer expects (`first`,
+# `first` + 1, ...), unless the turn already ended, so nothing can follow `turn.done` (a late chunk
+# from a cancelled provider is dropped here). Events produced together (a zero-delay model's whole
+# answer) go in one call: one round trip instead of one each.
+# Each sequence number is spliced into its JSON object so the stored event carries it.
+# Idempotent by those numbers: while a turn runs its executor is the only appender, so it knows the
 # number each event gets (its own counter, from the `seq` it loaded). A repeat after a lost reply
-# finds the number taken by the identical event and returns it, appending nothing; a number taken by
-# a different event, or one past the next, means another writer or a lost append: refused.
-# Returns: the sequence number, 0 when the turn is no longer running, -1 when the number does not fit
-#          (taken by another event, or not the next).
+# finds each number taken by the identical event and skips it, appending nothing; a number taken by a
+# different event, or one past the next, means another writer or a lost append: refused there (the
+# events before it stay logged, none after it is written).
+# Returns: the last event's sequence number, 0 when the turn is no longer running, -1 when a number
+#          does not fit (taken by another event, or not the next).
 @dataclass(frozen=True, kw_only=True)
-class AppendEvent(Script[int]):
+class AppendEvents(Script[int]):
     turn: Key
     events: Key
-    event: str
-    """The event's JSON object without sequence_number."""
-    sequence: int
+    bodies: bytes
+    """A JSON list of the events' JSON objects (as strings), each without sequence_number."""
+    first: int
 
     SOURCE = """
 if redis.call('HGET', K.turn, 'status') ~= RUNNING then return 0 end
-local n = tonumber(A.sequence)
-local body = '{"sequence_number":' .. n .. ',' .. string.sub(A.event, 2)
-local seq = tonumber(redis.call('HGET', K.turn, 'seq'))
-if n <= seq then
-  local stored = redis.call('XRANGE', K.events, '0-' .. n, '0-' .. n)
-  if stored[1] and stored[1][2][2] == body then return n end
-  return -1
+local before = tonumber(redis.call('HGET', K.turn, 'seq'))
+local seq = before
+local n = tonumber(A.first) - 1
+for _, event in ipairs(cjson.decode(A.bodies)) do
+  n = n + 1
+  local body = '{"sequence_number":' .. n .. ',' .. string.sub(event, 2)
+  if n <= seq then
+    local stored = redis.call('XRANGE', K.events, '0-' .. n, '0-' .. n)
+    if not (stored[1] and stored[1][2][2] == body) then n = -1 break end
+  elseif n ~= seq + 1 then
+    n = -1 break
+  else
+    redis.call('XADD', K.events, '0-' .. n, 'e', body)
+    seq = n
+  end
 end
-if n ~= seq + 1 then return -1 end
-redis.call('HSET', K.turn, 'seq', n)
-redis.call('XADD', K.events, '0-' .. n, 'e', body)
+if seq > before then redis.call('HSET', K.turn, 'seq', seq) end
 return n
 """
 
@@ -229,11 +238,14 @@ return n
 # aimed at a dead executor), so a live executor's turn is never finalised behind its back.
 # A turn paused for approvals records the tool call ids it waits on (`pending`) in the same step,
 # so the next turn's approvals are checked against exactly what the terminal state lists.
+# With `after` (a sequence number; "" for none) it finishes the turn only if its log ends there:
+# the executor sends its last events (APPEND_EVENTS) and this in one pipeline, and a refused append
+# must not be followed by a `turn.done` that hides it.
 # Idempotent by the turn id (terminal once) and the caller's token (new for each call, `finished_by`
 # on the turn): a repeat after a lost reply writes nothing and returns the sequence number its first
 # run got, so the winner still learns it won; any other later caller gets 0.
 # Returns: the sequence number of turn.done, 0 when the turn had already ended (or is gone), -1 when
-#          the lease was required to have lapsed and has not.
+#          the lease was required to have lapsed and has not, -2 when the log does not end at `after`.
 @dataclass(frozen=True, kw_only=True)
 class FinishTurn(Script[int]):
     turn: Key
@@ -250,6 +262,7 @@ class FinishTurn(Script[int]):
     pending: str
     """Pending tool call ids as a JSON list ("" for none)."""
     token: str
+    after: str = ""
 
     SOURCE = (
         _NOW_MS
@@ -262,6 +275,7 @@ if status ~= RUNNING then
   return 0
 end
 if A.lapsed_only == '1' and tonumber(redis.call('HGET', K.turn, 'lease') or 0) > now then return -1 end
+if A.after ~= '' and tonumber(redis.call('HGET', K.turn, 'seq')) ~= tonumber(A.after) then return -2 end
 local n = redis.call('HINCRBY', K.turn, 'seq', 1)
 redis.call('HSET', K.turn, 'status', A.status, 'state', A.state, 'finished_by', A.token)
 redis.call('HDEL', K.turn, 'lease')
@@ -540,7 +554,7 @@ ALL: tuple[type[Script[Any]], ...] = (
     StartTurn,
     Deliver,
     LeaseHint,
-    AppendEvent,
+    AppendEvents,
     FinishTurn,
     Liveness,
     RenewLease,

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
+import orjson
+
 from server.store import channels, keys, lua
 from server.store import events as event_log
 from server.store.records import SessionField, TurnField, TurnRecord
@@ -190,15 +192,16 @@ async def deliver(store: Store, turn: NewTurn) -> None:
 
 
 async def append(
-    store: Store, tenant: str, session_id: str, turn_id: str, event_json: str, sequence: int
+    store: Store, tenant: str, session_id: str, turn_id: str, events: list[str], first: int
 ) -> int:
-    """APPEND_EVENT: `sequence`, 0 when the turn ended, -1 when the number does not fit the log."""
+    """APPEND_EVENTS of `events` as numbers `first`, `first` + 1, ...: the last number, 0 when the
+    turn ended, -1 when a number does not fit the log."""
     return await store.scripts.run(
-        lua.AppendEvent(
+        lua.AppendEvents(
             turn=keys.turn(tenant, session_id, turn_id),
             events=keys.turn_events(tenant, session_id, turn_id),
-            event=event_json,
-            sequence=sequence,
+            bodies=orjson.dumps(events),
+            first=first,
         )
     )
 
@@ -227,10 +230,23 @@ async def finish(
     retention_seconds: int,
     lapsed_only: bool,
     move_stale_hint: bool = False,
-) -> int:
-    """FINISH_TURN, then the lease hint goes (a crash between the two leaves a hint a reaper drops).
-    Returns `turn.done`'s sequence number, 0 if the turn had ended, -1 if `lapsed_only` and the lease
-    is still held (with `move_stale_hint`, a reaper's call, the hint then moves to the lease's expiry)."""
+    events: list[str] | None = None,
+    first: int = 0,
+) -> tuple[int | None, int]:
+    """FINISH_TURN, then the lease hint goes (a crash between the two leaves a hint a reaper drops);
+    given `events`, the turn's last ones (numbered from `first`) go first, by APPEND_EVENTS, and
+    FINISH_TURN records the end only if they were logged (on one node all three in one round trip).
+    Returns APPEND_EVENTS's answer (None without events) and `turn.done`'s sequence number, 0 if the
+    turn had ended, -1 if `lapsed_only` and the lease is still held (with `move_stale_hint`, a
+    reaper's call, the hint then moves to the lease's expiry), -2 if the events were not logged."""
+    append = None
+    if events:
+        append = lua.AppendEvents(
+            turn=keys.turn(tenant, session_id, turn_id),
+            events=keys.turn_events(tenant, session_id, turn_id),
+            bodies=orjson.dumps(events),
+            first=first,
+        )
     call = lua.FinishTurn(
         turn=keys.turn(tenant, session_id, turn_id),
         events=keys.turn_events(tenant, session_id, turn_id),
@@ -244,31 +260,45 @@ async def finish(
         lapsed_only="1" if lapsed_only else "0",
         pending=ending.pending,
         token=ending.token,
+        after=str(first + len(events) - 1) if events else "",
     )
     member, index = keys.lease_member(tenant, session_id, turn_id), keys.lease_index_of(session_id)
     if not lapsed_only and single_node(store):
-        # Never -1 without `lapsed_only`: the hint goes whatever the answer, in the same round trip.
+        # Never -1 without `lapsed_only`: the hint goes in the same round trip. On -2 (the events
+        # were refused) the turn still runs, so its hint is put back before anything else.
 
         def build(batch: lua.Batch) -> None:
+            if append is not None:
+                batch.script(append)
             batch.script(call)
             batch.pipe.zrem(index, member)
 
-        reply, _ = await store.scripts.pipelined(build)
-        return int(reply)
+        replies = await store.scripts.pipelined(build)
+        appended = int(replies[0]) if append is not None else None
+        sequence = int(replies[-2])
+        if sequence == -2:
+            await _rehint(store, tenant, session_id, turn_id, existing_only=False)
+        return appended, sequence
+    appended = None
+    if append is not None and (appended := await store.scripts.run(append)) <= 0:
+        return appended, 0 if appended == 0 else -2
     sequence = await store.scripts.run(call)
     if sequence >= 0:
         await store.redis.zrem(index, member)
     elif move_stale_hint:
         await _rehint(store, tenant, session_id, turn_id)
-    return sequence
+    return appended, sequence
 
 
-async def _rehint(store: Store, tenant: str, session_id: str, turn_id: str) -> None:
-    """Move a stale hint to the lease's own expiry: it was renewed after the hint last moved."""
+async def _rehint(
+    store: Store, tenant: str, session_id: str, turn_id: str, *, existing_only: bool = True
+) -> None:
+    """Move a stale hint to the lease's own expiry: it was renewed after the hint last moved (or,
+    not `existing_only`, put back the hint of a turn that still runs after all)."""
     lease = await store.redis.hget(keys.turn(tenant, session_id, turn_id), TurnField.LEASE)
     if lease is not None:
         member = keys.lease_member(tenant, session_id, turn_id)
-        await store.redis.zadd(keys.lease_index_of(session_id), {member: int(lease)}, xx=True)
+        await store.redis.zadd(keys.lease_index_of(session_id), {member: int(lease)}, xx=existing_only)
 
 
 async def drop_hint(store: Store, tenant: str, session_id: str, turn_id: str) -> None:
