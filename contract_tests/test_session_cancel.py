@@ -1,6 +1,6 @@
-"""DROP_PENDING, the step a session cancel takes when it finds no turn running: it must drop the
-last turn's pending approvals in the same step as reading `running`, and leave a turn that started
-after the cancel alone."""
+"""The steps a session cancel takes on approvals: CANCEL_SESSION, when it finds no turn running,
+must drop the last turn's pending approvals in the same step as reading `running`; DROP_PENDING,
+after a cancelled turn paused for approvals instead, must leave a turn that started after it alone."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis
 
-from server.store import keys, sessions
+from server.store import keys, sessions, turns
 from server.store.redis import Store
 
 TENANT, SESSION = "t", "s1.g"
@@ -24,9 +24,12 @@ async def store(redis_url: str) -> AsyncIterator[Store]:
 
 
 async def drop(store: Store, turn_id: str | None = None) -> list[str]:
-    """As a session cancel does: given no turn, of whichever turn is last (the caller's view of the
-    last turn, None here, is stale on purpose: the store follows the session); else of that one."""
-    running = await sessions.drop_pending(store, TENANT, SESSION, turn_id, follow=turn_id is None)
+    """As a session cancel does: given no turn, CANCEL_SESSION (the caller's view of the last turn,
+    None here, is stale on purpose: the store follows the session); else DROP_PENDING of that one."""
+    if turn_id is None:
+        signal = await turns.cancel_running(store, TENANT, SESSION, None, "client-cancelled", lambda _: "ex")
+        return ["idle"] if signal is None else ["running", signal.turn_id]
+    running = await sessions.drop_pending(store, TENANT, SESSION, turn_id)
     return ["idle"] if running is None else ["running", running]
 
 
@@ -47,8 +50,10 @@ async def test_a_running_turn_is_reported_and_nothing_is_dropped(
     store: Store, flush_redis: redis.Redis
 ) -> None:
     paused(flush_redis, "u1.g.ex")
-    flush_redis.hset(keys.session(TENANT, SESSION), "running", "u2.g.ex")
+    flush_redis.hset(keys.session(TENANT, SESSION), mapping={"running": "u2.g.ex", "last_turn": "u2.g.ex"})
+    flush_redis.hset(keys.turn(TENANT, SESSION, "u2.g.ex"), mapping={"status": "running", "seq": 4})
     assert await drop(store) == ["running", "u2.g.ex"]
+    assert flush_redis.hget(keys.turn(TENANT, SESSION, "u2.g.ex"), "cancel") == "client-cancelled"
     assert flush_redis.hget(keys.turn(TENANT, SESSION, "u1.g.ex"), "pending") == '["call_1"]'
 
 

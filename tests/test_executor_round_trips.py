@@ -58,7 +58,9 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 async def _running_turn(store: Store, tenant: str, executor: str) -> tuple[str, str]:
     session_id = f"{ids.new_ulid()}.g"
     turn_id = ids.new_turn_id(session_id, executor)
-    session_doc = {"id": session_id, "agent_name": "bot", "type": "session", "agent_version": 1}
+    session_doc = {"id": session_id, "agent_name": "bot", "type": "session", "agent_version": 1,
+                   "created_at": NOW, "created_by_subject": {"subject_id": "alice", "subject_type": "user",
+                                                             "subject_slug": "alice"}}  # fmt: skip
     await session_store.create(
         store, tenant, doc=session_doc, owner="alice", manifest_json=json.dumps(MANIFEST), now=NOW,
         retention_seconds=60,

@@ -251,7 +251,10 @@ async def test_every_script_the_store_runs_touches_one_slot(
             events=['{"type":"y"}'], first=3,
         )  # fmt: skip
         await turn_store.save_histories(store, tenant, session_id, {turn_id: "[]"})
-        await session_store.drop_pending(store, tenant, session_id, None, follow=True)
+        await turn_store.cancel_running(
+            store, tenant, session_id, None, "client-cancelled", lambda _: executor
+        )
+        await session_store.drop_pending(store, tenant, session_id, turn_id)
         record = await session_store.load(store, tenant, session_id)
         assert record is not None
         await session_store.delete(store, tenant, record, retention_seconds=60, now="n3")

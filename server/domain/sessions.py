@@ -11,7 +11,7 @@ from server.auth import SUBJECT_TYPES
 from server.domain import agents
 from server.domain import cancel as cancellation
 from server.domain.context import CallContext
-from server.domain.turn_state import CancelReason
+from server.domain.turn_state import CancelReason, Status
 from server.errors import BadRequest, Forbidden, NotFound, SessionNotUsable
 from server.ids import new_session_id, ulid_ceiling, ulid_floor
 from server.store import sessions as session_store
@@ -130,15 +130,14 @@ async def cancel(ctx: CallContext, session_id: str) -> bool:
     """Cancel the session's running turn and return once it is terminal; True when one was running.
     A last turn paused for approvals has its pending tool calls dropped (they never run)."""
     record = await load(ctx, session_id)
-    async with store_errors():
-        found = await session_store.drop_pending(
-            ctx.store, ctx.tenant, session_id, record.last_turn, follow=True
-        )
-    if found is None:
+    ended = await cancellation.cancel_session(
+        ctx.store, ctx.tenant, session_id, record.last_turn, CancelReason.CLIENT_CANCELLED, _bounds(ctx)
+    )
+    if ended is None:
         return False
-    await cancel_turn(ctx, session_id, found)
-    async with store_errors():  # it may have paused for approvals as the cancel came
-        await session_store.drop_pending(ctx.store, ctx.tenant, session_id, found, follow=False)
+    if ended.status is not Status.CANCELLED:  # it may have paused for approvals as the cancel came
+        async with store_errors():
+            await session_store.drop_pending(ctx.store, ctx.tenant, session_id, ended.turn_id)
     return True
 
 
@@ -146,13 +145,12 @@ async def cancel_turn(
     ctx: CallContext, session_id: str, turn_id: str, reason: CancelReason = CancelReason.CLIENT_CANCELLED
 ) -> None:
     """Cancel one turn and return once its terminal state is recorded (424 past the bound)."""
-    await cancellation.request_and_wait(
-        ctx.store,
-        ctx.tenant,
-        session_id,
-        turn_id,
-        reason,
-        ctx.settings.cancel_timeout_seconds,
+    await cancellation.request_and_wait(ctx.store, ctx.tenant, session_id, turn_id, reason, _bounds(ctx))
+
+
+def _bounds(ctx: CallContext) -> cancellation.Bounds:
+    return cancellation.Bounds(
+        wait_seconds=ctx.settings.cancel_timeout_seconds,
         lease_check_seconds=ctx.settings.heartbeat_seconds,
         retention_seconds=ctx.settings.event_retention_seconds,
     )

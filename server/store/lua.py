@@ -417,7 +417,8 @@ return {recent, other}
 # Idempotent as it stands: a repeat keeps the first reason (HSETNX) and publishes again, which the
 # executor ignores (it interrupts a turn's task once); a turn that ended in between answers 0, which
 # the caller reads as "terminal", as it is.
-# Returns: 0 when the turn already ended, else 1 + the number of processes that heard the signal.
+# Returns: {0, '', 0} when the turn already ended, else {1 + the number of processes that heard the
+#          signal, the recorded reason, the log's last sequence number (where to wait from)}.
 @dataclass(frozen=True, kw_only=True)
 class RequestCancel(Script[list[Any]]):
     turn: Key
@@ -427,20 +428,21 @@ class RequestCancel(Script[list[Any]]):
     turn_id: str
 
     SOURCE = """
-if redis.call('HGET', K.turn, 'status') ~= RUNNING then return {0, ''} end
+if redis.call('HGET', K.turn, 'status') ~= RUNNING then return {0, '', 0} end
 redis.call('HSETNX', K.turn, 'cancel', A.reason)
 local reason = redis.call('HGET', K.turn, 'cancel')
-if A.channel == '' then return {1, reason} end
-return {1 + redis.call('PUBLISH', A.channel, A.turn_id .. ' ' .. reason), reason}
+local seq = tonumber(redis.call('HGET', K.turn, 'seq') or 0)
+if A.channel == '' then return {1, reason, seq} end
+return {1 + redis.call('PUBLISH', A.channel, A.turn_id .. ' ' .. reason), reason, seq}
 """
 
 
-# DROP_PENDING: a session cancel that finds no turn running drops the approvals its last turn waits
-# on, in the same step as reading `running`, so a resume turn cannot start between the check and the
-# drop and run the calls the cancel meant to drop (START_TURN consumes `pending` in its own step).
-# The caller names the turn it takes to be the last (`turn`, and its id): the script drops its
-# approvals only while it still is, so a turn started after the cancel is left alone, and answers
-# `moved` with the last turn otherwise (the caller decides whether to try that one).
+# DROP_PENDING: a turn that ended other than cancelled as a session cancel came (it paused for
+# approvals meanwhile) has its approvals dropped, in the same step as reading `running`, so a resume
+# turn cannot start between the check and the drop and run the calls the cancel meant to drop
+# (START_TURN consumes `pending` in its own step). The script drops them only while the turn is still
+# the session's last, so a turn started after the cancel is left alone. (With no turn running at
+# the cancel, CANCEL_SESSION does this itself.)
 # Idempotent as it stands: HDEL of a field already deleted changes nothing, and the answer is the
 # session's state at the repeat, which is as current as the first.
 # Returns: {"busy", running turn id} (nothing dropped) | {"idle"} | {"moved", last turn id}
@@ -448,16 +450,55 @@ return {1 + redis.call('PUBLISH', A.channel, A.turn_id .. ' ' .. reason), reason
 class DropPending(Script[list[str]]):
     session: Key
     turn: Key
-    """The hash of the turn taken to be the last (the session's own key when there is none)."""
     turn_id: str
-    """"" when the session has no turn."""
 
     SOURCE = """
 local running = redis.call('HGET', K.session, 'running')
 if running then return {'busy', running} end
 local last = redis.call('HGET', K.session, 'last_turn') or ''
 if last ~= A.turn_id then return {'moved', last} end
-if last ~= '' then redis.call('HDEL', K.turn, 'pending') end
+redis.call('HDEL', K.turn, 'pending')
+return {'idle'}
+"""
+
+
+# CANCEL_SESSION: a session cancel in one step. With a turn running, REQUEST_CANCEL's work on it
+# (record the first reason, push it to the owning executor) plus the log position to wait from, so
+# the caller's next command is the blocking read that brings `turn.done`. With none, DROP_PENDING's
+# work (drop the last turn's approvals, in the same step as reading `running`, so a resume turn
+# cannot start between the check and the drop). The caller names the turn it takes to be the last
+# (from the session it loaded); the running turn is always the last one, so a session that moved on
+# answers `moved` with the turn to name instead, and nothing is written.
+# Idempotent as REQUEST_CANCEL and DROP_PENDING are: a repeat keeps the first reason and publishes
+# again (the executor interrupts a turn once); HDEL of a dropped field changes nothing.
+# Returns: {"busy", 1 + processes that heard it, recorded reason, log seq} | {"idle"}
+#          | {"moved", the session's running or last turn id}
+@dataclass(frozen=True, kw_only=True)
+class CancelSession(Script[list[Any]]):
+    session: Key
+    turn: Key
+    """The hash of the turn taken to be the last (the session's own key when there is none)."""
+    turn_id: str
+    """"" when the session has no turn."""
+    reason: str
+    channel: str
+    """The turn's executor's cancel channel; "" on a cluster (the caller publishes, sharded)."""
+
+    SOURCE = """
+local running = redis.call('HGET', K.session, 'running')
+if running then
+  if running ~= A.turn_id then return {'moved', running} end
+  if redis.call('HGET', K.turn, 'status') ~= RUNNING then return {'idle'} end
+  redis.call('HSETNX', K.turn, 'cancel', A.reason)
+  local reason = redis.call('HGET', K.turn, 'cancel')
+  local seq = tonumber(redis.call('HGET', K.turn, 'seq') or 0)
+  local heard = 1
+  if A.channel ~= '' then heard = 1 + redis.call('PUBLISH', A.channel, A.turn_id .. ' ' .. reason) end
+  return {'busy', heard, reason, seq}
+end
+local last = redis.call('HGET', K.session, 'last_turn') or ''
+if last ~= A.turn_id then return {'moved', last} end
+redis.call('HDEL', K.turn, 'pending')
 return {'idle'}
 """
 
@@ -561,6 +602,7 @@ ALL: tuple[type[Script[Any]], ...] = (
     ByClock,
     Candidates,
     RequestCancel,
+    CancelSession,
     DropPending,
     DeleteSession,
     SaveHistory,

@@ -146,31 +146,15 @@ async def delete(
     return result
 
 
-_DROP_ATTEMPTS = 8
-
-
-async def drop_pending(
-    store: Store, tenant: str, session_id: str, last_turn: str | None, *, follow: bool
-) -> str | None:
-    """DROP_PENDING of `last_turn`'s approvals while it is the session's last turn; with `follow`, of
-    whichever turn is last (tried again when the session moved on meanwhile). Returns the running
-    turn's id instead when one runs (nothing dropped then)."""
-    expected = last_turn or ""
-    for _ in range(_DROP_ATTEMPTS):
-        result = await store.scripts.run(
-            lua.DropPending(
-                session=keys.session(tenant, session_id),
-                turn=keys.turn(tenant, session_id, expected)
-                if expected
-                else keys.session(tenant, session_id),
-                turn_id=expected,
-            )
+async def drop_pending(store: Store, tenant: str, session_id: str, turn_id: str) -> str | None:
+    """DROP_PENDING of `turn_id`'s approvals while it is the session's last turn (a turn started
+    after it is left alone). Returns the running turn's id instead when one runs (nothing dropped)."""
+    result = await store.scripts.run(
+        lua.DropPending(
+            session=keys.session(tenant, session_id),
+            turn=keys.turn(tenant, session_id, turn_id),
+            turn_id=turn_id,
         )
-        match result:
-            case ["busy", running]:
-                return str(running)
-            case ["moved", last] if follow:
-                expected = str(last)
-            case _:
-                return None
+    )
+    return str(result[1]) if result[0] == "busy" else None
     return None

@@ -9,6 +9,7 @@ FINISH_TURN (ARCHITECTURE.md, "Two-step writes").
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -306,18 +307,28 @@ async def drop_hint(store: Store, tenant: str, session_id: str, turn_id: str) ->
     await store.redis.zrem(keys.lease_index_of(session_id), keys.lease_member(tenant, session_id, turn_id))
 
 
+@dataclass(frozen=True)
+class CancelSignal:
+    """A cancel recorded on a running turn and pushed to its executor."""
+
+    turn_id: str
+    heard: int
+    """How many processes heard the push (0: its executor is gone)."""
+    seq: int
+    """The turn log's last sequence number when the cancel was recorded: `turn.done` comes after."""
+
+
 async def request_cancel(
     store: Store, tenant: str, session_id: str, turn_id: str, executor: str, reason: str
-) -> int:
-    """REQUEST_CANCEL, with its signal: 0 when the turn already ended, else 1 + how many processes
-    heard it. On one node the publish is an ordinary PUBLISH inside the script (channels are no keys,
-    so the script stays on the session's slot). A cluster's executors listen on sharded channels,
-    which a script may only publish to in its own slot: there the publish is a second step (a caller
-    that dies between them got no 200 and retries; an executor that loads the turn meanwhile sees the
-    recorded reason)."""
+) -> CancelSignal | None:
+    """REQUEST_CANCEL, with its signal; None when the turn already ended. On one node the publish is
+    an ordinary PUBLISH inside the script (channels are no keys, so the script stays on the session's
+    slot). A cluster's executors listen on sharded channels, which a script may only publish to in its
+    own slot: there the publish is a second step (a caller that dies between them got no 200 and
+    retries; an executor that loads the turn meanwhile sees the recorded reason)."""
     channel = keys.executor_cancel_channel(executor)
     one_node = single_node(store)
-    heard, recorded = await store.scripts.run(
+    signalled, recorded, seq = await store.scripts.run(
         lua.RequestCancel(
             turn=keys.turn(tenant, session_id, turn_id),
             reason=reason,
@@ -325,9 +336,77 @@ async def request_cancel(
             turn_id=turn_id,
         )
     )
-    if heard and not one_node:
-        heard = 1 + await channels.publish(store.zone, channel, f"{turn_id} {recorded}")
-    return int(heard)
+    if not signalled:
+        return None
+    return await _signal(store, turn_id, channel, int(signalled), str(recorded), int(seq), one_node)
+
+
+async def _signal(
+    store: Store, turn_id: str, channel: str, signalled: int, recorded: str, seq: int, one_node: bool
+) -> CancelSignal:
+    """The signal a cancel script reported: on a cluster, the sharded publish it left to the caller."""
+    if not one_node:
+        signalled = 1 + await channels.publish(store.zone, channel, f"{turn_id} {recorded}")
+    return CancelSignal(turn_id, signalled - 1, seq)
+
+
+_CANCEL_ATTEMPTS = 8
+
+
+async def cancel_running(
+    store: Store,
+    tenant: str,
+    session_id: str,
+    last_turn: str | None,
+    reason: str,
+    executor_of: Callable[[str], str],
+) -> CancelSignal | None:
+    """CANCEL_SESSION: cancel the session's running turn (its signal), or, with none running, drop the
+    last turn's approvals (None). `last_turn` is the session's as loaded; a session that moved on
+    since is tried again with the turn it names now. `executor_of` names a turn id's executor."""
+    expected = last_turn or ""
+    one_node = single_node(store)
+    for _ in range(_CANCEL_ATTEMPTS):
+        channel = keys.executor_cancel_channel(executor_of(expected)) if expected else ""
+        session = keys.session(tenant, session_id)
+        result = await store.scripts.run(
+            lua.CancelSession(
+                session=session,
+                turn=keys.turn(tenant, session_id, expected) if expected else session,
+                turn_id=expected,
+                reason=reason,
+                channel=channel if one_node else "",
+            )
+        )
+        match result:
+            case ["busy", signalled, recorded, seq]:
+                return await _signal(
+                    store, expected, channel, int(signalled), str(recorded), int(seq), one_node
+                )
+            case ["moved", turn_id]:
+                expected = str(turn_id)
+            case _:
+                return None
+    return None
+
+
+async def read_until_done(
+    store: Store, tenant: str, session_id: str, turn_id: str, after: int, block_ms: int
+) -> tuple[int, Status | None]:
+    """Block until the log has events past `after` or `block_ms` passes: the last sequence number
+    read (`after` when none came) and the terminal status `turn.done` carried, if it came."""
+    read = await store.zone.blocking_read(
+        {keys.turn_events(tenant, session_id, turn_id): keys.event_stream_id(after)}, block_ms=block_ms
+    )
+    for _, entries in read:
+        if not entries:
+            continue
+        last_id, last = entries[-1]
+        after = keys.sequence_of(last_id)
+        # Nothing follows `turn.done`, so only the last entry read can be it: decode that one alone.
+        if '"turn.done"' in last["e"] and (event := orjson.loads(last["e"]))["type"] == "turn.done":
+            return after, Status(event["state"]["status"])
+    return after, None
 
 
 def log_key(tenant: str, session_id: str, turn_id: str) -> str:
@@ -342,16 +421,6 @@ async def log(store: Store, tenant: str, session_id: str, turn_id: str) -> list[
 
 async def log_exists(store: Store, tenant: str, session_id: str, turn_id: str) -> bool:
     return await event_log.exists(store.redis, tenant, session_id, turn_id)
-
-
-async def wait_for_events(
-    store: Store, tenant: str, session_id: str, turn_id: str, after: int, block_ms: int
-) -> bool:
-    """Block until the log has an event past `after` (True) or `block_ms` passes (False)."""
-    read = await store.zone.blocking_read(
-        {keys.turn_events(tenant, session_id, turn_id): keys.event_stream_id(after)}, block_ms=block_ms
-    )
-    return bool(read)
 
 
 @dataclass(frozen=True)
