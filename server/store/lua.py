@@ -437,6 +437,16 @@ return {1 + redis.call('PUBLISH', A.channel, A.turn_id .. ' ' .. reason), reason
 """
 
 
+# With no turn running: drop the approvals of the turn the caller named (K.turn, A.turn_id) while it
+# is still the session's last (a turn started after it is left alone), else name the last turn.
+_DROP_IF_LAST = """
+local last = redis.call('HGET', K.session, 'last_turn') or ''
+if last ~= A.turn_id then return {'moved', last} end
+if last ~= '' then redis.call('HDEL', K.turn, 'pending') end
+return {'idle'}
+"""
+
+
 # DROP_PENDING: a turn that ended other than cancelled as a session cancel came (it paused for
 # approvals meanwhile) has its approvals dropped, in the same step as reading `running`, so a resume
 # turn cannot start between the check and the drop and run the calls the cancel meant to drop
@@ -452,14 +462,13 @@ class DropPending(Script[list[str]]):
     turn: Key
     turn_id: str
 
-    SOURCE = """
+    SOURCE = (
+        """
 local running = redis.call('HGET', K.session, 'running')
 if running then return {'busy', running} end
-local last = redis.call('HGET', K.session, 'last_turn') or ''
-if last ~= A.turn_id then return {'moved', last} end
-redis.call('HDEL', K.turn, 'pending')
-return {'idle'}
 """
+        + _DROP_IF_LAST
+    )
 
 
 # CANCEL_SESSION: a session cancel in one step. With a turn running, REQUEST_CANCEL's work on it
@@ -484,7 +493,8 @@ class CancelSession(Script[list[Any]]):
     channel: str
     """The turn's executor's cancel channel; "" on a cluster (the caller publishes, sharded)."""
 
-    SOURCE = """
+    SOURCE = (
+        """
 local running = redis.call('HGET', K.session, 'running')
 if running then
   if running ~= A.turn_id then return {'moved', running} end
@@ -496,11 +506,9 @@ if running then
   if A.channel ~= '' then heard = 1 + redis.call('PUBLISH', A.channel, A.turn_id .. ' ' .. reason) end
   return {'busy', heard, reason, seq}
 end
-local last = redis.call('HGET', K.session, 'last_turn') or ''
-if last ~= A.turn_id then return {'moved', last} end
-redis.call('HDEL', K.turn, 'pending')
-return {'idle'}
 """
+        + _DROP_IF_LAST
+    )
 
 
 # DELETE_SESSION: mark the session unusable and report its running turn in the same step, so no
