@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.harness import TENANT, wait_until
-from contract_tests.sse import BackgroundStream, Frame, read_frames
 from deploy.cluster_demo import Topology, nginx_binary
+from testkit.api import TENANT
+from testkit.processes import wait_until
+from testkit.sse import BackgroundStream, Frame, read_frames
 
 pytestmark = pytest.mark.skipif(
     nginx_binary() is None,

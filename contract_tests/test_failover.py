@@ -13,12 +13,14 @@ import httpx
 import pytest
 
 from contract_tests.conftest import make_agent, settings_for
-from contract_tests.deployments import FULL_MATRIX, Launched
-from contract_tests.harness import TENANT, ServerThread, wait_until
 from contract_tests.spec_support import assert_error
-from contract_tests.sse import BackgroundStream, Frame, read_frames
 from server.store import keys
 from server.store.deployments import Mode
+from testkit.api import TENANT
+from testkit.deployments import FULL_MATRIX, Launched
+from testkit.processes import wait_until
+from testkit.servers import ServerThread
+from testkit.sse import BackgroundStream, Frame, read_frames
 
 REDIS_TIMEOUT_SECONDS = 1.0
 SLACK_SECONDS = 1.5

@@ -18,9 +18,13 @@ import pytest
 import redis
 
 from contract_tests.conftest import settings_for
-from contract_tests.fakes import mcp_server
-from contract_tests.faults import RedisProxy, RedisServer
-from contract_tests.harness import TENANT, AppThread, ServerThread, turn_key, wait_until
+from contract_tests.faults import RedisProxy
+from testkit.api import TENANT
+from testkit.fakes import mcp_server
+from testkit.processes import wait_until
+from testkit.redis_clients import turn_key
+from testkit.redis_server import RedisServer
+from testkit.servers import AppThread, ServerThread
 
 HEARTBEAT = 0.25
 TTL = 2.0

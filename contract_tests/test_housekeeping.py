@@ -11,9 +11,11 @@ import httpx
 import pytest
 import redis
 
-from contract_tests.harness import TENANT, ApiProcess, ExecutorProcess, turn_key, wait_until
-from contract_tests.sse import BackgroundStream, read_frames
 from server.store import keys
+from testkit.api import TENANT
+from testkit.processes import ApiProcess, ExecutorProcess, wait_until
+from testkit.redis_clients import turn_key
+from testkit.sse import BackgroundStream, read_frames
 
 # Kept until deleted, on purpose: the agent registry (`ah:{t}:agent:{name}`, `ah:{t}:agents`).
 # (A running turn's keys and the leases zset are kept until the turn ends; none runs at the check.)

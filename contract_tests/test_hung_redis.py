@@ -15,9 +15,12 @@ import pytest
 import redis
 
 from contract_tests.conftest import make_agent, settings_for
-from contract_tests.faults import RedisProxy, RedisServer, readiness
-from contract_tests.harness import ServerThread, turn_key
-from contract_tests.spec_support import assert_error, wait_until
+from contract_tests.faults import RedisProxy, readiness
+from contract_tests.spec_support import assert_error
+from testkit.processes import wait_until
+from testkit.redis_clients import turn_key
+from testkit.redis_server import RedisServer
+from testkit.servers import ServerThread
 
 REDIS_TIMEOUT = 1.0
 CANCEL_TIMEOUT = 4.0

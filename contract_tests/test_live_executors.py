@@ -12,9 +12,9 @@ import httpx
 import pytest
 import redis
 
-from contract_tests.harness import ApiProcess, ExecutorProcess, wait_until
 from server.store import executors, keys, turns
 from server.store.redis import Store
+from testkit.processes import ApiProcess, ExecutorProcess, wait_until
 
 TTL_SECONDS = 30.0  # far longer than the test: a dead executor stays "live" by its TTL throughout
 ENV = {

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from contract_tests.harness import ApiProcess, ExecutorProcess, free_port, wait_until
-from contract_tests.sse import BackgroundStream, read_frames
+from testkit.processes import ApiProcess, ExecutorProcess, free_port, wait_until
+from testkit.sse import BackgroundStream, read_frames
 
 ENV = {"HARNESS_HEARTBEAT_SECONDS": "0.25", "HARNESS_EXECUTOR_TTL_SECONDS": "2"}
 TURN_BODY = {"input": [{"type": "user.message", "content": "one two three four five six"}]}

@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 import redis
 
-from contract_tests.harness import TENANT, free_port, wait_until
-from contract_tests.sse import BackgroundStream
 from server.store import keys
+from testkit.api import TENANT
+from testkit.processes import free_port, wait_until
+from testkit.sse import BackgroundStream
 
 
 def _event_log(url: str, turn_key: str, seen: list[dict[str, Any]], failed: list[BaseException]) -> None:

@@ -30,10 +30,12 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from contract_tests.fakes import mcp_server
-from contract_tests.faults import RedisServer
-from contract_tests.harness import ApiProcess, AppThread, ExecutorProcess, turn_key, wait_until
-from contract_tests.sse import BackgroundStream, read_frames
+from testkit.fakes import mcp_server
+from testkit.processes import ApiProcess, ExecutorProcess, wait_until
+from testkit.redis_clients import turn_key
+from testkit.redis_server import RedisServer
+from testkit.servers import AppThread
+from testkit.sse import BackgroundStream, read_frames
 
 ROOT = Path(__file__).resolve().parent.parent
 TURNS_ROUTE = "POST /{tenantName}/v1/agents/sessions/{sessionId}/turns"

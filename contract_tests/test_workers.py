@@ -18,11 +18,12 @@ from typing import Any
 import httpx
 import redis
 
-from contract_tests.harness import TENANT, ApiProcess, free_port, wait_until
-from contract_tests.sse import BackgroundStream, read_frames
 from contract_tests.test_executors import assert_one_terminal_and_no_gaps
 from contract_tests.test_sigint import _event_log
 from server.store import keys
+from testkit.api import TENANT
+from testkit.processes import ApiProcess, free_port, wait_until
+from testkit.sse import BackgroundStream, read_frames
 
 ENV = {"HARNESS_HEARTBEAT_SECONDS": "0.25", "HARNESS_SHUTDOWN_GRACE_SECONDS": "2"}
 AUTH = {"Authorization": "Bearer alice"}
@@ -139,7 +140,7 @@ def test_two_workers_share_the_port_run_turns_streams_and_cancels_and_drain_on_s
         frames = stream.join(timeout=10)  # ends cleanly at the signal (raises if it broke)
         exit_code = serve.wait_exit(15)
         assert time.monotonic() - signalled < 8
-        assert exit_code == 0, serve.stderr_tail()
+        assert exit_code == 0, serve.log_tail()
         assert frames[0].event == "turn.created"
         assert not any(Path(f"/proc/{pid}").exists() for pid in pids), "a worker outlived the parent"
         assert flush_redis.hget(keys.turn(TENANT, session, stream.turn_id), "status") not in (None, "running")
@@ -147,7 +148,7 @@ def test_two_workers_share_the_port_run_turns_streams_and_cancels_and_drain_on_s
             "a turn was left running"
         )
         assert flush_redis.zcard(keys.executors()) == 0, "an executor stayed registered"
-        assert not [line for line in serve.log_lines() if "Traceback" in line], serve.stderr_tail()
+        assert not [line for line in serve.log_lines() if "Traceback" in line], serve.log_tail()
     finally:
         for client in clients:
             client.close()

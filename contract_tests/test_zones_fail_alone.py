@@ -17,10 +17,12 @@ import pytest
 import redis
 
 from contract_tests.conftest import make_agent, settings_for
-from contract_tests.faults import RedisProxy, RedisServer, readiness
-from contract_tests.harness import ServerThread
-from contract_tests.spec_support import assert_error, wait_until
+from contract_tests.faults import RedisProxy, readiness
+from contract_tests.spec_support import assert_error
 from server.store import keys
+from testkit.processes import wait_until
+from testkit.redis_server import RedisServer
+from testkit.servers import ServerThread
 
 REDIS_TIMEOUT = 1.0
 SLACK = 2.0  # what a loaded machine may add: the assertions are about "never hangs"
