@@ -24,7 +24,7 @@ import redis
 from contract_tests.conftest import settings_for
 from contract_tests.faults import RedisProxy
 from server.store import keys, lua
-from testkit.api import TENANT
+from testkit.api import TENANT, http_client
 from testkit.fakes import mcp_server, openai_server
 from testkit.fakes.openai_server import Recorder
 from testkit.processes import wait_until
@@ -110,9 +110,7 @@ def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
         )
         with (
             ServerThread(settings) as server,
-            httpx.Client(
-                base_url=f"{server.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-            ) as api,
+            http_client(server.base_url) as api,
             redis.Redis.from_url(own.url, decode_responses=True) as direct,
         ):
             yield Rig(api, proxy, direct, model.root, tools.root)

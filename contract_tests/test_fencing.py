@@ -19,7 +19,7 @@ import redis
 
 from contract_tests.conftest import settings_for
 from contract_tests.faults import RedisProxy
-from testkit.api import TENANT
+from testkit.api import TENANT, http_client
 from testkit.fakes import mcp_server
 from testkit.processes import wait_until
 from testkit.redis_clients import turn_key
@@ -90,9 +90,7 @@ def tools() -> Iterator[AppThread]:
 
 
 def client(server: ServerThread) -> httpx.Client:
-    return httpx.Client(
-        base_url=f"{server.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-    )
+    return http_client(server.base_url)
 
 
 def assert_cancelled_before_the_recorded_end(rig: Rig, turn_id: str) -> dict[str, Any]:

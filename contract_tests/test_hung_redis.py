@@ -17,6 +17,7 @@ import redis
 from contract_tests.conftest import make_agent, settings_for
 from contract_tests.faults import RedisProxy, readiness
 from contract_tests.spec_support import assert_error
+from testkit.api import http_client
 from testkit.processes import wait_until
 from testkit.redis_clients import turn_key
 from testkit.redis_server import RedisServer
@@ -63,9 +64,7 @@ def settings(url: str, **overrides: object) -> object:
 
 def client(server: ServerThread) -> httpx.Client:
     # Far above every bound: a request that hangs fails the test on its elapsed time, not here.
-    return httpx.Client(
-        base_url=f"{server.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-    )
+    return http_client(server.base_url)
 
 
 def timed(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:

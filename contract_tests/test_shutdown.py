@@ -14,6 +14,7 @@ import redis
 from contract_tests.test_executors import assert_one_terminal_and_no_gaps
 from server.store import executors, keys
 from server.store.redis import Store
+from testkit.api import http_client
 from testkit.processes import ApiProcess, ExecutorProcess, wait_until
 from testkit.sse import BackgroundStream, read_frames
 
@@ -31,7 +32,7 @@ def _env(redis_url: str) -> dict[str, str]:
 
 
 def _client(api: ApiProcess) -> httpx.Client:
-    return httpx.Client(base_url=f"{api.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30)
+    return http_client(api.base_url)
 
 
 def _session(client: httpx.Client, agent: str, *, chunks: int, delay_ms: int) -> str:

@@ -30,6 +30,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
+from testkit.api import http_client
 from testkit.fakes import mcp_server
 from testkit.processes import ApiProcess, ExecutorProcess, wait_until
 from testkit.redis_clients import turn_key
@@ -363,9 +364,7 @@ def _export_one_trace(redis_url: str, receiver: OtlpReceiver) -> None:
     api = ApiProcess(env).start()
     executor = ExecutorProcess(f"ot{secrets.token_hex(4)}", env).start()
     try:
-        with httpx.Client(
-            base_url=f"{api.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-        ) as client:
+        with http_client(api.base_url) as client:
             manifest = {"name": "otlp", "model": {"name": "scripted/echo"}}
             assert client.post("/registry/agents", json=manifest).status_code == 201
             session = client.post("/agents/sessions", json={"agent_name": "otlp"}).json()["data"]["id"]

@@ -20,7 +20,7 @@ import pytest
 
 from contract_tests.conftest import settings_for
 from contract_tests.spec_support import assert_error, operations
-from testkit.api import TENANT, mint_token
+from testkit.api import TENANT, http_client, mint_token
 from testkit.processes import ApiProcess
 from testkit.servers import ServerThread
 
@@ -59,9 +59,7 @@ def jwt_server(redis_url: str) -> Iterator[ServerThread]:
 
 @pytest.fixture
 def alice(server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{server.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-    ) as c:
+    with http_client(server.base_url) as c:
         yield c
 
 

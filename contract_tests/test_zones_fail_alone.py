@@ -20,6 +20,7 @@ from contract_tests.conftest import make_agent, settings_for
 from contract_tests.faults import RedisProxy, readiness
 from contract_tests.spec_support import assert_error
 from server.store import keys
+from testkit.api import http_client
 from testkit.processes import wait_until
 from testkit.redis_server import RedisServer
 from testkit.servers import ServerThread
@@ -75,9 +76,7 @@ def settings(home_url: str, home: str, other: str, other_url: str, executor_id: 
 
 @contextlib.contextmanager
 def api(server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{server.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-    ) as client:
+    with http_client(server.base_url) as client:
         yield client
 
 
