@@ -77,8 +77,8 @@ spec-check: install
 	$(BIN)/openapi-spec-validator $(SPEC)
 
 lint: install
-	$(BIN)/ruff check server harness_cli contract_tests tests bench deploy
-	$(BIN)/ruff format --check server harness_cli contract_tests tests bench deploy
+	$(BIN)/ruff check server harness_cli testkit contract_tests tests bench deploy
+	$(BIN)/ruff format --check server harness_cli testkit contract_tests tests bench deploy
 	$(BIN)/hadolint Dockerfile
 
 typecheck: install

@@ -21,7 +21,7 @@ from bench.load import SCENARIOS, TopologyRun, load_details, load_group, load_ta
 from bench.peers_group import PeersResult, peers_details, peers_group, peers_table
 from bench.pictures import draw
 from bench.plots import DEFAULT_DIR
-from bench.processes import ServerProcess, raise_fd_limit
+from bench.processes import raise_fd_limit
 from bench.redis_cost import OperationCost, cost_details, cost_group, cost_table
 from bench.redis_floor import Machine, RedisFloor, describe_machine, measure_floor
 from bench.report import (
@@ -32,6 +32,7 @@ from bench.report import (
     floor_facts,
     machine_facts,
 )
+from testkit.processes import ServerProcess
 
 GROUPS = ("cost", "cancel", "load", "agent", "peers")
 # `peers` needs .venv-peers (`make bench-peers`): it runs only when named.

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from bench.client import HarnessApi, new_http_client
-from bench.processes import ServerProcess, base_url, free_port, wait_ready
 from bench.stats import Summary
-from contract_tests.fakes import mcp_server, openai_server
-from contract_tests.fakes.openai_server import Recorder
-from contract_tests.harness import AppThread
+from testkit.fakes import mcp_server, openai_server
+from testkit.fakes.openai_server import Recorder
+from testkit.processes import ApiProcess
+from testkit.servers import AppThread
 
 KEY_ENV = "BENCH_MODEL_KEY"
 SAMPLES, QUICK_SAMPLES = 30, 3
@@ -89,7 +89,6 @@ async def run(redis_url: str, samples: int) -> list[StageResult]:
         AppThread(openai_server.create_app(recorder)) as model,
         AppThread(mcp_server.build().streamable_http_app()) as tools,
     ):
-        port = free_port()
         env = {
             "HARNESS_REDIS_URL": redis_url,
             "HARNESS_EXECUTOR_ID": "agentb",
@@ -100,12 +99,11 @@ async def run(redis_url: str, samples: int) -> list[StageResult]:
                 {"bench_key": {"env": KEY_ENV, "allowed_urls": [f"{model.root}/v1"]}}
             ),
         }
-        serve = ServerProcess("serve", ["serve", "--port", str(port), "--log-level", "warning"], env)
-        serve.start()
+        serve = ApiProcess(env, with_executor=True, name="serve", detached=True).start(wait=False)
         try:
-            await wait_ready(serve, port)
+            await serve.wait_ready_async()
             async with new_http_client() as http:
-                api = HarnessApi(http, base_url(port))
+                api = HarnessApi(http, serve.base_url)
                 for body in (
                     {
                         "name": "slow-model",

@@ -11,7 +11,7 @@ from bench.cancel_scenarios import ScenarioResult, idle_cancels, loaded_cancels
 from bench.client import new_http_client
 from bench.config import BenchConfig
 from bench.deployment import Topology, deployed
-from bench.processes import ServerProcess
+from testkit.processes import ServerProcess
 
 
 async def cancel_group(

@@ -16,15 +16,9 @@ from redis.exceptions import RedisError
 from bench.client import HarnessApi
 from bench.config import EXECUTOR_ID, IN_PROCESS_EXECUTOR_ID, SLOW_AGENT, STREAM_AGENT
 from bench.cpu import CpuMeter
-from bench.processes import (
-    ServerProcess,
-    api_process,
-    base_url,
-    executor_process,
-    wait_ready,
-    wait_registered,
-)
+from bench.processes import api_process, executor_process
 from bench.redis_floor import redis_pid
+from testkit.processes import ApiProcess, ExecutorProcess, ServerProcess, wait_registered
 
 # (chunks, delay_ms) of scripted/echo: a turn to cancel, and a long one that keeps streaming. The
 # spec caps `chunks` at 10000 (100000 is refused with 400), so the long turn streams for 200 s.
@@ -80,30 +74,21 @@ def _numbered(name: str, index: int, count: int) -> str:
     return name if count == 1 else f"{name}{index + 1}"
 
 
-def _processes(
-    redis_url: str, topology: Topology
-) -> tuple[list[ServerProcess], list[int], list[tuple[str, ServerProcess]]]:
-    """The processes to start (API replicas first), the replicas' ports, and the executor ids that
-    must register before the deployment is ready, each with the process that runs it."""
+def _processes(redis_url: str, topology: Topology) -> tuple[list[ApiProcess], list[ExecutorProcess]]:
+    """The API replicas and the executor processes to start. With in-process executors each replica
+    runs its own, under its own id, and registers it before the deployment is ready."""
     in_process = topology.executors == 0
-    apis: list[ServerProcess] = []
-    ports: list[int] = []
+    apis: list[ApiProcess] = []
     for index in range(topology.api_replicas):
-        # With in-process executors each replica runs its own, under its own id.
         executor_id = _numbered(IN_PROCESS_EXECUTOR_ID, index, topology.api_replicas)
         name = _numbered("serve" if in_process else "api", index, topology.api_replicas)
-        process, port = api_process(redis_url, executor_id, with_executor=in_process, name=name)
-        apis.append(process)
-        ports.append(port)
-    if in_process:
-        ids = [_numbered(IN_PROCESS_EXECUTOR_ID, i, topology.api_replicas) for i in range(len(apis))]
-        return apis, ports, list(zip(ids, apis, strict=True))
+        apis.append(api_process(redis_url, executor_id, with_executor=in_process, name=name))
     ids = [_numbered(EXECUTOR_ID, i, topology.executors) for i in range(topology.executors)]
     executors = [
         executor_process(redis_url, executor_id, _numbered("executor", i, topology.executors))
         for i, executor_id in enumerate(ids)
     ]
-    return apis + executors, ports, list(zip(ids, executors, strict=True))
+    return apis, executors
 
 
 @asynccontextmanager
@@ -116,15 +101,19 @@ async def deployed(
 ) -> AsyncIterator[Deployment]:
     """`agents`: name → (chunks, delay_ms) of a `scripted/echo` agent to register."""
     await redis.flushdb()
-    processes, ports, registrations = _processes(redis_url, topology)
+    replicas, executors = _processes(redis_url, topology)
+    processes: list[ServerProcess] = [*replicas, *executors]
     try:
-        for process in processes:
-            process.start()
-        for process, port in zip(processes, ports, strict=False):
-            await wait_ready(process, port)
-        for executor_id, runner in registrations:
-            await wait_registered(runner, redis, executor_id)
-        apis = [HarnessApi(http, base_url(port)) for port in ports]
+        for replica in replicas:
+            replica.start(wait=False)
+        for executor in executors:
+            executor.start(wait=False)
+        for replica in replicas:
+            await replica.wait_ready_async()
+        # Each executor process, or (none) each replica's in-process executor.
+        for runner in executors or replicas:
+            await wait_registered(runner, redis, runner.env["HARNESS_EXECUTOR_ID"])
+        apis = [HarnessApi(http, replica.base_url) for replica in replicas]
         for name, (chunks, delay_ms) in agents.items():
             await apis[0].register_agent(name, chunks, delay_ms)
         yield Deployment(topology, apis, processes, await redis_pid(redis))

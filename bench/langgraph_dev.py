@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from httpx_sse import aconnect_sse
 
 from bench.client import STREAM_TIMEOUT
-from bench.processes import free_port
+from testkit.processes import free_port
+from testkit.sse import aiter_events
 
 REPO = Path(__file__).resolve().parent.parent
 PEERS_DIR = REPO / "bench" / "peers"
@@ -160,17 +160,15 @@ class LangGraphApi:
         url = f"{self.base}/threads/{thread_id}/runs/stream"
         run.sent_at = time.perf_counter()
         try:
-            async with aconnect_sse(self.http, "POST", url, json=body, timeout=STREAM_TIMEOUT) as source:
-                source.response.raise_for_status()
-                async for event in source.aiter_sse():
-                    if event.event == "metadata":
-                        run.run_id = json.loads(event.data)["run_id"]
-                    elif event.event.startswith(mode) and run.first_event_at is None:
-                        run.first_event_at = time.perf_counter()
-                        if started is not None:
-                            started.set()
-                    elif event.event == "error":
-                        raise RuntimeError(f"run failed: {event.data[:300]}")
+            async for event in aiter_events(self.http, "POST", url, json=body, timeout=STREAM_TIMEOUT):
+                if event.event == "metadata":
+                    run.run_id = json.loads(event.data)["run_id"]
+                elif event.event.startswith(mode) and run.first_event_at is None:
+                    run.first_event_at = time.perf_counter()
+                    if started is not None:
+                        started.set()
+                elif event.event == "error":
+                    raise RuntimeError(f"run failed: {event.data[:300]}")
             run.done_at = time.perf_counter()
         except Exception as exc:  # counted by the scenario
             run.error = exc

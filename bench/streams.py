@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from httpx_sse import aconnect_sse
 
 from bench.client import DELTA, DONE, STREAM_TIMEOUT
+from testkit.sse import aiter_events
 
 CREATED = "turn.created"
 MODEL_PREFIX = "model."
@@ -59,11 +59,8 @@ class TurnStream:
     async def read(self, http: httpx.AsyncClient, url: str, body: dict[str, Any]) -> TurnStream:
         self.sent_at = time.perf_counter()
         try:
-            async with aconnect_sse(http, "POST", url, json=body, timeout=STREAM_TIMEOUT) as source:
-                if source.response.is_error:
-                    raise _status_error(source.response, await source.response.aread())
-                async for event in source.aiter_sse():
-                    self._seen(event.event, event.data)
+            async for event in aiter_events(http, "POST", url, json=body, timeout=STREAM_TIMEOUT):
+                self._seen(event.event, event.data)
         except Exception as exc:  # counted by the scenario
             self.error = exc
         finally:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,14 +9,13 @@ import httpx
 import pytest
 import redis
 
-from contract_tests.deployments import FULL_MATRIX, Launched, launch
-from contract_tests.harness import ServerThread, free_port
 from server.config import Settings
 from server.store.deployments import Mode
-from server.store.embedded import redis_server_binary
-
-# Not a HARNESS_* variable: those are the server's settings, which the tests never take from the caller.
-TEST_REDIS_URL = os.environ.get("AGENT_HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from testkit.api import http_client
+from testkit.deployments import FULL_MATRIX, Launched, launch
+from testkit.redis_clients import TEST_REDIS_URL
+from testkit.redis_server import RedisServer
+from testkit.servers import ServerThread
 
 
 def _answers(url: str) -> bool:
@@ -35,31 +31,8 @@ def standalone_redis_url() -> Iterator[str]:
     if _answers(TEST_REDIS_URL):
         yield TEST_REDIS_URL
         return
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            redis_server_binary(),
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/15"
-    deadline = time.monotonic() + 10
-    while not _answers(url):
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("could not start a redis-server for the tests")
-        time.sleep(0.05)
-    yield url
-    process.terminate()
-    process.wait(5)
+    with RedisServer(persist=False, db=15) as own:
+        yield own.url
 
 
 ACROSS = [Mode.STANDALONE, Mode.SENTINEL, Mode.CLUSTER]
@@ -130,9 +103,7 @@ def server(redis_url: str) -> Iterator[ServerThread]:
 
 @pytest.fixture
 def client(server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{server.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-    ) as c:
+    with http_client(server.base_url) as c:
         yield c
 
 

@@ -2,10 +2,8 @@
 
 Two tools, each a context manager a test module wraps in a three-line fixture:
 
-- `RedisServer`: a private redis-server on a free loopback port, started and stopped by PID. Besides
-  `kill()` / `start()` (a Redis that refuses connections, then comes back with its data: AOF, fsync on
-  every write) it can `pause()` (SIGSTOP: the kernel still accepts connections and buffers requests,
-  nothing answers, as with a hung or swapped-out Redis) and `resume()` (SIGCONT).
+- `testkit.redis_server.RedisServer`: a private redis-server on a free loopback port, started and
+  stopped by PID, which can be killed and restarted with its data, or paused (SIGSTOP) and resumed.
 - `RedisProxy`: an asyncio TCP proxy on its own thread and event loop, put between a server process and
   a `RedisServer` (point the server at `proxy.url`). Its `mode` decides what happens to the bytes:
 
@@ -32,100 +30,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import os
-import signal
 import socket
 import struct
-import subprocess
 import threading
-import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Self
 
 import httpx
-import redis
 
-from contract_tests.harness import free_port
-from server.store.embedded import redis_server_binary
+from testkit.processes import free_port
 
 _READ_SIZE = 65536
-
-
-def _wait_until(condition: Callable[[], bool], timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting until {message}")
-        time.sleep(0.02)
-
-
-class RedisServer:
-    """A redis-server of the test's own on a fixed port whose data survives SIGKILL, so a restart
-    brings back the same sessions, as a real deployment's Redis would."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.process: subprocess.Popen[bytes] | None = None
-        self.paused = False
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def answers(self) -> bool:
-        try:
-            with redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5) as probe:
-                return bool(probe.ping())
-        except redis.RedisError:
-            return False
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                redis_server_binary(),
-                *("--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory)),
-                *("--save", "", "--appendonly", "yes", "--appendfsync", "always"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.paused = False
-        _wait_until(self.answers, 10, f"redis-server on port {self.port} answers")
-
-    def kill(self) -> None:
-        """SIGKILL: connections are refused until `start()`."""
-        assert self.process is not None
-        self.resume()
-        self.process.kill()
-        self.process.wait(10)
-        assert not self.answers()
-
-    def pause(self) -> None:
-        """SIGSTOP: connections are accepted, nothing is answered until `resume()`."""
-        assert self.process is not None and self.process.poll() is None
-        os.kill(self.process.pid, signal.SIGSTOP)
-        self.paused = True
-
-    def resume(self) -> None:
-        if self.paused and self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGCONT)
-        self.paused = False
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.resume()  # a stopped process ignores SIGTERM until it runs again
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
 
 
 class Mode(enum.Enum):

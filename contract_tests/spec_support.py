@@ -4,8 +4,7 @@ operation a request hit, which statuses that operation documents, and the one er
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -90,15 +89,3 @@ def assert_error(
     if param is not _ANY:
         assert error["param"] == param, error
     return error
-
-
-def wait_until(condition: Callable[[], T], timeout: float, message: str, interval: float = 0.02) -> T:
-    """Poll `condition` until it returns something truthy (returned), or fail after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting until {message}")
-        time.sleep(interval)

@@ -14,10 +14,12 @@ import httpx
 import pytest
 
 from contract_tests.conftest import settings_for
-from contract_tests.fakes import mcp_server, openai_server
-from contract_tests.fakes.openai_server import Recorder
-from contract_tests.harness import AppThread, ServerThread, turn_key, wait_until
-from contract_tests.sse import BackgroundStream, Frame, read_frames
+from testkit.fakes import mcp_server, openai_server
+from testkit.fakes.openai_server import Recorder
+from testkit.processes import wait_until
+from testkit.redis_clients import turn_key
+from testkit.servers import AppThread, ServerThread
+from testkit.sse import BackgroundStream, Frame, read_frames
 
 # Not a HARNESS_* name: those can never be a secret's source.
 KEY_ENV = "AGENT_LOOP_TEST_MODEL_KEY"
@@ -47,9 +49,7 @@ def server(redis_url: str, model_server: tuple[AppThread, Recorder]) -> Iterator
         redis_url,
         cancel_timeout_seconds=5,
         secrets={SECRET: {"env": KEY_ENV, "allowed_urls": [f"{model_server[0].root}/v1"]}},
-        mcp_stdio_servers={
-            "local": {"command": sys.executable, "args": ["-m", "contract_tests.fakes.mcp_server"]}
-        },
+        mcp_stdio_servers={"local": {"command": sys.executable, "args": ["-m", "testkit.fakes.mcp_server"]}},
         mcp_connect_timeout_seconds=CONNECT_TIMEOUT,
     )
     with ServerThread(settings) as running:

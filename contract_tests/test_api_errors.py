@@ -17,14 +17,11 @@ import pytest
 
 import server.timestamps as server_clock
 from contract_tests.conftest import make_agent, settings_for
-from contract_tests.harness import TENANT, ServerThread
-from contract_tests.spec_support import (
-    assert_error,
-    operations,
-    spec,
-    spec_methods,
-    wait_until,
-)
+from contract_tests.spec_support import assert_error, operations, spec, spec_methods
+from testkit.api import TENANT, mint_token
+from testkit.api import bearer as auth_header
+from testkit.processes import wait_until
+from testkit.servers import ServerThread
 
 JWT_SECRET = "api-errors-contract-secret-of-at-least-32-bytes"
 SMALL_BODY_LIMIT = 512
@@ -81,12 +78,11 @@ def call(
 
 
 def token(sub: str, **claims: Any) -> str:
-    return jwt.encode({"sub": sub, "exp": int(time.time()) + 600, **claims}, JWT_SECRET)
+    return mint_token(JWT_SECRET, sub, **claims)
 
 
 def bearer_client(base_url: str, bearer: str | None) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {bearer}"} if bearer is not None else {}
-    return httpx.Client(base_url=base_url, headers=headers, timeout=30)
+    return httpx.Client(base_url=base_url, headers=auth_header(bearer), timeout=30)
 
 
 def turn_status(client: httpx.Client, session_id: str, turn_id: str) -> str:

@@ -1,22 +1,20 @@
 """`python -m bench` end to end at toy sizes: every scenario runs against real servers and reports
-every figure with no errors. No figure's value is checked: timing belongs in the bench."""
+every figure with no errors. No figure's value is checked: timing belongs in the bench.
+
+The bench runs in a subprocess, as `make bench` runs it; what the checks need to know of it (its
+scenarios and operations) is asked of it in one too, so the contract tests never import bench/
+(tests/test_import_layers.py). Its parts are tested in tests/test_bench.py."""
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
-from redis.asyncio import Redis
-
-from bench import langgraph_dev
-from bench.load import SCENARIOS
-from bench.redis_cost import OPERATIONS
-from bench.redis_tap import RedisTap
 
 REPO = Path(__file__).resolve().parent.parent
 # Smaller than --quick: the point is that the code runs, in a few seconds.
@@ -55,6 +53,26 @@ def _bench(redis_url: str, *args: str, timeout: float) -> subprocess.CompletedPr
         text=True,
         timeout=timeout,
     )
+
+
+def _bench_facts() -> dict[str, Any]:
+    """What the bench itself says it runs: its load scenarios, cost operations, and why its peer
+    (langgraph dev) cannot run here (None: it can)."""
+    script = (
+        "import json; from bench import langgraph_dev; from bench.load import SCENARIOS;"
+        " from bench.redis_cost import OPERATIONS;"
+        " print(json.dumps({'scenarios': list(SCENARIOS), 'operations': list(OPERATIONS),"
+        " 'peers_unavailable': langgraph_dev.available()}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60, check=True
+    )
+    return dict(json.loads(done.stdout))
+
+
+BENCH = _bench_facts()
+SCENARIOS: list[str] = BENCH["scenarios"]
+OPERATIONS: list[str] = BENCH["operations"]
 
 
 def _rows(report: str) -> dict[str, list[str]]:
@@ -98,35 +116,7 @@ def test_bench_runs_every_scenario(redis_url: str, tmp_path: Path) -> None:
     } <= pictures
 
 
-async def test_the_redis_tap_counts_a_pipeline_as_one_round_trip_and_names_scripts(redis_url: str) -> None:
-    # A script no Redis has cached (its SHA is new), so the round trips below are exactly these.
-    source = f"return redis.call('EXISTS', KEYS[1]) -- {uuid.uuid4()}"
-    sha = hashlib.sha1(source.encode()).hexdigest()
-    direct = Redis.from_url(redis_url)
-    options = direct.connection_pool.connection_kwargs
-    tap = await RedisTap(options["host"], options["port"], scripts={sha: "EXISTS_SCRIPT"}).start()
-    client = Redis.from_url(f"redis://127.0.0.1:{tap.port}/{options.get('db', 0)}")
-    try:
-        await client.ping()  # the connection's handshake, then one PING
-        before = tap.counts()
-        async with client.pipeline(transaction=False) as pipe:
-            pipe.set("bench:tap", "x" * 200_000).get("bench:tap").delete("bench:tap")
-            await pipe.execute()
-        assert await client.script_load(source) == sha
-        assert await client.evalsha(sha, 1, "bench:tap") == 0
-        counted = tap.counts() - before
-        assert counted.commands["SET"] == counted.commands["GET"] == counted.commands["DEL"] == 1
-        # The pipeline (a 200 kB write split over TCP segments) is one trip; SCRIPT LOAD and
-        # EVALSHA one each.
-        assert counted.round_trips == 3, counted
-        assert counted.commands["EVALSHA EXISTS_SCRIPT"] == counted.commands["SCRIPT LOAD"] == 1, counted
-    finally:
-        await client.aclose()
-        await direct.aclose()
-        await tap.stop()
-
-
-@pytest.mark.skipif(langgraph_dev.available() is not None, reason=str(langgraph_dev.available()))
+@pytest.mark.skipif(BENCH["peers_unavailable"] is not None, reason=str(BENCH["peers_unavailable"]))
 def test_bench_peers_runs_against_langgraph_dev(redis_url: str, tmp_path: Path) -> None:
     done = _bench(redis_url, "peers", "--quick", "--markdown", "--figures", str(tmp_path), timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from contract_tests.deployments import ClusterDeployment, Launched
 from server.store import channels, keys
 from server.store.redis import Store
+from testkit.deployments import ClusterDeployment, Launched
 
 # Plain pub/sub commands, no script: a cluster passes today.
 pytestmark = pytest.mark.every_deployment

@@ -20,9 +20,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from contract_tests.conftest import make_agent
-from contract_tests.fakes import mcp_server
-from contract_tests.harness import AppThread, ServerThread
-from contract_tests.spec_support import wait_until
+from testkit.fakes import mcp_server
+from testkit.processes import wait_until
+from testkit.servers import AppThread, ServerThread
 
 
 @pytest.fixture(scope="module")

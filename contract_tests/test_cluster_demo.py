@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.harness import TENANT, wait_until
-from contract_tests.sse import BackgroundStream, Frame, read_frames
 from deploy.cluster_demo import Topology, nginx_binary
+from testkit.api import http_client, tenant_url
+from testkit.processes import wait_until
+from testkit.sse import BackgroundStream, Frame, read_frames
 
 pytestmark = pytest.mark.skipif(
     nginx_binary() is None,
@@ -38,9 +39,7 @@ def topology() -> Iterator[Topology]:
 
 @pytest.fixture
 def proxy(topology: Topology) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{topology.root}/{TENANT}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-    ) as client:
+    with http_client(tenant_url(topology.root)) as client:
         yield client
 
 

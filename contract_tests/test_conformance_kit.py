@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from contract_tests.harness import ApiProcess
 from contract_tests.spec_support import operations
 from harness_cli.conformance.schema import ROOT
 from server.store import keys
+from testkit.processes import ApiProcess
 
 # As `make run`: the sample `approver` agent's MCP server is on loopback.
 LOOPBACK_EGRESS = '["127.0.0.0/8", "::1/128"]'

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from contract_tests.deployments import FULL_MATRIX, ClusterDeployment, Launched, SentinelDeployment
 from server.store import channels, keys
 from server.store.redis import Store
+from testkit.deployments import FULL_MATRIX, ClusterDeployment, Launched, SentinelDeployment
 
 # A TLS cluster takes seconds more to form: every run has TLS behind sentinels and ACL on a cluster,
 # `make test-cluster` a cluster with both.

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from contract_tests.conftest import make_agent
-from contract_tests.harness import ServerThread
+from testkit.servers import ServerThread
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package: `make browser`
 CHROMIUM_ARGS = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from contract_tests.conftest import settings_for
-from contract_tests.harness import ServerThread
+from testkit.servers import ServerThread
 
 REDIS_TIMEOUT_SECONDS = 10.0
 

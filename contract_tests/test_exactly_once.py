@@ -22,11 +22,15 @@ import pytest
 import redis
 
 from contract_tests.conftest import settings_for
-from contract_tests.fakes import mcp_server, openai_server
-from contract_tests.fakes.openai_server import Recorder
-from contract_tests.faults import RedisProxy, RedisServer
-from contract_tests.harness import TENANT, AppThread, ServerThread, turn_key, wait_until
+from contract_tests.faults import RedisProxy
 from server.store import keys, lua
+from testkit.api import TENANT, http_client
+from testkit.fakes import mcp_server, openai_server
+from testkit.fakes.openai_server import Recorder
+from testkit.processes import wait_until
+from testkit.redis_clients import turn_key
+from testkit.redis_server import RedisServer
+from testkit.servers import AppThread, ServerThread
 
 KEY_ENV = "EXACTLY_ONCE_TEST_MODEL_KEY"
 SECRET = "model_key"
@@ -106,9 +110,7 @@ def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
         )
         with (
             ServerThread(settings) as server,
-            httpx.Client(
-                base_url=f"{server.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-            ) as api,
+            http_client(server.base_url) as api,
             redis.Redis.from_url(own.url, decode_responses=True) as direct,
         ):
             yield Rig(api, proxy, direct, model.root, tools.root)

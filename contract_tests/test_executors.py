@@ -13,9 +13,10 @@ import pytest
 import redis
 from redis.cluster import RedisCluster
 
-from contract_tests.harness import ApiProcess, ExecutorProcess, wait_until
-from contract_tests.sse import BackgroundStream, Frame, read_frames
 from server.store import keys
+from testkit.api import http_client
+from testkit.processes import ApiProcess, ExecutorProcess, wait_until
+from testkit.sse import BackgroundStream, Frame, read_frames
 
 ACROSS_DEPLOYMENTS = True
 TTL_SECONDS = 2.0
@@ -73,11 +74,7 @@ class Cluster:
             process.stop()
 
     def client(self, index: int, token: str = "alice") -> httpx.Client:
-        return httpx.Client(
-            base_url=f"{self.apis[index].base_url}/v1",
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=30,
-        )
+        return http_client(self.apis[index].base_url, token)
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,14 @@ import httpx
 import pytest
 
 from contract_tests.conftest import make_agent, settings_for
-from contract_tests.deployments import FULL_MATRIX, Launched
-from contract_tests.harness import TENANT, ServerThread, wait_until
 from contract_tests.spec_support import assert_error
-from contract_tests.sse import BackgroundStream, Frame, read_frames
 from server.store import keys
 from server.store.deployments import Mode
+from testkit.api import TENANT, http_client
+from testkit.deployments import FULL_MATRIX, Launched
+from testkit.processes import wait_until
+from testkit.servers import ServerThread
+from testkit.sse import BackgroundStream, Frame, read_frames
 
 REDIS_TIMEOUT_SECONDS = 1.0
 SLACK_SECONDS = 1.5
@@ -59,9 +61,7 @@ def failover_server(redis_url: str) -> Iterator[ServerThread]:
 
 @pytest.fixture
 def api(failover_server: ServerThread, redis_deployment: Launched) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{failover_server.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-    ) as client:
+    with http_client(failover_server.base_url) as client:
         yield client
     redis_deployment.heal()  # the next test gets three nodes (or primary and replica) again
 

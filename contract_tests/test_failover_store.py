@@ -13,10 +13,10 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from contract_tests.deployments import Launched
 from server.store import channels, keys
 from server.store.deployments import Mode
 from server.store.redis import Store
+from testkit.deployments import Launched
 
 TIMEOUT_SECONDS = 1.0
 SLACK_SECONDS = 1.5

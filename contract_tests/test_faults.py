@@ -14,8 +14,9 @@ import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from contract_tests.faults import RedisProxy, RedisServer
+from contract_tests.faults import RedisProxy
 from server.store.redis import Store
+from testkit.redis_server import RedisServer
 
 TIMEOUT = 0.5
 SLACK = 2.0

@@ -18,9 +18,13 @@ import pytest
 import redis
 
 from contract_tests.conftest import settings_for
-from contract_tests.fakes import mcp_server
-from contract_tests.faults import RedisProxy, RedisServer
-from contract_tests.harness import TENANT, AppThread, ServerThread, turn_key, wait_until
+from contract_tests.faults import RedisProxy
+from testkit.api import TENANT, http_client
+from testkit.fakes import mcp_server
+from testkit.processes import wait_until
+from testkit.redis_clients import turn_key
+from testkit.redis_server import RedisServer
+from testkit.servers import AppThread, ServerThread
 
 HEARTBEAT = 0.25
 TTL = 2.0
@@ -86,9 +90,7 @@ def tools() -> Iterator[AppThread]:
 
 
 def client(server: ServerThread) -> httpx.Client:
-    return httpx.Client(
-        base_url=f"{server.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-    )
+    return http_client(server.base_url)
 
 
 def assert_cancelled_before_the_recorded_end(rig: Rig, turn_id: str) -> dict[str, Any]:

@@ -28,8 +28,9 @@ from truefoundry_gateway_sdk.types.turn_state_running import TurnStateRunning
 from truefoundry_gateway_sdk.types.user_message import UserMessage
 
 from contract_tests.conftest import make_agent
-from contract_tests.harness import ServerThread
-from contract_tests.spec_support import spec, wait_until
+from contract_tests.spec_support import spec
+from testkit.processes import wait_until
+from testkit.servers import ServerThread
 
 SESSION_ID = re.compile(spec()["components"]["schemas"]["SessionIdString"]["pattern"])
 TURN_ID = re.compile(spec()["components"]["schemas"]["TurnIdString"]["pattern"])

@@ -11,9 +11,11 @@ import httpx
 import pytest
 import redis
 
-from contract_tests.harness import TENANT, ApiProcess, ExecutorProcess, turn_key, wait_until
-from contract_tests.sse import BackgroundStream, read_frames
 from server.store import keys
+from testkit.api import TENANT, http_client
+from testkit.processes import ApiProcess, ExecutorProcess, wait_until
+from testkit.redis_clients import turn_key
+from testkit.sse import BackgroundStream, read_frames
 
 # Kept until deleted, on purpose: the agent registry (`ah:{t}:agent:{name}`, `ah:{t}:agents`).
 # (A running turn's keys and the leases zset are kept until the turn ends; none runs at the check.)
@@ -59,9 +61,7 @@ def test_after_a_workload_every_key_expires_but_the_agent_registry(
     processes.append(api)
     workers = {name: ExecutorProcess(name, env).start() for name in (executor_id(), executor_id())}
     processes.extend(workers.values())
-    with httpx.Client(
-        base_url=f"{api.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-    ) as c:
+    with http_client(api.base_url) as c:
         for name, chunks, delay in (("echo", 1, 0), ("slow", 60, 100)):
             manifest = {
                 "name": name,

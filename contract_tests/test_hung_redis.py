@@ -15,9 +15,13 @@ import pytest
 import redis
 
 from contract_tests.conftest import make_agent, settings_for
-from contract_tests.faults import RedisProxy, RedisServer, readiness
-from contract_tests.harness import ServerThread, turn_key
-from contract_tests.spec_support import assert_error, wait_until
+from contract_tests.faults import RedisProxy, readiness
+from contract_tests.spec_support import assert_error
+from testkit.api import http_client
+from testkit.processes import wait_until
+from testkit.redis_clients import turn_key
+from testkit.redis_server import RedisServer
+from testkit.servers import ServerThread
 
 REDIS_TIMEOUT = 1.0
 CANCEL_TIMEOUT = 4.0
@@ -60,9 +64,7 @@ def settings(url: str, **overrides: object) -> object:
 
 def client(server: ServerThread) -> httpx.Client:
     # Far above every bound: a request that hangs fails the test on its elapsed time, not here.
-    return httpx.Client(
-        base_url=f"{server.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-    )
+    return http_client(server.base_url)
 
 
 def timed(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:

@@ -11,10 +11,10 @@ import httpx
 import pytest
 import redis
 
-from contract_tests.harness import TENANT
 from server.ids import new_session_id
 from server.store import keys
 from server.store import sessions as session_store
+from testkit.api import TENANT
 
 
 def _create(client: httpx.Client, agent: str, count: int) -> list[str]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
 import pytest
 import redis
 
-from contract_tests.harness import ApiProcess, ExecutorProcess, wait_until
 from server.store import executors, keys, turns
 from server.store.redis import Store
+from testkit.api import http_client
+from testkit.processes import ApiProcess, ExecutorProcess, wait_until
 
 TTL_SECONDS = 30.0  # far longer than the test: a dead executor stays "live" by its TTL throughout
 ENV = {
@@ -49,9 +49,7 @@ def test_after_a_kill_new_turns_go_only_to_the_live_executor(
     dead, alive = executor_id(), executor_id()
     processes = [ExecutorProcess(dead, env).start(), ExecutorProcess(alive, env).start()]
     try:
-        with httpx.Client(
-            base_url=f"{replica.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-        ) as client:
+        with http_client(replica.base_url) as client:
             manifest = {"name": "echo", "model": {"name": "scripted/echo", "params": {"chunks": 1}}}
             assert client.post("/registry/agents", json=manifest).status_code == 201
             processes[0].kill()

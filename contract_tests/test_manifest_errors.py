@@ -18,8 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from contract_tests.harness import ApiProcess, AppThread, ServerThread, free_port
-from contract_tests.sse import read_frames
+from testkit.processes import ApiProcess, free_port
+from testkit.servers import AppThread, ServerThread
+from testkit.sse import read_frames
 
 ECHO = {"name": "scripted/echo"}
 SUPPORT_YET = "is a TrueFoundry manifest field this server does not support yet"

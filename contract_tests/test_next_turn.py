@@ -13,10 +13,10 @@ import httpx
 import pytest
 import redis
 
-from contract_tests.harness import ExecutorProcess, wait_until
-from contract_tests.sse import BackgroundStream, read_frames
 from contract_tests.test_executors import Cluster, assert_one_terminal_and_no_gaps, running_turns
 from server.store import keys
+from testkit.processes import ExecutorProcess, wait_until
+from testkit.sse import BackgroundStream, read_frames
 
 ACROSS_DEPLOYMENTS = True
 NEXT_TURN = {"status": "cancelled", "reason": "cancelled-for-next-turn"}

@@ -12,8 +12,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from contract_tests.harness import ApiProcess, ExecutorProcess, free_port, wait_until
-from contract_tests.sse import BackgroundStream, read_frames
+from testkit.api import http_client
+from testkit.processes import ApiProcess, ExecutorProcess, free_port, wait_until
+from testkit.sse import BackgroundStream, read_frames
 
 ENV = {"HARNESS_HEARTBEAT_SECONDS": "0.25", "HARNESS_EXECUTOR_TTL_SECONDS": "2"}
 TURN_BODY = {"input": [{"type": "user.message", "content": "one two three four five six"}]}
@@ -77,9 +78,7 @@ def _session(client: httpx.Client, **params: int) -> str:
 
 
 def test_metrics_of_the_api_replica_and_the_executor(deployment: Deployment) -> None:
-    with httpx.Client(
-        base_url=f"{deployment.api.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-    ) as client:
+    with http_client(deployment.api.base_url) as client:
         session_id = _session(client, chunks=20, delay_ms=100)
         stream = BackgroundStream(client, f"/agents/sessions/{session_id}/turns", TURN_BODY).start()
         stream.wait_for(3)  # turn.created, model.message, a delta

@@ -16,10 +16,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from contract_tests.conftest import settings_for
-from contract_tests.harness import ExecutorProcess, ServerThread, free_port, wait_until
-from contract_tests.test_store_unavailable import RedisServer
 from server import metrics
 from server.runtime import running
+from testkit.processes import ExecutorProcess, free_port, wait_until
+from testkit.redis_server import RedisServer
+from testkit.servers import ServerThread
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 SESSION_ROUTE = "/{tenantName}/v1/agents/sessions/{sessionId}"
@@ -83,12 +84,8 @@ def test_the_build_info_and_no_created_series(server: ServerThread) -> None:
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    redis_server = RedisServer(tmp_path)
-    redis_server.start()
-    yield redis_server
-    if redis_server.process is not None and redis_server.process.poll() is None:
-        redis_server.process.terminate()
-        redis_server.process.wait(10)
+    with RedisServer(tmp_path) as redis_server:
+        yield redis_server
 
 
 def test_live_executors_per_zone(own_redis: RedisServer, tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.harness import ApiProcess, free_port
+from testkit.processes import ApiProcess, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -166,7 +166,7 @@ def test_the_readme_snippets_run_as_pasted(redis_url: str, agents_dir: Path, tmp
             env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8"},
         )
         report = f"exit {ran.returncode}\n--- stdout\n{ran.stdout[-6000:]}\n--- stderr\n{ran.stderr[-3000:]}"
-        assert ran.returncode == 0, f"{report}\n--- server\n{api.stderr_tail()}"
+        assert ran.returncode == 0, f"{report}\n--- server\n{api.log_tail()}"
         assert _STATUS.findall(ran.stdout) == documented_statuses(text), report
         printed, shown = streams(ran.stdout), streams(samples(text))
         assert len(printed) == len(shown), report

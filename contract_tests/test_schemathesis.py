@@ -3,10 +3,8 @@ with every schemathesis check, then a stateful run that follows the spec's links
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
-import jwt
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -16,11 +14,12 @@ from starlette.types import ASGIApp
 from contract_tests.conftest import settings_for
 from harness_cli.conformance.schema import ROOT, load_schema
 from server.app import create_app
+from testkit.api import mint_token
 
 SECRET = "contract-tests-secret-of-at-least-32-bytes"
 # A real HS256 token: in development mode any token passes, which the ignored-auth check rightly flags.
 # With the agent-admin role, so agent registration is exercised rather than refused (403).
-TOKEN = jwt.encode({"sub": "fuzzer", "exp": int(time.time()) + 3600, "roles": ["agent-admin"]}, SECRET)
+TOKEN = mint_token(SECRET, "fuzzer", ttl=3600, roles=["agent-admin"])
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from contract_tests.deployments import SentinelDeployment
 from server.store.deployments import Mode
 from server.store.redis import Store
+from testkit.deployments import SentinelDeployment
 
 TIMEOUT_SECONDS = 1.0
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from contract_tests.harness import ApiProcess, wait_until
 from server.banner import SAMPLE_TOKEN
+from testkit.processes import ApiProcess, wait_until
 
 
 @pytest.fixture

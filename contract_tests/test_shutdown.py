@@ -11,11 +11,12 @@ from typing import Any
 import httpx
 import redis
 
-from contract_tests.harness import ApiProcess, ExecutorProcess, wait_until
-from contract_tests.sse import BackgroundStream, read_frames
 from contract_tests.test_executors import assert_one_terminal_and_no_gaps
 from server.store import executors, keys
 from server.store.redis import Store
+from testkit.api import http_client
+from testkit.processes import ApiProcess, ExecutorProcess, wait_until
+from testkit.sse import BackgroundStream, read_frames
 
 GRACE_SECONDS = 10.0  # room for a second executor to start during the drain on a loaded 2-core machine
 ENV = {
@@ -31,7 +32,7 @@ def _env(redis_url: str) -> dict[str, str]:
 
 
 def _client(api: ApiProcess) -> httpx.Client:
-    return httpx.Client(base_url=f"{api.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30)
+    return http_client(api.base_url)
 
 
 def _session(client: httpx.Client, agent: str, *, chunks: int, delay_ms: int) -> str:
@@ -95,7 +96,7 @@ def test_sigterm_on_a_replica_ends_its_streams_cleanly_and_the_client_resumes_on
             assert ended_after < 2.0, f"the stream ended {ended_after:.1f}s after SIGTERM"
             assert exited_after < 5.0, f"the replica exited {exited_after:.1f}s after SIGTERM"
             assert exit_code in (0, -15), exit_code
-            assert "timeout graceful shutdown exceeded" not in a.stderr_tail()
+            assert "timeout graceful shutdown exceeded" not in a.log_tail()
             assert first[-1].event != "turn.done", "the turn was meant to outlive the replica"
 
             rest = read_frames(

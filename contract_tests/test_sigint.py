@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 import redis
 
-from contract_tests.harness import TENANT, free_port, wait_until
-from contract_tests.sse import BackgroundStream
 from server.store import keys
+from testkit.api import TENANT, http_client, tenant_url
+from testkit.processes import free_port, wait_until
+from testkit.sse import BackgroundStream
 
 
 def _event_log(url: str, turn_key: str, seen: list[dict[str, Any]], failed: list[BaseException]) -> None:
@@ -62,11 +63,7 @@ def test_sigint_to_the_process_group_drains_the_turns_and_exits_0(tmp_path: Path
         assert found, log.read_text()
         redis_url = found[1]
 
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}/{TENANT}/v1",
-            headers={"Authorization": "Bearer alice"},
-            timeout=30,
-        ) as client:
+        with http_client(tenant_url(f"http://127.0.0.1:{port}")) as client:
             manifest = {
                 "name": "slow",
                 "model": {"name": "scripted/echo", "params": {"chunks": 100, "delay_ms": 100}},

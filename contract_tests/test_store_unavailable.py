@@ -15,9 +15,10 @@ import pytest
 
 from contract_tests import faults
 from contract_tests.conftest import make_agent, settings_for
-from contract_tests.faults import RedisServer
-from contract_tests.harness import ServerThread
-from contract_tests.spec_support import assert_error, wait_until
+from contract_tests.spec_support import assert_error
+from testkit.processes import wait_until
+from testkit.redis_server import RedisServer
+from testkit.servers import ServerThread
 
 # Well under the clients' 30 s timeout: a dead store must not turn into hung requests.
 PROMPT_SECONDS = 2.0

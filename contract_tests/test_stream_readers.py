@@ -8,10 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -31,6 +29,7 @@ from server.store.embedded import redis_server_binary
 from server.store.logs import MAX_LOGS_PER_READ, key_slot
 from server.store.redis import Store, Zone
 from server.streams.fanout import Fanout
+from testkit.processes import free_ports, wait_until
 
 PREFIX = "ah:readertest"
 """Every log of these tests starts so: MONITOR shows other tests' commands too."""
@@ -170,20 +169,6 @@ async def test_no_read_names_over_256_logs_and_a_wake_reissues_only_the_woken_re
 # --- Redis Cluster: three primaries on loopback ---
 
 
-def _free_cluster_port() -> int:
-    """A port whose cluster bus port (port + 10000) is free too, both at most 65535."""
-    for _ in range(200):
-        port = random.randint(20000, 55535)
-        with socket.socket() as a, socket.socket() as b:
-            try:
-                a.bind(("127.0.0.1", port))
-                b.bind(("127.0.0.1", port + 10000))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port pair for a cluster node")
-
-
 @dataclass
 class Node:
     port: int
@@ -203,8 +188,7 @@ class Cluster:
         self.directory = directory
         self.replicas = replicas
         self.nodes: list[Node] = []
-        for _ in range(primaries * (1 + replicas)):
-            port = _free_cluster_port()
+        for port in free_ports(primaries * (1 + replicas), with_bus=True):
             process = subprocess.Popen(
                 [
                     redis_server_binary(),
@@ -220,7 +204,7 @@ class Cluster:
 
     def create(self, redis_cli: str) -> None:
         for node in self.nodes:
-            _wait(lambda n=node: _pings(n), 10, f"node {node.port} answers")  # type: ignore[misc]
+            wait_until(lambda n=node: _pings(n), 10, f"node {node.port} answers")  # type: ignore[misc]
         subprocess.run(
             [
                 redis_cli,
@@ -233,7 +217,7 @@ class Cluster:
             capture_output=True,
             timeout=60,
         )
-        _wait(self.ok, 20, "the cluster is ok on every node")
+        wait_until(self.ok, 20, "the cluster is ok on every node")
 
     def ok(self) -> bool:
         for node in self.nodes:
@@ -264,14 +248,6 @@ def _pings(node: Node) -> bool:
             return bool(c.ping())
     except redis.RedisError:
         return False
-
-
-def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting until {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -452,7 +428,9 @@ async def test_after_a_failover_a_stream_of_the_lost_primary_resumes_on_the_prom
             # The stream ends at an event, as with any lost Redis; its client resumes after event 2.
             await asyncio.wait_for(before.task, 1 + 1 + 5)
             assert before.seqs == [1, 2]
-            _wait(lambda: cluster.node_of(key) is not primary and cluster.ok(), 30, "a replica is promoted")
+            wait_until(
+                lambda: cluster.node_of(key) is not primary and cluster.ok(), 30, "a replica is promoted"
+            )
             after = Follower(fanout, key, 2)
             with cluster.node_of(key).client() as c:
                 c.xadd(key, entry(3), id="0-3")

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -22,10 +20,13 @@ import redis
 from httpx_sse import aconnect_sse
 
 from contract_tests.conftest import make_agent, settings_for
-from contract_tests.harness import ServerThread, free_port, turn_key, wait_until
 from contract_tests.spec_support import assert_error
-from contract_tests.sse import Frame
-from server.store.embedded import redis_server_binary
+from testkit.api import http_client
+from testkit.processes import wait_until
+from testkit.redis_clients import turn_key
+from testkit.redis_server import RedisServer
+from testkit.servers import ServerThread
+from testkit.sse import Frame
 
 TENANT = "truefoundry"
 USER_MESSAGE = {"type": "user.message", "content": "one two three"}
@@ -33,70 +34,14 @@ USER_MESSAGE = {"type": "user.message", "content": "one two three"}
 HELD = {"chunks": 600, "delay_ms": 100}
 
 
-class PrivateRedis:
-    """A redis-server of the test's own (AOF, fsync on every write: it comes back with its data)."""
-
-    def __init__(self, directory: Path, *args: str) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.args = args
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def answers(self) -> bool:
-        try:
-            with redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5) as probe:
-                return bool(probe.ping())
-        except redis.RedisError:
-            return False
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                redis_server_binary(),
-                *("--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory)),
-                *("--save", "", "--appendonly", "yes", "--appendfsync", "always"),
-                *self.args,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_until(self.answers, 10, f"redis-server on port {self.port} answers")
-
-    def signal(self, sig: signal.Signals) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, sig)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.signal(signal.SIGCONT)
-            self.process.terminate()
-            self.process.wait(10)
-
-
 @pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    with RedisServer(tmp_path) as server:
+        yield server
 
 
 def api_client(server: ServerThread, token: str = "alice") -> httpx.Client:
-    return httpx.Client(
-        base_url=f"{server.base_url}/v1",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-        limits=httpx.Limits(max_connections=64),
-    )
+    return http_client(server.base_url, token, limits=httpx.Limits(max_connections=64))
 
 
 def parse(raw: bytes) -> tuple[list[Frame], str]:
@@ -302,7 +247,7 @@ def test_the_stream_caps_answer_429_per_caller_and_per_replica_and_others_still_
 
 
 def test_200_subscribers_share_a_redis_of_40_clients_and_each_gets_every_event(tmp_path: Path) -> None:
-    small = PrivateRedis(tmp_path, "--maxclients", "40")
+    small = RedisServer(tmp_path, "--maxclients", "40")
     small.start()
     settings = settings_for(small.url, cancel_timeout_seconds=5, max_streams_per_caller=500)
     try:
@@ -369,7 +314,7 @@ async def _subscribers(
 
 
 @pytest.fixture
-def faulty(private_redis: PrivateRedis) -> Iterator[ServerThread]:
+def faulty(private_redis: RedisServer) -> Iterator[ServerThread]:
     settings = settings_for(
         private_redis.url,
         cancel_timeout_seconds=5,
@@ -403,7 +348,7 @@ def _assert_ended_at_a_frame(stream: RawStream) -> list[Frame]:
 
 
 def test_streams_end_at_a_frame_boundary_when_redis_dies_and_resume_without_gap(
-    private_redis: PrivateRedis, faulty: ServerThread
+    private_redis: RedisServer, faulty: ServerThread
 ) -> None:
     with api_client(faulty) as client:
         session_id, turn_id, streams = _held_streams(client, 5)
@@ -430,7 +375,7 @@ def test_streams_end_at_a_frame_boundary_when_redis_dies_and_resume_without_gap(
 
 
 def test_a_stream_whose_redis_hangs_ends_within_the_read_bound(
-    private_redis: PrivateRedis, faulty: ServerThread
+    private_redis: RedisServer, faulty: ServerThread
 ) -> None:
     bound = 1 + 1  # stream_block_seconds + stream_read_grace_seconds
     with api_client(faulty) as client:

@@ -30,10 +30,13 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from contract_tests.fakes import mcp_server
-from contract_tests.faults import RedisServer
-from contract_tests.harness import ApiProcess, AppThread, ExecutorProcess, turn_key, wait_until
-from contract_tests.sse import BackgroundStream, read_frames
+from testkit.api import http_client
+from testkit.fakes import mcp_server
+from testkit.processes import ApiProcess, ExecutorProcess, wait_until
+from testkit.redis_clients import turn_key
+from testkit.redis_server import RedisServer
+from testkit.servers import AppThread
+from testkit.sse import BackgroundStream, read_frames
 
 ROOT = Path(__file__).resolve().parent.parent
 TURNS_ROUTE = "POST /{tenantName}/v1/agents/sessions/{sessionId}/turns"
@@ -361,9 +364,7 @@ def _export_one_trace(redis_url: str, receiver: OtlpReceiver) -> None:
     api = ApiProcess(env).start()
     executor = ExecutorProcess(f"ot{secrets.token_hex(4)}", env).start()
     try:
-        with httpx.Client(
-            base_url=f"{api.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-        ) as client:
+        with http_client(api.base_url) as client:
             manifest = {"name": "otlp", "model": {"name": "scripted/echo"}}
             assert client.post("/registry/agents", json=manifest).status_code == 201
             session = client.post("/agents/sessions", json={"agent_name": "otlp"}).json()["data"]["id"]

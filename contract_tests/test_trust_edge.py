@@ -19,8 +19,10 @@ import jwt
 import pytest
 
 from contract_tests.conftest import settings_for
-from contract_tests.harness import TENANT, ApiProcess, ServerThread
 from contract_tests.spec_support import assert_error, operations
+from testkit.api import TENANT, http_client, mint_token
+from testkit.processes import ApiProcess
+from testkit.servers import ServerThread
 
 # As `make run`: the sample `approver` agent's MCP server is on loopback (SECURITY.md).
 LOOPBACK_EGRESS = '["127.0.0.0/8", "::1/128"]'
@@ -46,7 +48,7 @@ def _path(template: str, session_id: str = "01arz3ndektsv4rrffq69g5fav.g") -> st
 
 
 def token(**claims: Any) -> str:
-    return jwt.encode({"sub": "alice", "exp": int(time.time()) + 600, **claims}, SECRET)
+    return mint_token(SECRET, **claims)
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +59,7 @@ def jwt_server(redis_url: str) -> Iterator[ServerThread]:
 
 @pytest.fixture
 def alice(server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{server.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-    ) as c:
+    with http_client(server.base_url) as c:
         yield c
 
 
@@ -282,7 +282,7 @@ def test_a_plain_schemathesis_run_against_a_development_server_finds_nothing(red
     finally:
         api.stop()
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert not [line for line in api.log_lines() if '"ERROR"' in line], api.stderr_tail()
+    assert not [line for line in api.log_lines() if '"ERROR"' in line], api.log_tail()
 
 
 def test_a_plain_schemathesis_run_against_a_jwt_server_finds_nothing(redis_url: str) -> None:
@@ -295,10 +295,10 @@ def test_a_plain_schemathesis_run_against_a_jwt_server_finds_nothing(redis_url: 
     }
     api = ApiProcess(env, with_executor=True, agents=ROOT / "examples" / "agents")
     api.start()
-    bearer = jwt.encode({"sub": "fuzzer", "exp": int(time.time()) + 3600}, SECRET)
+    bearer = mint_token(SECRET, "fuzzer", ttl=3600)
     try:
         result = schemathesis_run(api.base_url, "-H", f"Authorization: Bearer {bearer}")
     finally:
         api.stop()
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert not [line for line in api.log_lines() if '"ERROR"' in line], api.stderr_tail()
+    assert not [line for line in api.log_lines() if '"ERROR"' in line], api.log_tail()

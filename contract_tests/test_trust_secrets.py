@@ -9,7 +9,6 @@ import json
 import socket
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,16 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 import pytest
 import redis
 
 from contract_tests.conftest import settings_for
-from contract_tests.fakes import openai_server
-from contract_tests.fakes.openai_server import Recorder
-from contract_tests.harness import TENANT, ApiProcess, AppThread, ServerThread
-from contract_tests.sse import read_frames
 from server.store import keys
+from testkit.api import TENANT, http_client, mint_token
+from testkit.fakes import openai_server
+from testkit.fakes.openai_server import Recorder
+from testkit.processes import ApiProcess
+from testkit.servers import AppThread, ServerThread
+from testkit.sse import read_frames
 
 JWT_SECRET = "the-jwt-secret-that-must-never-leave"
 KEY_ENV = "TRUST_TEST_MODEL_KEY"  # never HARNESS_*: those cannot be a secret's source
@@ -96,13 +96,11 @@ class Listener:
 
 
 def token(sub: str, *roles: str) -> str:
-    claims = {"sub": sub, "exp": int(time.time()) + 3600, "roles": list(roles)}
-    return jwt.encode(claims, JWT_SECRET, algorithm="HS256")
+    return mint_token(JWT_SECRET, sub, ttl=3600, roles=list(roles))
 
 
 def client_for(server: ServerThread, sub: str = "ada", *roles: str) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {token(sub, *roles)}"}
-    return httpx.Client(base_url=f"{server.base_url}/v1", headers=headers, timeout=30)
+    return http_client(server.base_url, token(sub, *roles))
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +134,7 @@ def _declarations(model: AppThread, listener: Listener) -> dict[str, Any]:
         "mcp_stdio_servers": {
             "probe": {
                 "command": sys.executable,
-                "args": ["-m", "contract_tests.fakes.stdio_probe", *PROBE_ARGS],
+                "args": ["-m", "testkit.fakes.stdio_probe", *PROBE_ARGS],
                 "env": {"PROBE_FIXED": "from-the-operator"},
             }
         },

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from contract_tests.conftest import make_agent
-from contract_tests.sse import BackgroundStream, read_frames
+from testkit.sse import BackgroundStream, read_frames
 
 ACROSS_DEPLOYMENTS = True  # `make test-cluster`: every test against sentinel and cluster Redis too
 

@@ -15,13 +15,14 @@ import pytest
 import redis
 
 from contract_tests.conftest import settings_for
-from contract_tests.faults import RedisServer
-from contract_tests.harness import TENANT, wait_until
 from server.executor.reaper import LeaseReaper
 from server.ids import new_session_id, new_turn_id
 from server.store import executors, keys, lua
 from server.store import turns as turn_store
 from server.store.redis import Store
+from testkit.api import TENANT
+from testkit.processes import wait_until
+from testkit.redis_server import RedisServer
 
 EXECUTOR = "twostep"
 LEASE_MS = 300

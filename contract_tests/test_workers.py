@@ -18,14 +18,14 @@ from typing import Any
 import httpx
 import redis
 
-from contract_tests.harness import TENANT, ApiProcess, free_port, wait_until
-from contract_tests.sse import BackgroundStream, read_frames
 from contract_tests.test_executors import assert_one_terminal_and_no_gaps
 from contract_tests.test_sigint import _event_log
 from server.store import keys
+from testkit.api import TENANT, http_client, tenant_url
+from testkit.processes import ApiProcess, free_port, wait_until
+from testkit.sse import BackgroundStream, read_frames
 
 ENV = {"HARNESS_HEARTBEAT_SECONDS": "0.25", "HARNESS_SHUTDOWN_GRACE_SECONDS": "2"}
-AUTH = {"Authorization": "Bearer alice"}
 
 
 def _worker_pids(parent: int) -> list[int]:
@@ -87,7 +87,7 @@ def test_two_workers_share_the_port_run_turns_streams_and_cancels_and_drain_on_s
         assert len(pids) == 2, pids
 
         # Each connection is a client of whichever worker the kernel gave it to (SO_REUSEPORT).
-        clients = [httpx.Client(base_url=f"{serve.base_url}/v1", headers=AUTH, timeout=30) for _ in range(12)]
+        clients = [http_client(serve.base_url) for _ in range(12)]
         quick = {"name": "quick", "model": {"name": "scripted/echo", "params": {"chunks": 3}}}
         slow = {"name": "slow", "model": {"name": "scripted/echo", "params": {"chunks": 200, "delay_ms": 50}}}
         assert clients[0].post("/registry/agents", json=quick).status_code == 201
@@ -139,7 +139,7 @@ def test_two_workers_share_the_port_run_turns_streams_and_cancels_and_drain_on_s
         frames = stream.join(timeout=10)  # ends cleanly at the signal (raises if it broke)
         exit_code = serve.wait_exit(15)
         assert time.monotonic() - signalled < 8
-        assert exit_code == 0, serve.stderr_tail()
+        assert exit_code == 0, serve.log_tail()
         assert frames[0].event == "turn.created"
         assert not any(Path(f"/proc/{pid}").exists() for pid in pids), "a worker outlived the parent"
         assert flush_redis.hget(keys.turn(TENANT, session, stream.turn_id), "status") not in (None, "running")
@@ -147,7 +147,7 @@ def test_two_workers_share_the_port_run_turns_streams_and_cancels_and_drain_on_s
             "a turn was left running"
         )
         assert flush_redis.zcard(keys.executors()) == 0, "an executor stayed registered"
-        assert not [line for line in serve.log_lines() if "Traceback" in line], serve.stderr_tail()
+        assert not [line for line in serve.log_lines() if "Traceback" in line], serve.log_tail()
     finally:
         for client in clients:
             client.close()
@@ -175,9 +175,7 @@ def test_sigint_to_two_workers_on_the_embedded_redis_drains_them_and_exits_0(tmp
         started = re.findall(r"listening on (unix://\S+)", log.read_text())
         assert len(started) == 1, log.read_text()  # one embedded Redis, however many workers
         redis_url = started[0]
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}/{TENANT}/v1", headers=AUTH, timeout=30
-        ) as client:
+        with http_client(tenant_url(f"http://127.0.0.1:{port}")) as client:
             manifest = {
                 "name": "slow",
                 "model": {"name": "scripted/echo", "params": {"chunks": 100, "delay_ms": 100}},

@@ -9,9 +9,9 @@ import pytest
 import redis
 
 from contract_tests.conftest import make_agent, settings_for
-from contract_tests.harness import ServerThread
-from contract_tests.sse import BackgroundStream, read_frames
 from server.store import keys
+from testkit.servers import ServerThread
+from testkit.sse import BackgroundStream, read_frames
 
 
 def _other_db(url: str) -> str:

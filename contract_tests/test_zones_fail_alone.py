@@ -17,10 +17,13 @@ import pytest
 import redis
 
 from contract_tests.conftest import make_agent, settings_for
-from contract_tests.faults import RedisProxy, RedisServer, readiness
-from contract_tests.harness import ServerThread
-from contract_tests.spec_support import assert_error, wait_until
+from contract_tests.faults import RedisProxy, readiness
+from contract_tests.spec_support import assert_error
 from server.store import keys
+from testkit.api import http_client
+from testkit.processes import wait_until
+from testkit.redis_server import RedisServer
+from testkit.servers import ServerThread
 
 REDIS_TIMEOUT = 1.0
 SLACK = 2.0  # what a loaded machine may add: the assertions are about "never hangs"
@@ -73,9 +76,7 @@ def settings(home_url: str, home: str, other: str, other_url: str, executor_id: 
 
 @contextlib.contextmanager
 def api(server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{server.base_url}/v1", headers={"Authorization": "Bearer alice"}, timeout=30
-    ) as client:
+    with http_client(server.base_url) as client:
         yield client
 
 

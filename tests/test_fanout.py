@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,8 +18,8 @@ from server.config import Settings
 from server.store import keys
 from server.store.redis import Store, Zone, connect
 from server.streams.fanout import Fanout
+from testkit.redis_clients import TEST_REDIS_URL as REDIS_URL
 
-REDIS_URL = os.environ.get("AGENT_HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WAIT = 20.0
 
 SESSION = "01jc0000000000000000000000.g"

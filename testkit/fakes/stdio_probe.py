@@ -1,6 +1,6 @@
 """A stdio MCP server that tells what it was started with: `whoami` answers its arguments and its
 environment, so a test can prove a declared server runs with exactly the operator's fixed args and
-env (`python -m contract_tests.fakes.stdio_probe ...`)."""
+env (`python -m testkit.fakes.stdio_probe ...`)."""
 
 from __future__ import annotations
 
