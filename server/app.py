@@ -29,6 +29,7 @@ from server.openapi31 import VALIDATOR_MAP, accept_openapi_31, load_spec
 from server.request_context import RequestContext
 from server.runtime import running
 from server.shutdown import ShutdownSignal
+from server.stream_host import StreamHost
 from server.tenancy import TenantPrefix
 
 HANDLER_MODULES = (sessions, turns, agents, health)
@@ -117,4 +118,5 @@ def create_app(
         ServerErrorMiddleware, handler=error_handlers.unhandled
     )
     docs = WithDocs(TenantPrefix(app), spec, default_tenant=agents_tenant)
-    return HttpTelemetry(RequestContext(WithMetrics(docs)), spec)  # spans and request metrics
+    # Spans, request metrics and log fields cover a stream's body, which runs outside connexion.
+    return HttpTelemetry(RequestContext(StreamHost(WithMetrics(docs))), spec)

@@ -1,0 +1,58 @@
+"""Runs an SSE stream's body outside connexion's middleware chain.
+
+Why: a response runs inside every middleware that called it, so a held stream kept connexion's
+whole chain alive (a dozen coroutine frames, their copies of the scope, the request objects,
+the handler's locals) for as long as it was open, most of what an idle stream cost. Auth,
+routing, validation and the handler are done once the stream's headers go, so the stream sends
+them through the chain (the response validator and the error handlers see them as before), hands
+itself to this layer and returns; this layer, just inside the request context and telemetry (log
+fields, span and request metrics still cover the whole stream), writes the body. Anything the
+chain answers itself (an error envelope, a 429) is unaffected.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+KEY = "agent_harness.stream_host"
+
+
+class Detachable(Protocol):
+    async def run_body(self, receive: Receive, send: Send) -> None: ...
+
+    def abandon(self) -> None:
+        """The chain failed after the stream handed itself over: give back what it holds."""
+
+
+class Host:
+    __slots__ = ("stream",)
+
+    def __init__(self) -> None:
+        self.stream: Detachable | None = None
+
+
+def host_of(scope: Scope) -> Host | None:
+    found = scope.get(KEY)
+    return found if isinstance(found, Host) else None
+
+
+class StreamHost:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = scope[KEY] = Host()
+        try:
+            await self.app(scope, receive, send)
+        except BaseException:
+            if host.stream is not None:
+                host.stream.abandon()
+            raise
+        stream, host.stream = host.stream, None
+        if stream is not None:
+            await stream.run_body(receive, send)
