@@ -63,6 +63,12 @@ class WithMetrics:
             await self.app(scope, receive, send)
 
 
+def may_stream(scope: Scope) -> bool:
+    """Create turn and subscribe: the operations that answer with an SSE stream."""
+    path: str = scope["path"]
+    return scope["method"] == "POST" and path.endswith(("/turns", "/subscribe"))
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -119,4 +125,4 @@ def create_app(
     )
     docs = WithDocs(TenantPrefix(app), spec, default_tenant=agents_tenant)
     # Spans, request metrics and log fields cover a stream's body, which runs outside connexion.
-    return HttpTelemetry(RequestContext(StreamHost(WithMetrics(docs))), spec)
+    return HttpTelemetry(RequestContext(StreamHost(WithMetrics(docs), may_stream)), spec)

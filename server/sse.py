@@ -19,7 +19,6 @@ learns its turn id).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator, Callable
@@ -28,16 +27,16 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from server import json_codec, metrics, stream_host
+from server import json_codec, logs, metrics, stream_host
 from server.store.errors import RedisError
 from server.store.redis import StoreUnavailable
 from server.streams import Slot
-from server.streams.wheel import Line, PingWheel
+from server.streams.wheel import Line, PingWheel, Wake
 
 log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
-Events = Callable[[asyncio.Event], AsyncGenerator[Event | None, None]]
+Events = Callable[[Wake], AsyncGenerator[Event | None, None]]
 """Given the stream's wake-up, its events; None when woken with no event (see Fanout.follow)."""
 
 HEADERS = [
@@ -85,6 +84,7 @@ class EventStream(Response):
         self.slot = slot
         self.wheel = wheel
         self.stop = stop
+        self.log_fields = logs.current()
         self.requested_at = requested_at
         """time.monotonic() when a create-turn request arrived: times its first output, and its
         first event is sent even when the process is stopping."""
@@ -109,7 +109,10 @@ class EventStream(Response):
         listener = asyncio.create_task(_listen(receive, line))
         self.wheel.add(line)
         try:
-            with metrics.SSE_STREAMS_OPEN.track_inprogress():
+            # What the handler bound (a new turn's id) and the request context has not.
+            bound = logs.current()
+            fields = {k: v for k, v in self.log_fields.items() if bound.get(k) != v}
+            with logs.bound(**fields), metrics.SSE_STREAMS_OPEN.track_inprogress():
                 await self._frames(line, send)
                 if not line.gone:
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -125,26 +128,28 @@ class EventStream(Response):
         keep_first = pending_first = self.requested_at is not None
         events = self.events(line.wake)
         try:
-            async with contextlib.aclosing(events):
+            if self._ended(line, keep_first):
+                return
+            async for event in events:
+                if event is not None:
+                    keep_first = False
+                    if pending_first and event["sequence_number"] > 1:
+                        pending_first = False
+                        if event["type"] != "turn.done" and self.requested_at is not None:
+                            metrics.TIME_TO_FIRST_EVENT.observe(time.monotonic() - self.requested_at)
+                    await _body(send, frame(event), line)
+                    event = None  # not kept through an idle wait
                 if self._ended(line, keep_first):
-                    return
-                async for event in events:
-                    if event is not None:
-                        keep_first = False
-                        if pending_first and event["sequence_number"] > 1:
-                            pending_first = False
-                            if event["type"] != "turn.done" and self.requested_at is not None:
-                                metrics.TIME_TO_FIRST_EVENT.observe(time.monotonic() - self.requested_at)
-                        await _body(send, frame(event), line)
-                    if self._ended(line, keep_first):
-                        return  # between two frames; closing `events` interrupts its read
-                    if line.ping_due:
-                        line.ping_due = False
-                        await _body(send, PING, line)
+                    return  # between two frames; closing `events` interrupts its read
+                if line.ping_due:
+                    line.ping_due = False
+                    await _body(send, PING, line)
         except (StoreUnavailable, RedisError, OSError) as exc:
             # The streams' reads end cleanly on their own; this is a last guard, so that a store
             # failure still ends the response after its last complete frame, not with a traceback.
             log.warning("stream ended by a store failure: %s: %s", type(exc).__name__, exc)
+        finally:
+            await events.aclose()
 
 
 async def _body(send: Send, chunk: bytes, line: Line) -> None:

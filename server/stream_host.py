@@ -8,11 +8,19 @@ them through the chain (the response validator and the error handlers see them a
 itself to this layer and returns; this layer, just inside the request context and telemetry (log
 fields, span and request metrics still cover the whole stream), writes the body. Anything the
 chain answers itself (an error envelope, a 429) is unaffected.
+
+The chain of a request that may stream runs as a task in a copy of the context: connexion leaves
+the request's scope, receive wrapper and operation in context variables, never reset, which would
+otherwise keep the chain's objects alive as long as the stream. The log fields the handler bound
+travel with the stream (`logs.current()`, taken when the response is made).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import asyncio
+import contextvars
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -39,16 +47,20 @@ def host_of(scope: Scope) -> Host | None:
 
 
 class StreamHost:
-    def __init__(self, app: ASGIApp) -> None:
+    """`may_stream(scope)`: whether the request is one of the stream operations."""
+
+    def __init__(self, app: ASGIApp, may_stream: Callable[[Scope], bool]) -> None:
         self.app = app
+        self.may_stream = may_stream
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not self.may_stream(scope):
             await self.app(scope, receive, send)
             return
         host = scope[KEY] = Host()
         try:
-            await self.app(scope, receive, send)
+            chain: Coroutine[Any, Any, None] = self.app(scope, receive, send)  # type: ignore[assignment]
+            await asyncio.create_task(chain, context=contextvars.copy_context())
         except BaseException:
             if host.stream is not None:
                 host.stream.abandon()

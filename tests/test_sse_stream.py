@@ -12,6 +12,7 @@ from starlette.types import Message
 
 from server import sse
 from server.streams import PingWheel, Slot, StreamCaps
+from server.streams.wheel import Wake
 
 
 def event(n: int, kind: str = "model.message.delta") -> dict[str, Any]:
@@ -25,7 +26,7 @@ class Source:
         self.ready = ready
         self.closed = False
 
-    async def events(self, wake: asyncio.Event) -> AsyncGenerator[dict[str, Any] | None, None]:
+    async def events(self, wake: Wake) -> AsyncGenerator[dict[str, Any] | None, None]:
         try:
             for i in range(1, self.ready + 1):
                 yield event(i)

@@ -35,6 +35,7 @@ from server.store import turns as turn_store
 from server.store.records import TurnRecord
 from server.store.redis import StoreUnavailable, store_errors
 from server.streams import Fanout
+from server.streams.wheel import Wake
 from server.timestamps import now_iso
 
 log = logging.getLogger(__name__)
@@ -370,7 +371,7 @@ async def open_stream(ctx: CallContext, session_id: str, turn_id: str) -> None:
 
 
 async def stream(
-    fanout: Fanout, tenant: str, session_id: str, turn_id: str, after: int, wake: asyncio.Event | None = None
+    fanout: Fanout, tenant: str, session_id: str, turn_id: str, after: int, wake: Wake | None = None
 ) -> AsyncGenerator[dict[str, Any] | None, None]:
     """Events after `after`, replayed from the log and then live, ending with `turn.done`; None
     each time `wake` is set while it waits for a live event (see Fanout.follow).
@@ -395,7 +396,11 @@ async def stream(
     else:
         events = fanout.follow(log_key, after, seq, wake)
     if events is not None:
-        # Closed here as soon as the stream stops, so its watch is left at once, not at collection.
-        async with contextlib.aclosing(events):
-            async for event in events:
-                yield event
+        try:
+            while True:  # no local keeps the last event through an idle wait
+                yield await anext(events)
+        except StopAsyncIteration:
+            return
+        finally:
+            # Closed here as soon as the stream stops, so its watch is left at once, not at collection.
+            await events.aclose()

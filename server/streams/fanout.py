@@ -64,6 +64,7 @@ from server import metrics
 from server.config import Settings
 from server.store.logs import LOST_ERRORS, MAX_LOGS_PER_READ, LogRead, LogReader, Logs, Rerouted
 from server.store.redis import Store
+from server.streams.wheel import Wake
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,10 @@ class Ending(Enum):
     """The turn's log is gone."""
 
 
+_EMPTY: deque[Event] = deque(maxlen=0)
+"""Every idle subscriber's buffer until its first entry (never written: offer() replaces it)."""
+
+
 class Subscriber:
     """One stream's place in the live feed: a bounded buffer of entries, filled without waiting.
 
@@ -92,15 +97,18 @@ class Subscriber:
 
     __slots__ = ("_ready", "ending", "limit", "pending")
 
-    def __init__(self, limit: int, wake: asyncio.Event | None = None) -> None:
+    def __init__(self, limit: int, wake: Wake | None = None) -> None:
         self.limit = limit
-        self.pending: deque[Event] = deque()
+        self.pending: deque[Event] = _EMPTY
+        """Made on the first offer: an idle stream's empty deque would be most of its subscriber."""
         self.ending: Ending | None = None
-        self._ready = wake if wake is not None else asyncio.Event()
+        self._ready = wake if wake is not None else Wake()
 
     def offer(self, events: list[Event]) -> bool:
         if self.ending is not None:
             return False
+        if self.pending is _EMPTY:
+            self.pending = deque()
         room = self.limit - len(self.pending)
         # What fits is kept, so each re-join makes progress even when a reply outsizes the buffer.
         self.pending.extend(events[: max(0, room)])
@@ -163,7 +171,7 @@ class Fanout:
         self._closed = False
 
     async def follow(
-        self, log_key: str, after: int, last_seq: int, wake: asyncio.Event | None = None
+        self, log_key: str, after: int, last_seq: int, wake: Wake | None = None
     ) -> AsyncGenerator[Event | None, None]:
         """The events of the turn log `log_key` after `after` until `turn.done` (which ends the
         stream even when `after` is past it); `last_seq` is the turn's `seq` as read before, where a
@@ -182,7 +190,7 @@ class Fanout:
                         position = event["sequence_number"]
                         if event["type"] == "turn.done":
                             return
-                    del page  # not kept for the whole of an idle wait
+                    del page, event  # not kept for the whole of an idle wait
                 while True:
                     item = await subscriber.next()
                     if item is None:
@@ -199,6 +207,7 @@ class Fanout:
                         position = item["sequence_number"]
                     if item["type"] == "turn.done":
                         return
+                    item = None  # not kept for the whole of an idle wait
                 self._leave(log_key, subscriber)
                 subscriber = Subscriber(self.buffer, wake)
         finally:

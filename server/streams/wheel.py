@@ -17,13 +17,46 @@ import contextlib
 SLOTS = 16
 
 
+class Wake:
+    """asyncio.Event's set / clear / wait for one waiter, without its deque of waiters (most of
+    an Event's size, and a held stream had three): a future exists only while someone waits."""
+
+    __slots__ = ("_set", "_waiter")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        self._waiter = waiter = asyncio.get_running_loop().create_future()
+        try:
+            await waiter
+        finally:
+            if self._waiter is waiter:
+                self._waiter = None
+
+
 class Line:
     """One open stream's out-of-band signals, set by others and acted on by the stream itself."""
 
     __slots__ = ("gone", "ping_due", "wake")
 
     def __init__(self) -> None:
-        self.wake = asyncio.Event()
+        self.wake = Wake()
         """What the stream waits on between events (shared with its fan-out subscriber)."""
         self.ping_due = False
         self.gone = False
