@@ -27,7 +27,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from server import json_codec, logs, metrics, stream_host
+from server import json_codec, metrics, stream_host
 from server.store.errors import RedisError
 from server.store.redis import StoreUnavailable
 from server.streams import Slot
@@ -84,7 +84,6 @@ class EventStream(Response):
         self.slot = slot
         self.wheel = wheel
         self.stop = stop
-        self.log_fields = logs.current()
         self.requested_at = requested_at
         """time.monotonic() when a create-turn request arrived: times its first output, and its
         first event is sent even when the process is stopping."""
@@ -92,7 +91,8 @@ class EventStream(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         host = stream_host.host_of(scope)
         try:
-            await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+            # A list of its own: a middleware may add to it in place.
+            await send({"type": "http.response.start", "status": 200, "headers": list(HEADERS)})
         except BaseException:
             self.abandon()
             raise
@@ -109,10 +109,7 @@ class EventStream(Response):
         listener = asyncio.create_task(_listen(receive, line))
         self.wheel.add(line)
         try:
-            # What the handler bound (a new turn's id) and the request context has not.
-            bound = logs.current()
-            fields = {k: v for k, v in self.log_fields.items() if bound.get(k) != v}
-            with logs.bound(**fields), metrics.SSE_STREAMS_OPEN.track_inprogress():
+            with metrics.SSE_STREAMS_OPEN.track_inprogress():
                 await self._frames(line, send)
                 if not line.gone:
                     await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -12,7 +12,7 @@ chain answers itself (an error envelope, a 429) is unaffected.
 The chain of a request that may stream runs as a task in a copy of the context: connexion leaves
 the request's scope, receive wrapper and operation in context variables, never reset, which would
 otherwise keep the chain's objects alive as long as the stream. The log fields the handler bound
-travel with the stream (`logs.current()`, taken when the response is made).
+(a new turn's id) are bound here afterwards, for the stream's logs and the request's access line.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server import logs
 
 KEY = "agent_harness.stream_host"
 
@@ -58,13 +60,16 @@ class StreamHost:
             await self.app(scope, receive, send)
             return
         host = scope[KEY] = Host()
+        context = contextvars.copy_context()
         try:
             chain: Coroutine[Any, Any, None] = self.app(scope, receive, send)  # type: ignore[assignment]
-            await asyncio.create_task(chain, context=contextvars.copy_context())
+            await asyncio.create_task(chain, context=context)
         except BaseException:
             if host.stream is not None:
                 host.stream.abandon()
             raise
+        finally:
+            logs.adopt(context)
         stream, host.stream = host.stream, None
         if stream is not None:
             await stream.run_body(receive, send)
