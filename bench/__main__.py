@@ -234,7 +234,8 @@ async def main(argv: list[str] | None = None) -> None:
     # SIGTERM unwinds like Ctrl-C: the `finally` blocks stop the servers.
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     config = BenchConfig.from_env(quick=args.quick, executor_counts=args.executors, api_replicas=args.apis)
-    streams = config.load.held_streams + config.load.fanout_turns * config.load.fanout_subscribers
+    load = config.load
+    streams = max(load.held_streams, load.idle_streams) + load.fanout_turns * load.fanout_subscribers
     limit = raise_fd_limit(2 * streams + FD_HEADROOM)
     if limit < 2 * streams + FD_HEADROOM:
         progress(f"open-file limit is {limit}: held streams beyond it will count as errors")

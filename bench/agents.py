@@ -7,12 +7,15 @@ from bench.config import LoadSizes
 ECHO = "bench-echo"
 FANOUT = "bench-fanout"
 HELD = "bench-held"
+IDLE = "bench-idle"
 ONE_CHUNK = "bench-one-chunk"
 MANY_CHUNKS = "bench-many-chunks"
 
 ECHO_TEXT = "hello bench"
 CHUNK = "lorem ip"
 """Eight characters: the text of every delta the fan-out and memory turns stream."""
+IDLE_PARAMS = (2, 600_000)
+"""A turn that runs and emits nothing for ten minutes (the spec's longest delay)."""
 # A held turn must outlast its setup (a thousand streams opened a few dozen at a time) and the hold.
 HELD_SETUP_ALLOWANCE_SECONDS = 120
 
@@ -33,6 +36,7 @@ def load_agents(sizes: LoadSizes) -> dict[str, tuple[int, int]]:
         ECHO: (1, 0),
         FANOUT: (sizes.fanout_chunks, sizes.fanout_delay_ms),
         HELD: (held_chunks(sizes), sizes.held_delay_ms),
+        IDLE: IDLE_PARAMS,
         ONE_CHUNK: (1, 0),
         MANY_CHUNKS: (sizes.memory_chunks, 0),
     }

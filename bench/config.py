@@ -53,6 +53,8 @@ class LoadSizes:
     held_streams: int
     held_delay_ms: int
     hold_seconds: float
+    idle_streams: int
+    idle_turns: int
     setup_concurrency: int
     memory_sessions: int
     memory_short_turns: int
@@ -103,6 +105,8 @@ FULL_LOAD = LoadSizes(
     held_streams=1000,
     held_delay_ms=1000,
     hold_seconds=10.0,
+    idle_streams=2000,
+    idle_turns=100,
     setup_concurrency=50,
     memory_sessions=5000,
     memory_short_turns=1000,
@@ -124,6 +128,8 @@ QUICK_LOAD = LoadSizes(
     held_streams=40,
     held_delay_ms=200,
     hold_seconds=1.0,
+    idle_streams=40,
+    idle_turns=4,
     setup_concurrency=20,
     memory_sessions=200,
     memory_short_turns=50,

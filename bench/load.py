@@ -16,6 +16,7 @@ from bench.deployment import Deployment, Topology, deployed
 from bench.fanout import fanout
 from bench.figures import Figure, Outcome
 from bench.held import held_streams
+from bench.idle import idle_streams
 from bench.memory import memory
 from bench.sessions_rate import sessions_rate
 from bench.table import Table
@@ -32,6 +33,7 @@ SCENARIOS: dict[str, Scenario] = {
     "latency": turn_latency,
     "turns": turn_rate,
     "held": held_streams,
+    "idle": idle_streams,
     "fanout": fanout,
 }
 

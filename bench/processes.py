@@ -14,6 +14,7 @@ def _env(redis_url: str, executor_id: str) -> dict[str, str]:
         "HARNESS_REDIS_URL": redis_url,
         "HARNESS_EXECUTOR_ID": executor_id,
         "HARNESS_MAX_STREAMS_PER_CALLER": "100000",
+        "HARNESS_MAX_STREAMS": "100000",
     }
 
 

@@ -29,6 +29,7 @@ from server.openapi31 import VALIDATOR_MAP, accept_openapi_31, load_spec
 from server.request_context import RequestContext
 from server.runtime import running
 from server.shutdown import ShutdownSignal
+from server.stream_host import StreamHost
 from server.tenancy import TenantPrefix
 
 HANDLER_MODULES = (sessions, turns, agents, health)
@@ -60,6 +61,12 @@ class WithMetrics:
             await self.metrics(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+
+def may_stream(scope: Scope) -> bool:
+    """Create turn and subscribe: the operations that answer with an SSE stream."""
+    path: str = scope["path"]
+    return scope["method"] == "POST" and path.endswith(("/turns", "/subscribe"))
 
 
 def create_app(
@@ -117,4 +124,5 @@ def create_app(
         ServerErrorMiddleware, handler=error_handlers.unhandled
     )
     docs = WithDocs(TenantPrefix(app), spec, default_tenant=agents_tenant)
-    return HttpTelemetry(RequestContext(WithMetrics(docs)), spec)  # spans and request metrics
+    # Spans, request metrics and log fields cover a stream's body, which runs outside connexion.
+    return HttpTelemetry(RequestContext(StreamHost(WithMetrics(docs), may_stream)), spec)

@@ -18,7 +18,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar, Token
+from contextvars import Context, ContextVar, Token
 from typing import Any, Literal
 
 from pythonjsonlogger.core import RESERVED_ATTRS
@@ -48,6 +48,14 @@ def bound(**fields: str | None) -> Iterator[None]:
         yield
     finally:
         unbind(tokens)
+
+
+def adopt(context: Context) -> None:
+    """Bind here the fields `context` (a copy of this one, since changed) has bound otherwise."""
+    here = current()
+    changed = {name: value for name, value in context.run(current).items() if here.get(name) != value}
+    if changed:
+        bind(**changed)
 
 
 def current() -> dict[str, str]:

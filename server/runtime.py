@@ -79,6 +79,7 @@ class Runtime:
             return
         log.info("shutting down: ending open streams, executor takes no new turns")
         self.stopping.set()
+        self.streams.wheel.wake_all()
         for worker in self.workers:
             worker.begin_drain()
 

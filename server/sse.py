@@ -1,121 +1,168 @@
-"""A turn's event log as Server-Sent Events: `event:` the type, `id:` the sequence number,
-`data:` the event JSON (which carries the same `sequence_number`).
+"""A turn's event log as Server-Sent Events: `id:` the sequence number, `event:` the type, `data:`
+the event JSON (which carries the same `sequence_number`); a `: ping` comment every
+`sse_ping_seconds` keeps proxies from closing an idle stream.
+
+Why our own ASGI response rather than sse-starlette's: it runs every response in an anyio task
+group of four tasks (the body, a ping loop, a disconnect listener, a shutdown listener), which is
+most of what an idle held stream costs. Here the request's own task writes the frames and waits on
+one event between them (`Line.wake`, shared with the stream's fan-out subscriber), which is set by
+a new entry, by the replica's one ping timer (server/streams/wheel.py), by the shutdown, or by the
+one small task per stream that waits for the client's disconnect (ASGI says nothing of a closed
+connection except through `receive`).
 
 When the process is asked to stop, every open stream ends at a frame boundary (the response
 completes normally, so the client sees a clean end of stream, not a reset) and the client resumes on
-another replica with `Last-Event-ID`. We end the streams ourselves rather than let sse-starlette cancel
-them: its drain cancels the response's task group, which never sends the final empty chunk.
+another replica with `Last-Event-ID`. A create-turn stream still sends its first event (the client
+learns its turn id).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
-from typing import Any, TypeVar
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
 
-from sse_starlette import EventSourceResponse, ServerSentEvent
-from sse_starlette.sse import AppStatus
-from starlette.types import Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
 
-from server import json_codec, metrics
+from server import json_codec, metrics, stream_host
 from server.store.errors import RedisError
 from server.store.redis import StoreUnavailable
 from server.streams import Slot
+from server.streams.wheel import Line, PingWheel, Wake
 
 log = logging.getLogger(__name__)
 
-# Our streams end themselves on shutdown (see above); sse-starlette's own drain must not race them.
-AppStatus.disable_automatic_graceful_drain()  # type: ignore[no-untyped-call]
+Event = dict[str, Any]
+Events = Callable[[Wake], AsyncGenerator[Event | None, None]]
+"""Given the stream's wake-up, its events; None when woken with no event (see Fanout.follow)."""
 
-T = TypeVar("T")
+HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"connection", b"keep-alive"),
+    (b"x-accel-buffering", b"no"),
+]
+PING = b": ping\r\n\r\n"
 
 
-def frame(event: dict[str, Any]) -> ServerSentEvent:
-    return ServerSentEvent(
-        data=json_codec.dumps(event), event=event["type"], id=str(event["sequence_number"])
+def frame(event: Event) -> bytes:
+    # The JSON encoder escapes newlines, so `data:` is always one line.
+    return b"id: %d\r\nevent: %s\r\ndata: %s\r\n\r\n" % (
+        event["sequence_number"],
+        event["type"].encode(),
+        json_codec.dumps(event).encode(),
     )
 
 
-async def until(
-    items: AsyncIterator[T], stop: asyncio.Event, *, keep_first: bool = False
-) -> AsyncIterator[T]:
-    """`items` until `stop` is set: ends between two items, never inside one. With `keep_first` the
-    first item is waited for regardless (a create-turn stream always tells the client its turn id)."""
-    stopping = asyncio.ensure_future(stop.wait())
-    step: asyncio.Future[T] | None = None
-    try:
-        while keep_first or not stop.is_set():
-            step = asyncio.ensure_future(anext(items))
-            await asyncio.wait(
-                (step,) if keep_first else (step, stopping), return_when=asyncio.FIRST_COMPLETED
-            )
-            keep_first = False
-            if not step.done():
-                return
-            try:
-                item = await step
-            except StopAsyncIteration:
-                return
-            yield item
-    finally:
-        stopping.cancel()
-        if step is not None and not step.done():
-            # Interrupts the read the stream waits in (an XREAD BLOCK), which is between two events.
-            step.cancel()
-            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                await step
-        close = getattr(items, "aclose", None)
-        if close is not None:
-            await close()
+async def _listen(receive: Receive, line: Line) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    line.gone = True
+    line.poke()
 
 
-class _Stream(EventSourceResponse):
-    """Gives its stream's slot under the caps back when the response ends, however it ends."""
+class EventStream(Response):
+    """The SSE response of one stream; gives its slot under the caps back however it ends. A
+    Response (for connexion to pass it through) whose constructor is not called: it would add a
+    `content-length: 0`."""
 
-    def __init__(self, content: AsyncIterator[ServerSentEvent], slot: Slot, **kwargs: Any) -> None:
-        super().__init__(content, **kwargs)
+    def __init__(
+        self,
+        events: Events,
+        slot: Slot,
+        wheel: PingWheel,
+        stop: asyncio.Event,
+        requested_at: float | None,
+    ) -> None:
+        self.status_code = 200
+        self.raw_headers = HEADERS
+        self.background = None
+        self.events = events
         self.slot = slot
+        self.wheel = wheel
+        self.stop = stop
+        self.requested_at = requested_at
+        """time.monotonic() when a create-turn request arrived: times its first output, and its
+        first event is sent even when the process is stopping."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        host = stream_host.host_of(scope)
         try:
-            await super().__call__(scope, receive, send)
-        finally:
-            self.slot.release()
+            # A list of its own: a middleware may add to it in place.
+            await send({"type": "http.response.start", "status": 200, "headers": list(HEADERS)})
+        except BaseException:
+            self.abandon()
+            raise
+        if host is not None:
+            host.stream = self  # the body goes outside the middleware chain (server/stream_host.py)
+        else:
+            await self.run_body(receive, send)
 
+    def abandon(self) -> None:
+        self.slot.release()
 
-def response(
-    events: AsyncIterator[dict[str, Any]],
-    slot: Slot,
-    ping_seconds: float,
-    stop: asyncio.Event,
-    *,
-    requested_at: float | None = None,
-) -> EventSourceResponse:
-    """`requested_at` (time.monotonic() when a create-turn request arrived) times its first output."""
-
-    async def frames() -> AsyncIterator[ServerSentEvent]:
-        pending_first = requested_at is not None
+    async def run_body(self, receive: Receive, send: Send) -> None:
+        line = Line()
+        listener = asyncio.create_task(_listen(receive, line))
+        self.wheel.add(line)
         try:
             with metrics.SSE_STREAMS_OPEN.track_inprogress():
-                async for event in until(events, stop, keep_first=requested_at is not None):
+                await self._frames(line, send)
+                if not line.gone:
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            self.wheel.remove(line)
+            listener.cancel()
+            self.slot.release()
+
+    def _ended(self, line: Line, keep_first: bool) -> bool:
+        return line.gone or (self.stop.is_set() and not keep_first)
+
+    async def _frames(self, line: Line, send: Send) -> None:
+        keep_first = pending_first = self.requested_at is not None
+        events = self.events(line.wake)
+        try:
+            if self._ended(line, keep_first):
+                return
+            async for event in events:
+                if event is not None:
+                    keep_first = False
                     if pending_first and event["sequence_number"] > 1:
                         pending_first = False
-                        if event["type"] != "turn.done" and requested_at is not None:
-                            metrics.TIME_TO_FIRST_EVENT.observe(time.monotonic() - requested_at)
-                    yield frame(event)
+                        if event["type"] != "turn.done" and self.requested_at is not None:
+                            metrics.TIME_TO_FIRST_EVENT.observe(time.monotonic() - self.requested_at)
+                    await _body(send, frame(event), line)
+                    event = None  # not kept through an idle wait
+                if self._ended(line, keep_first):
+                    return  # between two frames; closing `events` interrupts its read
+                if line.ping_due:
+                    line.ping_due = False
+                    await _body(send, PING, line)
         except (StoreUnavailable, RedisError, OSError) as exc:
             # The streams' reads end cleanly on their own; this is a last guard, so that a store
             # failure still ends the response after its last complete frame, not with a traceback.
             log.warning("stream ended by a store failure: %s: %s", type(exc).__name__, exc)
         finally:
-            slot.release()
+            await events.aclose()
 
-    return _Stream(
-        frames(),
-        slot,
-        ping=int(max(1, ping_seconds)),
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+
+async def _body(send: Send, chunk: bytes, line: Line) -> None:
+    message: Message = {"type": "http.response.body", "body": chunk, "more_body": True}
+    try:
+        await send(message)
+    except OSError:  # a server that says so when the client has gone (uvicorn drops the write)
+        line.gone = True
+
+
+def response(
+    events: Events,
+    slot: Slot,
+    wheel: PingWheel,
+    stop: asyncio.Event,
+    *,
+    requested_at: float | None = None,
+) -> EventStream:
+    return EventStream(events, slot, wheel, stop, requested_at)

@@ -90,10 +90,17 @@ def _context_of(stored: str | None) -> Any:
 def http_request(method: str, path: str, headers: dict[str, str]) -> Iterator[Span]:
     """A SERVER span for one request, child of the caller's `traceparent` if it sent one; named by
     `http_route` once routing knows the template (ids in raw paths would make every name unique)."""
+    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider):
+        # No SDK: the API's tracer would give this same invalid span (attaching nothing) through
+        # three context managers, kept for as long as the request: an SSE stream's whole life.
+        yield trace.INVALID_SPAN
+        return
+    parent = propagate.extract(headers)
+    del headers  # this frame lives as long as the request
     with _tracer.start_as_current_span(
         method,
         kind=SpanKind.SERVER,
-        context=propagate.extract(headers),
+        context=parent,
         attributes={"http.request.method": method, "url.path": path},
     ) as span:
         yield span

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
-from sse_starlette import ServerSentEvent
 
 from bench.config import FULL_LOAD, QUICK_LOAD, with_env_overrides
 from bench.document import BEGIN, END, PEERS_BEGIN, PEERS_END, replace_between_markers
@@ -18,18 +17,17 @@ from bench.redis_cost import REDIS, TRIPS, Delta, OperationCost
 from bench.redis_tap import RedisTap, _RespCommands
 from bench.streams import FrameCounter
 from bench.table import Table
+from server import sse
 from testkit.redis_server import RedisServer
 
 
 def _frames(count: int) -> bytes:
-    """Frames as the server writes them: sse-starlette's encoding, a ping comment in between."""
+    """Frames as the server writes them, a ping comment in between."""
     body = b"".join(
-        ServerSentEvent(data=f'{{"id":"x","n":{n}}}', event="model.message.delta", id=str(n)).encode()
-        for n in range(1, count)
+        sse.frame({"type": "model.message.delta", "sequence_number": n, "id": "x"}) for n in range(1, count)
     )
-    ping = ServerSentEvent(comment="ping - 2026-01-01").encode()
-    done = ServerSentEvent(data='{"state":{"status":"done"}}', event="turn.done", id=str(count)).encode()
-    return body + ping + done
+    done = sse.frame({"type": "turn.done", "sequence_number": count, "state": {"status": "done"}})
+    return body + sse.PING + done
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 7, 16, 1000])

@@ -18,7 +18,7 @@ import contextlib
 import dataclasses
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -35,6 +35,7 @@ from server.store import turns as turn_store
 from server.store.records import TurnRecord
 from server.store.redis import StoreUnavailable, store_errors
 from server.streams import Fanout
+from server.streams.wheel import Wake
 from server.timestamps import now_iso
 
 log = logging.getLogger(__name__)
@@ -370,9 +371,10 @@ async def open_stream(ctx: CallContext, session_id: str, turn_id: str) -> None:
 
 
 async def stream(
-    fanout: Fanout, tenant: str, session_id: str, turn_id: str, after: int
-) -> AsyncIterator[dict[str, Any]]:
-    """Events after `after`, replayed from the log and then live, ending with `turn.done`.
+    fanout: Fanout, tenant: str, session_id: str, turn_id: str, after: int, wake: Wake | None = None
+) -> AsyncGenerator[dict[str, Any] | None, None]:
+    """Events after `after`, replayed from the log and then live, ending with `turn.done`; None
+    each time `wake` is set while it waits for a live event (see Fanout.follow).
 
     It ends when the turn ends whatever `after` is: a position past the end of a running turn
     waits for its `turn.done` (and does not send it), one past the end of an ended turn ends at
@@ -387,11 +389,18 @@ async def stream(
         log.info("stream of turn %s ends before its first event: %s", turn_id, exc or "Redis timed out")
         return
     log_key = turn_store.log_key(tenant, session_id, turn_id)
+    events: AsyncGenerator[dict[str, Any] | None, None] | None
     if status is not None and is_terminal(status):
         # Everything is in the log already: no live feed needed.
         events = fanout.replay(log_key, after) if after < seq else None
     else:
-        events = fanout.follow(log_key, after, seq)
+        events = fanout.follow(log_key, after, seq, wake)
     if events is not None:
-        async for event in events:
-            yield event
+        try:
+            while True:  # no local keeps the last event through an idle wait
+                yield await anext(events)
+        except StopAsyncIteration:
+            return
+        finally:
+            # Closed here as soon as the stream stops, so its watch is left at once, not at collection.
+            await events.aclose()

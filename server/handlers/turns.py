@@ -6,7 +6,6 @@ import time
 from typing import Any
 
 from connexion import context
-from sse_starlette import EventSourceResponse
 
 from generated.models import GetTurnResponse, ListTurnsResponse, TokenPagination
 from server import logs, metrics, sse
@@ -26,9 +25,14 @@ def _stream_slot() -> Slot:
     return runtime().streams.caps.acquire(tenant_of(context.scope), caller.id)
 
 
+def _stream(events: sse.Events, slot: Slot, *, requested_at: float | None = None) -> sse.EventStream:
+    rt = runtime()
+    return sse.response(events, slot, rt.streams.wheel, rt.stopping, requested_at=requested_at)
+
+
 async def create_turn(
     session_id: str, body: dict[str, Any]
-) -> EventSourceResponse | tuple[dict[str, Any], int, dict[str, str]]:
+) -> sse.EventStream | tuple[dict[str, Any], int, dict[str, str]]:
     requested_at = time.monotonic()
     streaming = body.get("stream", True)
     # Refused over the caps before the turn exists: a turn nobody can watch is not created.
@@ -44,11 +48,10 @@ async def create_turn(
     logs.bind(turn_id=turn.id)
     if slot is not None:
         # Closing this stream does not cancel the turn: it runs on its executor regardless.
-        return sse.response(
-            turns.stream(runtime().streams.fanout(ctx.store), ctx.tenant, session_id, turn.id, 0),
+        fanout, turn_id = runtime().streams.fanout(ctx.store), turn.id
+        return _stream(
+            lambda wake: turns.stream(fanout, ctx.tenant, session_id, turn_id, 0, wake),
             slot,
-            ctx.settings.sse_ping_seconds,
-            runtime().stopping,
             requested_at=requested_at,
         )
     return to_dict(GetTurnResponse(data=turn)), 200, JSON
@@ -67,7 +70,7 @@ async def get_turn(session_id: str, turn_id: str) -> dict[str, Any]:
 
 async def subscribe_turn(
     session_id: str, turn_id: str, body: dict[str, Any] | None = None
-) -> EventSourceResponse:
+) -> sse.EventStream:
     slot = _stream_slot()
     try:
         ctx = call_context(session_id)
@@ -79,12 +82,8 @@ async def subscribe_turn(
     if after is None:
         # The spec's pattern on Last-Event-ID was checked by connexion.
         after = int(context.request.headers.get("last-event-id") or 0)
-    return sse.response(
-        turns.stream(runtime().streams.fanout(ctx.store), ctx.tenant, session_id, turn_id, after),
-        slot,
-        ctx.settings.sse_ping_seconds,
-        runtime().stopping,
-    )
+    fanout = runtime().streams.fanout(ctx.store)
+    return _stream(lambda wake: turns.stream(fanout, ctx.tenant, session_id, turn_id, after, wake), slot)
 
 
 def _page(data: list[dict[str, Any]], limit: int, next_token: str | None) -> dict[str, Any]:

@@ -6,14 +6,16 @@ from server.config import Settings
 from server.store.redis import Store
 from server.streams.caps import Slot, StreamCaps, TooManyStreams
 from server.streams.fanout import Fanout
+from server.streams.wheel import PingWheel
 
-__all__ = ["Fanout", "Slot", "StreamCaps", "Streams", "TooManyStreams"]
+__all__ = ["Fanout", "PingWheel", "Slot", "StreamCaps", "Streams", "TooManyStreams"]
 
 
 class Streams:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.caps = StreamCaps(settings.max_streams_per_caller, settings.max_streams)
+        self.wheel = PingWheel(settings.sse_ping_seconds)
         self._fanouts: dict[str, Fanout] = {}
 
     def fanout(self, store: Store) -> Fanout:
@@ -26,3 +28,4 @@ class Streams:
         for fanout in self._fanouts.values():
             await fanout.close()
         self._fanouts.clear()
+        await self.wheel.close()

@@ -55,7 +55,7 @@ import contextlib
 import logging
 import random
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
@@ -64,6 +64,7 @@ from server import metrics
 from server.config import Settings
 from server.store.logs import LOST_ERRORS, MAX_LOGS_PER_READ, LogRead, LogReader, Logs, Rerouted
 from server.store.redis import Store
+from server.streams.wheel import Wake
 
 log = logging.getLogger(__name__)
 
@@ -84,18 +85,30 @@ class Ending(Enum):
     """The turn's log is gone."""
 
 
-class Subscriber:
-    """One stream's place in the live feed: a bounded buffer of entries, filled without waiting."""
+_EMPTY: deque[Event] = deque(maxlen=0)
+"""Every idle subscriber's buffer until its first entry (never written: offer() replaces it)."""
 
-    def __init__(self, limit: int) -> None:
+
+class Subscriber:
+    """One stream's place in the live feed: a bounded buffer of entries, filled without waiting.
+
+    `wake` may be shared with the stream's response, which sets it to be woken with nothing to
+    take (a ping due, the process stopping, the client gone): no task per stream races the read."""
+
+    __slots__ = ("_ready", "ending", "limit", "pending")
+
+    def __init__(self, limit: int, wake: Wake | None = None) -> None:
         self.limit = limit
-        self.pending: deque[Event] = deque()
+        self.pending: deque[Event] = _EMPTY
+        """Made on the first offer: an idle stream's empty deque would be most of its subscriber."""
         self.ending: Ending | None = None
-        self._ready = asyncio.Event()
+        self._ready = wake if wake is not None else Wake()
 
     def offer(self, events: list[Event]) -> bool:
         if self.ending is not None:
             return False
+        if self.pending is _EMPTY:
+            self.pending = deque()
         room = self.limit - len(self.pending)
         # What fits is kept, so each re-join makes progress even when a reply outsizes the buffer.
         self.pending.extend(events[: max(0, room)])
@@ -110,14 +123,20 @@ class Subscriber:
             self.ending = why
             self._ready.set()
 
-    async def next(self) -> Event | Ending:
-        """The next entry; once the feed ended, what is buffered still comes first."""
+    async def next(self) -> Event | Ending | None:
+        """The next entry; once the feed ended, what is buffered still comes first. None: woken
+        through the shared `wake` with nothing buffered."""
         while not self.pending:
             if self.ending is not None:
                 return self.ending
-            self._ready.clear()
+            if self._ready.is_set():
+                self._ready.clear()
+                return None
             await self._ready.wait()
-        return self.pending.popleft()
+        event = self.pending.popleft()
+        if not self.pending and self.ending is None:
+            self._ready.clear()  # what woke us is taken; a poke meanwhile is the stream's to notice
+        return event
 
 
 @dataclass(eq=False)
@@ -151,12 +170,14 @@ class Fanout:
         self._loss_logged_at = float("-inf")
         self._closed = False
 
-    async def follow(self, log_key: str, after: int, last_seq: int) -> AsyncIterator[Event]:
+    async def follow(
+        self, log_key: str, after: int, last_seq: int, wake: Wake | None = None
+    ) -> AsyncGenerator[Event | None, None]:
         """The events of the turn log `log_key` after `after` until `turn.done` (which ends the
         stream even when `after` is past it); `last_seq` is the turn's `seq` as read before, where a
-        new watch starts at the latest."""
+        new watch starts at the latest. None each time `wake` is set while it waits for an event."""
         position = after
-        subscriber = Subscriber(self.buffer)
+        subscriber = Subscriber(self.buffer, wake)
         try:
             while True:
                 joined = self._join(log_key, subscriber, min(position, last_seq))
@@ -169,8 +190,12 @@ class Fanout:
                         position = event["sequence_number"]
                         if event["type"] == "turn.done":
                             return
+                    del page, event  # not kept for the whole of an idle wait
                 while True:
                     item = await subscriber.next()
+                    if item is None:
+                        yield None
+                        continue
                     if item is Ending.LAGGED:
                         break
                     if isinstance(item, Ending):
@@ -182,12 +207,13 @@ class Fanout:
                         position = item["sequence_number"]
                     if item["type"] == "turn.done":
                         return
+                    item = None  # not kept for the whole of an idle wait
                 self._leave(log_key, subscriber)
-                subscriber = Subscriber(self.buffer)
+                subscriber = Subscriber(self.buffer, wake)
         finally:
             self._leave(log_key, subscriber)
 
-    async def replay(self, log_key: str, after: int) -> AsyncIterator[Event]:
+    async def replay(self, log_key: str, after: int) -> AsyncGenerator[Event, None]:
         """A finished turn's events after `after`, from its log alone: nothing live is left."""
         while page := await self._replay(log_key, after, None):
             for event in page:
