@@ -25,10 +25,10 @@ from bench.config import TOKEN, LoadSizes
 from bench.cpu import cpu_text
 from bench.deployment import Deployment
 from bench.figures import Outcome, metered
-from bench.processes import ServerProcess
 from bench.stats import Summary
 from bench.streams import describe_error
 from bench.workers import run_workers
+from testkit.processes import ServerProcess
 
 OPEN_TIMEOUT = 60.0
 END_TIMEOUT = 120.0
