@@ -78,7 +78,7 @@ class EventStream(Response):
         requested_at: float | None,
     ) -> None:
         self.status_code = 200
-        self.raw_headers = HEADERS
+        self.raw_headers = list(HEADERS)
         self.background = None
         self.events = events
         self.slot = slot

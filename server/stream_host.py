@@ -71,5 +71,8 @@ class StreamHost:
         finally:
             logs.adopt(context)
         stream, host.stream = host.stream, None
+        # The copy holds what connexion left in its context variables (scope copies, the request's
+        # receive wrapper, the operation): let it go before the body, which may last for hours.
+        del context, chain
         if stream is not None:
             await stream.run_body(receive, send)

@@ -90,13 +90,19 @@ def _context_of(stored: str | None) -> Any:
 def http_request(method: str, path: str, headers: dict[str, str]) -> Iterator[Span]:
     """A SERVER span for one request, child of the caller's `traceparent` if it sent one; named by
     `http_route` once routing knows the template (ids in raw paths would make every name unique)."""
-    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider):
-        # No SDK: the API's tracer would give this same invalid span (attaching nothing) through
-        # three context managers, kept for as long as the request: an SSE stream's whole life.
-        yield trace.INVALID_SPAN
-        return
     parent = propagate.extract(headers)
     del headers  # this frame lives as long as the request
+    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider):
+        # No SDK: no span of ours, but the caller's trace context still passes through to the turn
+        # (`carrier()`), for executors that do trace. Without one, nothing is attached at all: the
+        # no-op tracer's three context managers would live as long as an SSE stream.
+        passed = trace.get_current_span(parent)
+        if not passed.get_span_context().is_valid:
+            yield trace.INVALID_SPAN
+            return
+        with trace.use_span(passed, end_on_exit=False):
+            yield passed
+        return
     with _tracer.start_as_current_span(
         method,
         kind=SpanKind.SERVER,

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 
 SLOTS = 16
+_SHORTEST_TICK = 0.005
+"""A tiny ping period must not turn the wheel into a busy loop."""
 
 
 class Wake:
@@ -80,7 +83,10 @@ class PingWheel:
         # Just behind the hand: pinged after a whole period, not at the next tick.
         self._slots[(self._hand - 1) % SLOTS].add(line)
         if self._task is None:
-            self._task = asyncio.create_task(self._turn(), name="sse-ping-wheel")
+            # A context of its own: not the first stream's request (its log fields, its span).
+            self._task = asyncio.create_task(
+                self._turn(), name="sse-ping-wheel", context=contextvars.Context()
+            )
 
     def remove(self, line: Line) -> None:
         for slot in self._slots:
@@ -93,7 +99,7 @@ class PingWheel:
                 line.poke()
 
     async def _turn(self) -> None:
-        tick = self.ping_seconds / SLOTS
+        tick = max(self.ping_seconds / SLOTS, _SHORTEST_TICK)
         try:
             while any(self._slots):
                 await asyncio.sleep(tick)
