@@ -194,7 +194,7 @@ def test_a_lost_reply_under_finish_turn_records_one_end_and_its_writer_knows_it_
     session_id = echo(rig)
     # The executor counts a turn just after its FINISH_TURN answers, which a busy machine can put
     # after the test has seen the turn end: wait for the warm-up's count, so it is not taken for ours.
-    wait_until(lambda: finished_done() == before + 1, 10, "the executor counts the warm-up turn")
+    wait_until(lambda: finished_done() == before + 1, 10, f"the executor counts the warm-up turn ({before=})")
     counted = before + 1
     rig.proxy.lose_next_reply(sha(lua.FinishTurn))
     turn_id = rig.run(session_id, TEXT)
@@ -205,7 +205,9 @@ def test_a_lost_reply_under_finish_turn_records_one_end_and_its_writer_knows_it_
     assert log[-1]["state"]["output"]["content"] == TEXT
     # The executor's retried FINISH_TURN learned it was the one that ended the turn (before, it got 0,
     # "someone else was first", and the turn went uncounted).
-    wait_until(lambda: finished_done() == counted + 1, 10, "the executor counts the turn it finished")
+    wait_until(
+        lambda: finished_done() == counted + 1, 10, f"the executor counts the turn it finished ({counted=})"
+    )
 
 
 def test_a_lost_reply_under_session_delete_answers_204_and_still_cancels_its_running_turn(rig: Rig) -> None:
