@@ -17,6 +17,7 @@ import orjson
 
 from server.store import channels, keys, lua
 from server.store import events as event_log
+from server.store.logs import READ_COUNT
 from server.store.records import SessionField, TurnField, TurnRecord
 from server.store.redis import Store, StreamEntry
 from server.store.topology import single_node
@@ -396,7 +397,9 @@ async def read_until_done(
     """Block until the log has events past `after` or `block_ms` passes: the last sequence number
     read (`after` when none came) and the terminal status `turn.done` carried, if it came."""
     read = await store.zone.blocking_read(
-        {keys.turn_events(tenant, session_id, turn_id): keys.event_stream_id(after)}, block_ms=block_ms
+        {keys.turn_events(tenant, session_id, turn_id): keys.event_stream_id(after)},
+        block_ms=block_ms,
+        count=READ_COUNT,  # a chatty turn's events since the cancel come in bounded pages
     )
     for _, entries in read:
         if not entries:
