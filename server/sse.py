@@ -53,7 +53,7 @@ def frame(event: Event) -> bytes:
     return b"id: %d\r\nevent: %s\r\ndata: %s\r\n\r\n" % (
         event["sequence_number"],
         event["type"].encode(),
-        json_codec.dumps(event).encode(),
+        json_codec.dumps_bytes(event),
     )
 
 
