@@ -84,6 +84,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Two pytest-xdist workers (`TEST_WORKERS=0` for one process), a test file to each at a time: a
+# module's shared server stays in one worker, and each worker flushes a Redis DB of its own
+# (testkit/redis_clients.py). Most tests wait on processes and sockets, so two workers halve the
+# wall time on two cores.
+TEST_WORKERS ?= 2
+PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+
 unit: install
 	$(BIN)/pytest -q tests
 
@@ -94,13 +101,13 @@ ifdef BASE_URL
 	$(BIN)/agent-harness conformance --base-url '$(BASE_URL)' $(if $(TENANT),--tenant '$(TENANT)') \
 		$(if $(TOKEN),--token '$(TOKEN)') $(CONFORMANCE_ARGS)
 else
-	$(BIN)/pytest -q contract_tests
+	$(BIN)/pytest -q $(PARALLEL) contract_tests
 endif
 
 # deploy-tools first: the deploy kit's tests (tests/test_deploy_kit.py, contract_tests/test_cluster_demo.py)
 # need kubectl and nginx, and skip, saying so, only where they could not be installed.
 test: install deploy-tools browser readme-tools lint typecheck spec-check check-generated
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PARALLEL)
 
 # The modules that run across Redis deployments (lifecycle, cancel, executors, next turn, failover,
 # cancel channels, ACL users), each against standalone, sentinel and cluster Redis the tests start

@@ -10,18 +10,14 @@ import redis
 
 from contract_tests.conftest import make_agent, settings_for
 from server.store import keys
+from testkit.redis_clients import second_db_url
 from testkit.servers import ServerThread
 from testkit.sse import BackgroundStream, read_frames
 
 
-def _other_db(url: str) -> str:
-    base, _, db = url.rpartition("/")
-    return f"{base}/{int(db) - 1 if int(db) > 0 else 1}"
-
-
 @pytest.fixture
 def zones(redis_url: str) -> Iterator[tuple[httpx.Client, httpx.Client, redis.Redis, redis.Redis]]:
-    eu_url = _other_db(redis_url)
+    eu_url = second_db_url(redis_url)
     g_db = redis.Redis.from_url(redis_url, decode_responses=True)
     eu_db = redis.Redis.from_url(eu_url, decode_responses=True)
     eu_db.flushdb()

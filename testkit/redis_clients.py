@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from redis.cluster import ClusterNode, RedisCluster
@@ -13,9 +14,33 @@ from redis.sentinel import Sentinel
 from server.store import deployments, keys
 from server.store.deployments import Mode
 
+
+def _with_db(url: str, offset: int) -> str:
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(db - offset) % 16}"))
+
+
+def worker_db_url(url: str, worker: str | None) -> str:
+    """The test DB of one pytest-xdist worker: `gwN` takes the URL's DB minus 2N (wrapping below 0),
+    so workers that each flush their DB per test never flush each other's; the DB just below is
+    the worker's second (`second_db_url`)."""
+    if not worker or not worker.startswith("gw"):
+        return url
+    return _with_db(url, 2 * int(worker[2:]))
+
+
+def second_db_url(url: str) -> str:
+    """A second logical DB beside a test DB, for tests of two zones on one Redis."""
+    return _with_db(url, 1)
+
+
 # The shared test Redis (tests flush their DB). Not a HARNESS_* variable: those are the server's
 # settings, which the tests never take from the caller.
-TEST_REDIS_URL = os.environ.get("AGENT_HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_REDIS_URL = worker_db_url(
+    os.environ.get("AGENT_HARNESS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+    os.environ.get("PYTEST_XDIST_WORKER"),
+)
 
 
 def sync_client(url: str) -> Any:

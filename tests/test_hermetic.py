@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from conftest import SUITE_HARNESS_VARIABLES
 from server.config import Settings
+from testkit.redis_clients import second_db_url, worker_db_url
 
 
 def test_no_harness_variable_reaches_the_tests() -> None:
@@ -20,3 +23,19 @@ def test_settings_built_by_a_test_are_the_defaults() -> None:
     assert settings.jwt_secret is None
     assert settings.redis_url is None
     assert settings.responses_validated  # the suite's one setting of its own
+
+
+@pytest.mark.parametrize(
+    ("url", "worker", "expected"),
+    [
+        ("redis://127.0.0.1:6379/15", None, "redis://127.0.0.1:6379/15"),
+        ("redis://127.0.0.1:6379/15", "gw0", "redis://127.0.0.1:6379/15"),
+        ("redis://127.0.0.1:6379/15", "gw1", "redis://127.0.0.1:6379/13"),
+        ("redis://:pw@127.0.0.1:6379/1", "gw1", "redis://:pw@127.0.0.1:6379/15"),
+        ("redis://127.0.0.1:6379", "gw2", "redis://127.0.0.1:6379/12"),
+    ],
+)
+def test_each_test_worker_flushes_a_db_of_its_own(url: str, worker: str | None, expected: str) -> None:
+    assert worker_db_url(url, worker) == expected
+    # The DB below a worker's own is its second, never another worker's.
+    assert second_db_url(worker_db_url(url, worker)) not in {worker_db_url(url, f"gw{n}") for n in range(4)}

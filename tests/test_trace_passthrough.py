@@ -4,10 +4,20 @@ without a `traceparent` nothing is attached."""
 
 from __future__ import annotations
 
+import pytest
+from opentelemetry import trace
+
 from server import tracing
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+
+
+@pytest.fixture(autouse=True)
+def no_tracing_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenTelemetry's global provider is set once per process: a test of a traced server that
+    ran earlier in this worker would otherwise have installed an SDK."""
+    monkeypatch.setattr(trace, "get_tracer_provider", trace.NoOpTracerProvider)
 
 
 def test_the_callers_trace_context_reaches_the_turn() -> None:
