@@ -92,6 +92,7 @@ async def run(redis_url: str, samples: int) -> list[StageResult]:
         env = {
             "HARNESS_REDIS_URL": redis_url,
             "HARNESS_EXECUTOR_ID": "agentb",
+            "HARNESS_VALIDATE_RESPONSES": "false",  # as production serves (bench/processes.py)
             KEY_ENV: "bench-key",
             # The bench's model and MCP servers listen on loopback, which agents may not reach by default.
             "HARNESS_EGRESS_ALLOW_NETWORKS": '["127.0.0.0/8"]',
