@@ -80,7 +80,7 @@ class EventStream(Response):
         self.status_code = 200
         self.raw_headers = list(HEADERS)
         self.background = None
-        self.events = events
+        self.events: Events | None = events
         self.slot = slot
         self.wheel = wheel
         self.stop = stop
@@ -108,12 +108,13 @@ class EventStream(Response):
         line = Line()
         listener = asyncio.create_task(_listen(receive, line))
         self.wheel.add(line)
+        metrics.SSE_STREAMS_OPEN.inc()  # by hand: a tracker object would be kept per stream
         try:
-            with metrics.SSE_STREAMS_OPEN.track_inprogress():
-                await self._frames(line, send)
-                if not line.gone:
-                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await self._frames(line, send)
+            if not line.gone:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
+            metrics.SSE_STREAMS_OPEN.dec()
             self.wheel.remove(line)
             listener.cancel()
             self.slot.release()
@@ -123,7 +124,8 @@ class EventStream(Response):
 
     async def _frames(self, line: Line, send: Send) -> None:
         keep_first = pending_first = self.requested_at is not None
-        events = self.events(line.wake)
+        assert self.events is not None, "a stream's body runs once"
+        events, self.events = self.events(line.wake), None  # what made them is not needed again
         try:
             if self._ended(line, keep_first):
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -26,6 +27,8 @@ def _stream_slot() -> Slot:
 
 
 def _stream(events: sse.Events, slot: Slot, *, requested_at: float | None = None) -> sse.EventStream:
+    # `events` is a partial of plain values, not a closure: a closure's cells would keep the
+    # handler's call context (store, caller, settings) alive as long as the stream.
     rt = runtime()
     return sse.response(events, slot, rt.streams.wheel, rt.stopping, requested_at=requested_at)
 
@@ -48,9 +51,9 @@ async def create_turn(
     logs.bind(turn_id=turn.id)
     if slot is not None:
         # Closing this stream does not cancel the turn: it runs on its executor regardless.
-        fanout, turn_id = runtime().streams.fanout(ctx.store), turn.id
+        fanout = runtime().streams.fanout(ctx.store)
         return _stream(
-            lambda wake: turns.stream(fanout, ctx.tenant, session_id, turn_id, 0, wake),
+            functools.partial(turns.stream, fanout, ctx.tenant, session_id, turn.id, 0),
             slot,
             requested_at=requested_at,
         )
@@ -83,7 +86,7 @@ async def subscribe_turn(
         # The spec's pattern on Last-Event-ID was checked by connexion.
         after = int(context.request.headers.get("last-event-id") or 0)
     fanout = runtime().streams.fanout(ctx.store)
-    return _stream(lambda wake: turns.stream(fanout, ctx.tenant, session_id, turn_id, after, wake), slot)
+    return _stream(functools.partial(turns.stream, fanout, ctx.tenant, session_id, turn_id, after), slot)
 
 
 def _page(data: list[dict[str, Any]], limit: int, next_token: str | None) -> dict[str, Any]:
