@@ -5,7 +5,9 @@ Raw paths carry session and turn ids: as span names or metric labels each would 
 template is the spec's path of the operation connexion routed the request to, read back from the
 routing record connexion writes into the scope's `extensions` (this layer hands down an
 `extensions` dict of its own, so the record lands where it can read it: the layers below copy the
-scope, shallowly).
+scope, shallowly). The template is read once, when the headers go; from then on neither the scope
+copy nor the `extensions` dict (connexion's record, its security context with the caller) is kept
+here, so a held SSE stream does not keep them.
 """
 
 from __future__ import annotations
@@ -34,17 +36,47 @@ def route_templates(spec: dict[str, Any]) -> dict[str, str]:
     return templates
 
 
+class _Observed:
+    """The send of one request, counting and timing it when its headers go (an SSE stream is
+    answered when it opens). One small object rather than a closure and its cells: a held stream
+    keeps it as long as it is open."""
+
+    __slots__ = ("extensions", "method", "path", "route", "send", "started", "status", "telemetry")
+
+    def __init__(self, telemetry: HttpTelemetry, scope: Scope, send: Send) -> None:
+        self.telemetry = telemetry
+        self.send = send
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.extensions: dict[str, Any] | None = dict(scope.get("extensions") or {})
+        self.started = time.monotonic()
+        self.status = 0
+        self.route: str | None = None
+
+    def route_now(self) -> str:
+        """The route template, read once: the routing record (and the rest of `extensions`) is let go."""
+        if self.route is None:
+            self.route = self.telemetry.route(self.path, self.extensions or {})
+            self.extensions = None
+        return self.route
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            metrics.http_request(self.method, self.route_now(), self.status, time.monotonic() - self.started)
+        await self.send(message)
+
+
 class HttpTelemetry:
     def __init__(self, app: ASGIApp, spec: dict[str, Any]) -> None:
         self.app = app
         self.templates = route_templates(spec)
 
-    def route(self, scope: Scope) -> str:
-        routing = scope["extensions"].get("connexion_routing") or {}
+    def route(self, path: str, extensions: dict[str, Any]) -> str:
+        routing = extensions.get("connexion_routing") or {}
         template = self.templates.get(routing.get("operation_id") or "")
         if template is not None:
             return template
-        path: str = scope["path"]
         if path.startswith(DOCS_PATH + "/"):
             path = DOCS_PATH
         return _FIXED.get(path, UNMATCHED)
@@ -53,23 +85,16 @@ class HttpTelemetry:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        scope = {**scope, "extensions": dict(scope.get("extensions") or {})}
-        method: str = scope["method"]
-        started = time.monotonic()
-        status = 0
-
-        async def send_observed(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                # Counted and timed when the headers go: an SSE stream is answered when it opens.
-                metrics.http_request(method, self.route(scope), status, time.monotonic() - started)
-            await send(message)
-
-        with tracing.http_request(method, scope["path"], dict(Headers(scope=scope))) as span:
+        observed = _Observed(self, scope, send)
+        request_span = tracing.http_request(observed.method, observed.path, dict(Headers(scope=scope)))
+        # The copy the layers below get is not kept here: for a stream it goes once the headers do,
+        # with what connexion put in it.
+        app = self.app({**scope, "extensions": observed.extensions}, receive, observed)
+        with request_span as span:
             try:
-                await self.app(scope, receive, send_observed)
+                await app
             finally:
-                if not status:  # failed before any response: the server's error, counted as such
-                    metrics.http_request(method, self.route(scope), 0, time.monotonic() - started)
-                tracing.http_route(span, method, self.route(scope), status)
+                route = observed.route_now()
+                if not observed.status:  # failed before any response: the server's error, counted as such
+                    metrics.http_request(observed.method, route, 0, time.monotonic() - observed.started)
+                tracing.http_route(span, observed.method, route, observed.status)

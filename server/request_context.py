@@ -49,6 +49,27 @@ def path_fields(path: str) -> dict[str, str | None]:
     }
 
 
+class _WithId:
+    """The send of one request, adding `X-Request-ID` to its headers. One small object rather than
+    a closure and its cells: a held stream keeps it as long as it is open."""
+
+    __slots__ = ("rid", "send", "status")
+
+    def __init__(self, send: Send, rid: str) -> None:
+        self.send = send
+        self.rid = rid
+        self.status = 0
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            message = {
+                **message,
+                "headers": [*message.get("headers", []), (b"x-request-id", self.rid.encode())],
+            }
+        await self.send(message)
+
+
 class RequestContext:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -57,35 +78,30 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = request_id(scope)
+        method: str = scope["method"]
+        path: str = scope["path"]
+        sent = _WithId(send, request_id(scope))
+        # Bound and reset by hand, not with `logs.bound`: its generator would live as long as a stream.
+        tokens = logs.bind(request_id=sent.rid, **path_fields(path))
+        app = self.app(scope, receive, sent)
+        del scope  # the layers below hold the scope as long as they need it, this one does not
         started = time.monotonic()
-        status = 0
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message = {
-                    **message,
-                    "headers": [*message.get("headers", []), (b"x-request-id", rid.encode())],
-                }
-            await send(message)
-
-        with logs.bound(request_id=rid, **path_fields(scope["path"])):
+        try:
+            await app
+        finally:
             try:
-                await self.app(scope, receive, send_with_id)
-            finally:
-                path = scope["path"]
                 access_log.log(
                     logging.DEBUG if path in _QUIET else logging.INFO,
                     "%s %s %s",
-                    scope["method"],
+                    method,
                     path,
-                    status or "-",
+                    sent.status or "-",
                     extra={
-                        "method": scope["method"],
+                        "method": method,
                         "path": path,
-                        "status": status or None,
+                        "status": sent.status or None,
                         "duration_ms": round((time.monotonic() - started) * 1000, 1),
                     },
                 )
+            finally:
+                logs.unbind(tokens)

@@ -61,8 +61,9 @@ class StreamHost:
             return
         host = scope[KEY] = Host()
         context = contextvars.copy_context()
+        chain: Coroutine[Any, Any, None] = self.app(scope, receive, send)  # type: ignore[assignment]
+        del scope  # the chain holds it as long as it runs; the body does not need it
         try:
-            chain: Coroutine[Any, Any, None] = self.app(scope, receive, send)  # type: ignore[assignment]
             await asyncio.create_task(chain, context=context)
         except BaseException:
             if host.stream is not None:
@@ -73,6 +74,6 @@ class StreamHost:
         stream, host.stream = host.stream, None
         # The copy holds what connexion left in its context variables (scope copies, the request's
         # receive wrapper, the operation): let it go before the body, which may last for hours.
-        del context, chain
+        del context, chain, host
         if stream is not None:
             await stream.run_body(receive, send)

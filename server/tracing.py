@@ -19,8 +19,10 @@ import json
 import logging
 import platform
 from collections.abc import Iterator
+from contextvars import Token
 from typing import TYPE_CHECKING, Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
@@ -86,30 +88,68 @@ def _context_of(stored: str | None) -> Any:
 # --- the HTTP request ---
 
 
-@contextlib.contextmanager
-def http_request(method: str, path: str, headers: dict[str, str]) -> Iterator[Span]:
+class HttpSpan:
+    """The SERVER span of one request, made current while the request runs (`with`, or `__enter__`
+    and `__exit__` by hand). A small object, not a generator context manager: that frame would
+    live as long as an SSE stream. `end`: whether leaving ends the span (ours) or not (the caller's,
+    passed through)."""
+
+    __slots__ = ("_end", "_token", "span")
+
+    def __init__(self, span: Span, *, end: bool) -> None:
+        self.span = span
+        self._end = end
+        self._token: Token[otel_context.Context] | None = None
+
+    def __enter__(self) -> Span:
+        self._token = otel_context.attach(trace.set_span_in_context(self.span))
+        return self.span
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
+        # As `trace.use_span` does: only an `Exception` is an error (not a cancellation or exit).
+        if self._token is not None:
+            otel_context.detach(self._token)
+            self._token = None
+        if isinstance(exc, Exception) and self.span.is_recording():
+            self.span.record_exception(exc)
+            self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+        if self._end:
+            self.span.end()
+
+
+class _Untraced:
+    """No span and nothing attached: no SDK, and no trace context from the caller."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> Span:
+        return trace.INVALID_SPAN
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
+        return None
+
+
+_UNTRACED = _Untraced()
+
+
+def http_request(method: str, path: str, headers: dict[str, str]) -> HttpSpan | _Untraced:
     """A SERVER span for one request, child of the caller's `traceparent` if it sent one; named by
     `http_route` once routing knows the template (ids in raw paths would make every name unique)."""
     parent = propagate.extract(headers)
-    del headers  # this frame lives as long as the request
     if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider):
         # No SDK: no span of ours, but the caller's trace context still passes through to the turn
-        # (`carrier()`), for executors that do trace. Without one, nothing is attached at all: the
-        # no-op tracer's three context managers would live as long as an SSE stream.
+        # (`carrier()`), for executors that do trace. Without one, nothing is attached at all.
         passed = trace.get_current_span(parent)
         if not passed.get_span_context().is_valid:
-            yield trace.INVALID_SPAN
-            return
-        with trace.use_span(passed, end_on_exit=False):
-            yield passed
-        return
-    with _tracer.start_as_current_span(
+            return _UNTRACED
+        return HttpSpan(passed, end=False)
+    span = _tracer.start_span(
         method,
-        kind=SpanKind.SERVER,
         context=parent,
+        kind=SpanKind.SERVER,
         attributes={"http.request.method": method, "url.path": path},
-    ) as span:
-        yield span
+    )
+    return HttpSpan(span, end=True)
 
 
 def http_route(span: Span, method: str, route: str, status: int) -> None:
