@@ -4,7 +4,7 @@ id, tenant, session and turn it concerns when they are known.
 `auto` (HARNESS_LOG_FORMAT's default) picks text when stderr is a terminal, where a person reads it,
 and JSON otherwise, where a collector parses it.
 
-Those four live in context variables: the request middleware (server/request_context.py) binds them
+Those four live in one context variable: the request middleware (server/request_context.py) binds them
 for a request, the executor for each turn it runs (asyncio tasks copy the context they start in, so
 a turn's task keeps them). A filter on the one handler copies them onto every record.
 
@@ -28,43 +28,52 @@ LogFormat = Literal["json", "text"]
 LogFormatChoice = Literal["auto", "json", "text"]
 
 FIELDS = ("request_id", "tenant", "session_id", "turn_id")
-_VARS: dict[str, ContextVar[str | None]] = {name: ContextVar(name, default=None) for name in FIELDS}
+# One variable for the four, holding a dict that is replaced, never changed: a request binding its
+# fields costs one token and one small dict (kept as long as an SSE stream), not four of each.
+_NONE: dict[str, str] = {}
+_BOUND: ContextVar[dict[str, str]] = ContextVar("log_fields", default=_NONE)
+
+Bound = Token[dict[str, str]]
 
 
-def bind(**fields: str | None) -> dict[str, Token[str | None]]:
-    """Set context fields (request_id, tenant, session_id, turn_id) for the rest of this context."""
-    return {name: _VARS[name].set(value) for name, value in fields.items()}
+def bind(**fields: str | None) -> Bound:
+    """Set context fields (request_id, tenant, session_id, turn_id) for the rest of this context;
+    None unsets one."""
+    unknown = set(fields).difference(FIELDS)
+    if unknown:
+        raise KeyError(f"not a log context field: {', '.join(sorted(unknown))}")
+    merged = {**_BOUND.get(), **fields}
+    return _BOUND.set({name: value for name in FIELDS if (value := merged.get(name)) is not None})
 
 
-def unbind(tokens: dict[str, Token[str | None]]) -> None:
-    for name, token in tokens.items():
-        _VARS[name].reset(token)
+def unbind(token: Bound) -> None:
+    _BOUND.reset(token)
 
 
 @contextmanager
 def bound(**fields: str | None) -> Iterator[None]:
-    tokens = bind(**fields)
+    token = bind(**fields)
     try:
         yield
     finally:
-        unbind(tokens)
+        unbind(token)
 
 
 def adopt(context: Context) -> None:
     """Bind here the fields `context` (a copy of this one, since changed) has bound otherwise."""
-    here = current()
-    changed = {name: value for name, value in context.run(current).items() if here.get(name) != value}
+    here = _BOUND.get()
+    changed = {name: value for name, value in context.run(_BOUND.get).items() if here.get(name) != value}
     if changed:
         bind(**changed)
 
 
 def current() -> dict[str, str]:
-    return {name: value for name, var in _VARS.items() if (value := var.get()) is not None}
+    return dict(_BOUND.get())
 
 
 class _ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        for name, value in current().items():
+        for name, value in _BOUND.get().items():
             if not hasattr(record, name):
                 setattr(record, name, value)
         return True

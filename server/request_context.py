@@ -82,7 +82,7 @@ class RequestContext:
         path: str = scope["path"]
         sent = _WithId(send, request_id(scope))
         # Bound and reset by hand, not with `logs.bound`: its generator would live as long as a stream.
-        tokens = logs.bind(request_id=sent.rid, **path_fields(path))
+        bound = logs.bind(request_id=sent.rid, **path_fields(path))
         app = self.app(scope, receive, sent)
         del scope  # the layers below hold the scope as long as they need it, this one does not
         started = time.monotonic()
@@ -104,4 +104,4 @@ class RequestContext:
                     },
                 )
             finally:
-                logs.unbind(tokens)
+                logs.unbind(bound)
