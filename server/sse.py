@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 from starlette.responses import Response
@@ -36,8 +36,12 @@ from server.streams.wheel import Line, PingWheel, Wake
 log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
-Events = Callable[[Wake], AsyncGenerator[Event | None, None]]
-"""Given the stream's wake-up, its events; None when woken with no event (see Fanout.follow)."""
+Feed = AsyncGenerator[Event | None, None]
+"""A stream's events; None when woken with no event (see Fanout.follow)."""
+Events = Callable[[Wake], Awaitable[Feed | None]]
+"""Given the stream's wake-up, its feed, None when there is nothing to send. Awaited rather than
+an async generator of its own: a generator wrapping the feed would be kept (with its frame and
+the awaitables of its wait) as long as the stream."""
 
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -125,9 +129,14 @@ class EventStream(Response):
     async def _frames(self, line: Line, send: Send) -> None:
         keep_first = pending_first = self.requested_at is not None
         assert self.events is not None, "a stream's body runs once"
-        events, self.events = self.events(line.wake), None  # what made them is not needed again
+        feed, self.events = self.events, None  # what makes the events is not needed again
+        events: Feed | None = None
         try:
             if self._ended(line, keep_first):
+                return
+            events = await feed(line.wake)
+            del feed
+            if events is None:
                 return
             async for event in events:
                 if event is not None:
@@ -148,7 +157,8 @@ class EventStream(Response):
             # failure still ends the response after its last complete frame, not with a traceback.
             log.warning("stream ended by a store failure: %s: %s", type(exc).__name__, exc)
         finally:
-            await events.aclose()
+            if events is not None:
+                await events.aclose()
 
 
 async def _body(send: Send, chunk: bytes, line: Line) -> None:

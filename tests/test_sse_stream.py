@@ -68,7 +68,11 @@ def stream(
 ) -> sse.EventStream:
     slot = caps.acquire("t", "caller")
     assert isinstance(slot, Slot)
-    return sse.response(source.events, slot, wheel, stop, requested_at=requested_at)
+
+    async def feed(wake: Wake) -> sse.Feed:
+        return source.events(wake)
+
+    return sse.response(feed, slot, wheel, stop, requested_at=requested_at)
 
 
 def serve(response: sse.EventStream, client: Client) -> asyncio.Task[None]:

@@ -372,35 +372,27 @@ async def open_stream(ctx: CallContext, session_id: str, turn_id: str) -> None:
 
 async def stream(
     fanout: Fanout, tenant: str, session_id: str, turn_id: str, after: int, wake: Wake | None = None
-) -> AsyncGenerator[dict[str, Any] | None, None]:
+) -> AsyncGenerator[dict[str, Any] | None, None] | None:
     """Events after `after`, replayed from the log and then live, ending with `turn.done`; None
-    each time `wake` is set while it waits for a live event (see Fanout.follow).
+    each time `wake` is set while it waits for a live event (see Fanout.follow). None instead of
+    events when there are none to send (an ended turn's log ends before `after`, or the store
+    failed before the first).
 
     It ends when the turn ends whatever `after` is: a position past the end of a running turn
     waits for its `turn.done` (and does not send it), one past the end of an ended turn ends at
     once. It also ends, after a complete event, when the turn's log expires under it or Redis is
     lost (the client resumes with Last-Event-ID): a response already under way cannot become an
-    error envelope.
+    error envelope. The caller closes it (`aclose`) as soon as it stops, so its watch is left at
+    once, not at collection.
     """
     try:
         async with store_errors():
             status, seq = await fanout.bounded(turn_store.progress(fanout.store, tenant, session_id, turn_id))
     except (StoreUnavailable, TimeoutError) as exc:
         log.info("stream of turn %s ends before its first event: %s", turn_id, exc or "Redis timed out")
-        return
+        return None
     log_key = turn_store.log_key(tenant, session_id, turn_id)
-    events: AsyncGenerator[dict[str, Any] | None, None] | None
     if status is not None and is_terminal(status):
         # Everything is in the log already: no live feed needed.
-        events = fanout.replay(log_key, after) if after < seq else None
-    else:
-        events = fanout.follow(log_key, after, seq, wake)
-    if events is not None:
-        try:
-            while True:  # no local keeps the last event through an idle wait
-                yield await anext(events)
-        except StopAsyncIteration:
-            return
-        finally:
-            # Closed here as soon as the stream stops, so its watch is left at once, not at collection.
-            await events.aclose()
+        return fanout.replay(log_key, after) if after < seq else None
+    return fanout.follow(log_key, after, seq, wake)
