@@ -81,11 +81,11 @@ class RequestContext:
         method: str = scope["method"]
         path: str = scope["path"]
         sent = _WithId(send, request_id(scope))
-        # Bound and reset by hand, not with `logs.bound`: its generator would live as long as a stream.
-        bound = logs.bind(request_id=sent.rid, **path_fields(path))
         app = self.app(scope, receive, sent)
         del scope  # the layers below hold the scope as long as they need it, this one does not
         started = time.monotonic()
+        # Bound and reset by hand, not with `logs.bound`: its generator would live as long as a stream.
+        bound = logs.bind(request_id=sent.rid, **path_fields(path))
         try:
             await app
         finally:
