@@ -87,12 +87,11 @@ class HttpTelemetry:
             return
         observed = _Observed(self, scope, send)
         request_span = tracing.http_request(observed.method, observed.path, dict(Headers(scope=scope)))
-        # The copy the layers below get is not kept here: for a stream it goes once the headers do,
-        # with what connexion put in it.
-        app = self.app({**scope, "extensions": observed.extensions}, receive, observed)
         with request_span as span:
             try:
-                await app
+                # The copy the layers below get is not kept here: for a stream it goes once the
+                # headers do, with what connexion put in it.
+                await self.app({**scope, "extensions": observed.extensions}, receive, observed)
             finally:
                 route = observed.route_now()
                 if not observed.status:  # failed before any response: the server's error, counted as such

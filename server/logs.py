@@ -47,6 +47,8 @@ def bind(**fields: str | None) -> Bound:
 
 
 def unbind(token: Bound) -> None:
+    """Back to the fields as they were before `bind` gave `token`: all four, so a field bound
+    since in the same context goes too."""
     _BOUND.reset(token)
 
 

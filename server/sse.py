@@ -128,7 +128,8 @@ class EventStream(Response):
 
     async def _frames(self, line: Line, send: Send) -> None:
         keep_first = pending_first = self.requested_at is not None
-        assert self.events is not None, "a stream's body runs once"
+        if self.events is None:
+            raise RuntimeError("a stream's body runs once")
         feed, self.events = self.events, None  # what makes the events is not needed again
         events: Feed | None = None
         try:

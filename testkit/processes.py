@@ -56,11 +56,36 @@ def _bindable(port: int) -> bool:
     return True
 
 
+def ephemeral_floor() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default range starts here
+
+
+def picked_port_range(worker: str | None, workers: int) -> tuple[int, int]:
+    """Where `free_ports` picks: below the kernel's ephemeral range, bus ports included, so no port
+    the kernel hands out (a `free_port`, an outgoing connection's source port) takes one between the
+    pick and the server's bind; and a slice of its own for each pytest-xdist worker (`gwN` of
+    `workers`), so two workers never pick the same port at once."""
+    low, high = 10000, min(HIGHEST_PORT, ephemeral_floor() - 10001)
+    if high - low < 4000:  # an unusual ephemeral range: share the old one instead
+        low, high = 20000, HIGHEST_PORT
+    if worker and worker.startswith("gw") and workers > 1:
+        width = (high - low + 1) // workers
+        low += int(worker[2:]) * width
+        high = low + width - 1
+    return low, high
+
+
 def free_ports(count: int, *, with_bus: bool = False) -> list[int]:
     """`count` distinct loopback ports <= HIGHEST_PORT free now (and, `with_bus`, each one's port + 10000)."""
+    low, high = picked_port_range(
+        os.environ.get("PYTEST_XDIST_WORKER"), int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    )
     found: list[int] = []
     while len(found) < count:
-        port = random.randint(20000, HIGHEST_PORT)
+        port = random.randint(low, high)
         if port in found or not _bindable(port) or (with_bus and not _bindable(port + 10000)):
             continue
         found.append(port)

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import SUITE_HARNESS_VARIABLES
 from server.config import Settings
+from testkit.processes import ephemeral_floor, picked_port_range
 from testkit.redis_clients import second_db_url, worker_db_url
 
 
@@ -39,3 +40,14 @@ def test_each_test_worker_flushes_a_db_of_its_own(url: str, worker: str | None, 
     assert worker_db_url(url, worker) == expected
     # The DB below a worker's own is its second, never another worker's.
     assert second_db_url(worker_db_url(url, worker)) not in {worker_db_url(url, f"gw{n}") for n in range(4)}
+
+
+def test_each_test_worker_picks_server_ports_no_one_else_can_take() -> None:
+    """Ports the tests pick for servers (cluster nodes and their bus ports) stay below the kernel's
+    ephemeral range, and two workers pick from disjoint slices."""
+    floor = ephemeral_floor()
+    slices = [picked_port_range(f"gw{n}", 2) for n in range(2)]
+    for low, high in [picked_port_range(None, 1), *slices]:
+        assert 1024 < low < high and high + 10000 < floor
+    (_, first_high), (second_low, _) = slices
+    assert first_high < second_low
