@@ -118,7 +118,7 @@ DEPLOYMENT_TESTS := contract_tests/test_turn_lifecycle.py contract_tests/test_se
 	contract_tests/test_failover_store.py contract_tests/test_cancel_channels.py \
 	contract_tests/test_deployment_auth.py contract_tests/test_sentinel_bounds.py tests/test_deployments.py
 test-cluster: install
-	AGENT_HARNESS_TEST_DEPLOYMENTS=all $(BIN)/pytest -q $(DEPLOYMENT_TESTS)
+	AGENT_HARNESS_TEST_DEPLOYMENTS=all $(BIN)/pytest -q $(PARALLEL) $(DEPLOYMENT_TESTS)
 
 # The sample `approver` agent reaches the demo MCP server on loopback, which agents may not reach
 # unless the deployment allows it (SECURITY.md): the demo allows loopback, and nothing else.
