@@ -17,8 +17,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from schemathesis.config import SchemathesisConfig
-from schemathesis.config._phases import InferenceAlgorithm
+from schemathesis.config import InferenceAlgorithm, SchemathesisConfig
 
 from contract_tests.conftest import settings_for
 from contract_tests.spec_support import assert_error, operations

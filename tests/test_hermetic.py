@@ -46,6 +46,8 @@ def test_each_test_worker_picks_server_ports_no_one_else_can_take() -> None:
     """Ports the tests pick for servers (cluster nodes and their bus ports) stay below the kernel's
     ephemeral range, and two workers pick from disjoint slices."""
     floor = ephemeral_floor()
+    if floor < 24000:
+        pytest.skip(f"ephemeral ports start at {floor}: too low to pick below (free_ports falls back)")
     slices = [picked_port_range(f"gw{n}", 2) for n in range(2)]
     for low, high in [picked_port_range(None, 1), *slices]:
         assert 1024 < low < high and high + 10000 < floor
